@@ -1,0 +1,83 @@
+"""Server URLs -> the base paths that prefix operation paths in real traffic.
+
+`https://api.example.com/v1` serves `/pets` at `/v1/pets`; logs show the latter. Server
+variables take their default, except in the path part where each enum value is a base path of
+its own (`/{version}` with enum [v1, v2] serves both).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from inferload.spec.model import Server
+
+_VARIABLE = re.compile(r"\{([^{}]+)\}")
+
+
+def normalise_base_path(path: str) -> str:
+    """`/api/v3/` -> `/api/v3`; the root is the empty string so it can prefix any path."""
+    path = "/" + path.strip("/")
+    return "" if path == "/" else path
+
+
+def servers_from_openapi3(raw_servers: Any) -> tuple[Server, ...]:
+    if not isinstance(raw_servers, list) or not raw_servers:
+        return (Server(url="/", base_path=""),)
+    servers: list[Server] = []
+    for raw in raw_servers:
+        if not isinstance(raw, dict) or not isinstance(raw.get("url"), str):
+            continue
+        for url in _expand_variables(raw["url"], raw.get("variables") or {}):
+            servers.append(
+                Server(url=url, base_path=_base_path_of(url), description=str(raw.get("description", "")))
+            )
+    return tuple(servers) or (Server(url="/", base_path=""),)
+
+
+def servers_from_swagger2(document: dict[str, Any]) -> tuple[Server, ...]:
+    base_path = str(document.get("basePath") or "/")
+    host = document.get("host")
+    schemes = document.get("schemes") or ["https"]
+    if not host:
+        return (Server(url=base_path, base_path=normalise_base_path(base_path)),)
+    return tuple(
+        Server(url=f"{scheme}://{host}{base_path}", base_path=normalise_base_path(base_path))
+        for scheme in schemes
+    )
+
+
+def _base_path_of(url: str) -> str:
+    if "://" in url or url.startswith("//"):
+        return normalise_base_path(urlsplit(url).path)
+    return normalise_base_path(url.split("?", 1)[0])
+
+
+def _expand_variables(url: str, variables: dict[str, Any]) -> list[str]:
+    names = _VARIABLE.findall(url)
+    if not names:
+        return [url]
+    path_start = _path_start(url)
+    choices: list[list[str]] = []
+    for match in _VARIABLE.finditer(url):
+        spec = variables.get(match.group(1)) or {}
+        default = str(spec.get("default", ""))
+        enum = [str(v) for v in spec.get("enum") or []]
+        in_path = match.start() >= path_start
+        choices.append(enum if in_path and enum else [default])
+    expanded: list[str] = []
+    for values in itertools.product(*choices):
+        substituted = iter(values)
+        expanded.append(_VARIABLE.sub(lambda _m: next(substituted), url))
+    return list(dict.fromkeys(expanded))
+
+
+def _path_start(url: str) -> int:
+    """Index where the path begins in a (possibly templated) URL."""
+    scheme_end = url.find("://")
+    if scheme_end < 0:
+        return 0
+    slash = url.find("/", scheme_end + 3)
+    return slash if slash >= 0 else len(url)

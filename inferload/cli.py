@@ -52,7 +52,9 @@ def main() -> None:
 
 @main.command("spec")
 @click.argument("spec_path", metavar="SPEC", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the summary and full operation list as JSON.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the summary and full operation list as JSON."
+)
 @click.option(
     "--match",
     "requests",
@@ -69,7 +71,7 @@ def spec_command(spec_path: Path, as_json: bool, requests: tuple[str, ...], no_c
     summary = summarise(catalog)
     matches = _match_requests(Router(catalog), requests)
     if as_json:
-        payload = {"summary": summary.to_dict(), "catalog": catalog.to_dict()}
+        payload: dict[str, Any] = {"summary": summary.to_dict(), "catalog": catalog.to_dict()}
         if requests:
             payload["matches"] = matches
         click.echo(json.dumps(payload, indent=2, default=str))
@@ -89,8 +91,12 @@ def _match_requests(router: Router, requests: tuple[str, ...]) -> list[dict[str,
         result = router.match(method, url.strip())
         if isinstance(result, Match):
             results.append(
-                {"request": request, "operation_id": result.operation_id,
-                 "template": result.path_template, "params": result.path_params}
+                {
+                    "request": request,
+                    "operation_id": result.operation_id,
+                    "template": result.path_template,
+                    "params": result.path_params,
+                }
             )
         else:
             results.append({"request": request, "unmatched": result.reason})
@@ -100,7 +106,7 @@ def _match_requests(router: Router, requests: tuple[str, ...]) -> list[dict[str,
 def _print_summary(summary: SpecSummary) -> None:
     stdout.print(
         f"[bold]{summary.title}[/bold] {summary.api_version}  "
-        f"(OpenAPI {summary.openapi_version}, {summary.files} file{'s' if summary.files != 1 else ''})"
+        f"(OpenAPI {summary.openapi_version}, {summary.files} file(s))"
     )
     stdout.print(
         f"{summary.operations} operations, {summary.secured_operations} secured, "
@@ -156,6 +162,8 @@ def _print_matches(matches: list[dict[str, Any]]) -> None:
     for match in matches:
         if "operation_id" in match:
             params = ", ".join(f"{k}={v}" for k, v in match["params"].items())
-            stdout.print(f"  {match['request']} -> {match['operation_id']} ({match['template']}) {params}")
+            stdout.print(
+                f"  {match['request']} -> {match['operation_id']} ({match['template']}) {params}"
+            )
         else:
             stdout.print(f"  {match['request']} -> unmatched: {match['unmatched']}")

@@ -27,7 +27,8 @@ def unique_operation_ids(operations: list[Operation], problems: list[str]) -> li
         if count:
             new_id = f"{op.operation_id}_{count + 1}"
             problems.append(
-                f"{op.method} {op.path}: duplicate operationId {op.operation_id!r}, using {new_id!r}"
+                f"{op.method} {op.path}: duplicate operationId {op.operation_id!r}, "
+                f"using {new_id!r}"
             )
             op = replace(op, operation_id=new_id)
         result.append(op)
@@ -44,7 +45,9 @@ def check_path_parameters(
     for name in in_template:
         if name not in declared:
             problems.append(f"{method} {path}: path parameter {{{name}}} is not declared")
-            params.append(Parameter(name=name, location="path", required=True, schema={"type": "string"}))
+            params.append(
+                Parameter(name=name, location="path", required=True, schema={"type": "string"})
+            )
     for name in declared - set(in_template):
         problems.append(f"{method} {path}: declares path parameter {name!r} absent from the path")
     return tuple(params)

@@ -22,64 +22,58 @@ from inferload.errors import ErrorKind, InferloadError, Location
 
 
 class _SpecYamlLoader(yaml.CSafeLoader):
-    """libyaml's fast loader, minus timestamps: `2024-01-01` stays a string as JSON would have it."""
+    """libyaml's fast loader minus timestamps: `2024-01-01` stays a string, as in JSON."""
 
 
 _SpecYamlLoader.yaml_implicit_resolvers = {
-    first_char: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first_char: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first_char, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
 }
 
 
 def parse_document(path: Path) -> Any:
-    """Parse one JSON or YAML file, turning every failure into an `InferloadError`."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InferloadError(ErrorKind.FILE_NOT_FOUND, "no such file", location=Location(str(path)))
-    except IsADirectoryError:
-        raise InferloadError(
-            ErrorKind.UNREADABLE, "is a directory, not a spec file", location=Location(str(path))
-        )
-    except OSError as exc:
-        raise InferloadError(
-            ErrorKind.UNREADABLE, f"cannot read: {exc.strerror}", location=Location(str(path))
-        )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InferloadError(
-            ErrorKind.UNREADABLE,
-            f"not UTF-8 text (byte {exc.start})",
-            location=Location(str(path)),
-            hint="an OpenAPI document is a YAML or JSON text file",
-        )
-    if "\x00" in text:
-        raise InferloadError(
-            ErrorKind.UNREADABLE, "binary content, not YAML or JSON", location=Location(str(path))
-        )
+    """Parse one JSON or YAML file, turning every failure into a located `InferloadError`."""
+    text = _read_text(path)
     if text.lstrip().startswith(("{", "[")) or path.suffix.lower() == ".json":
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InferloadError(
-                ErrorKind.SYNTAX,
-                f"invalid JSON: {exc.msg}",
-                location=Location(str(path), line=exc.lineno),
-            )
+            raise _file_error(
+                ErrorKind.SYNTAX, f"invalid JSON: {exc.msg}", path, exc.lineno
+            ) from None
     try:
         return yaml.load(text, Loader=_SpecYamlLoader)  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "malformed YAML"
-        raise InferloadError(
-            ErrorKind.SYNTAX, f"invalid YAML: {problem}", location=Location(str(path), line=line)
-        )
+        line = mark.line + 1 if mark is not None else None
+        raise _file_error(ErrorKind.SYNTAX, f"invalid YAML: {problem}", path, line) from None
     except yaml.YAMLError as exc:
-        raise InferloadError(
-            ErrorKind.SYNTAX, f"invalid YAML: {exc}", location=Location(str(path))
-        )
+        raise _file_error(ErrorKind.SYNTAX, f"invalid YAML: {exc}", path) from None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise _file_error(ErrorKind.FILE_NOT_FOUND, "no such file", path) from None
+    except IsADirectoryError:
+        raise _file_error(ErrorKind.UNREADABLE, "is a directory, not a spec file", path) from None
+    except OSError as exc:
+        raise _file_error(ErrorKind.UNREADABLE, f"cannot read: {exc.strerror}", path) from None
+    if b"\x00" in raw:
+        raise _file_error(ErrorKind.UNREADABLE, "binary content, not YAML or JSON", path)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        message = f"not UTF-8 text (byte {exc.start})"
+        raise _file_error(ErrorKind.UNREADABLE, message, path) from None
+
+
+def _file_error(
+    kind: ErrorKind, message: str, path: Path, line: int | None = None
+) -> InferloadError:
+    return InferloadError(kind, message, location=Location(str(path), line=line))
 
 
 def _unescape_pointer_token(token: str) -> str:
@@ -93,6 +87,7 @@ class DocumentSet:
         self.root = root.resolve()
         self._display_root = str(root)
         self._documents: dict[Path, Any] = {}
+        self._id_indexes: dict[Path, tuple[dict[str, str], dict[tuple[str, str], str]]] = {}
         self.root_document = self.load(self.root, display=str(root))
 
     @property
@@ -133,7 +128,9 @@ class DocumentSet:
         key. Raises a located `InferloadError` for external or dangling references.
         """
         if not isinstance(ref, str):
-            raise self._ref_error(ErrorKind.BROKEN_REF, f"$ref must be a string, got {ref!r}", base, where)
+            raise self._ref_error(
+                ErrorKind.BROKEN_REF, f"$ref must be a string, got {ref!r}", base, where
+            )
         if ref.startswith(("http://", "https://", "//")):
             raise self._ref_error(
                 ErrorKind.EXTERNAL_REF,
@@ -143,6 +140,9 @@ class DocumentSet:
                 hint="download the referenced document and point the $ref at the local copy",
             )
         file_part, _, fragment = ref.partition("#")
+        pointer = unquote(fragment)
+        if pointer and not pointer.startswith("/") or (file_part and self._has_id(base, file_part)):
+            return self._resolve_schema_id(ref, file_part, pointer, base, where)
         target_file = (base.parent / unquote(file_part)).resolve() if file_part else base
         if file_part:
             if not target_file.is_file():
@@ -152,7 +152,6 @@ class DocumentSet:
             document = self.load(target_file)
         else:
             document = self._documents[base]
-        pointer = unquote(fragment)
         node = document
         if pointer not in ("", "/"):
             for token in pointer.lstrip("/").split("/"):
@@ -172,13 +171,65 @@ class DocumentSet:
                     )
         return node, target_file, self.canonical_key(target_file, pointer)
 
+    def _has_id(self, file: Path, schema_id: str) -> bool:
+        return schema_id in self._id_index(file)[0]
+
+    def _id_index(self, file: Path) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+        """JSON Schema 2020-12 `$id`s and `$anchor`s of a file (OpenAPI 3.1), as pointers.
+
+        Built on first use only: 3.0 and 2.0 specs, and 3.1 specs that only use pointers,
+        never pay for the walk.
+        """
+        if file not in self._id_indexes:
+            ids: dict[str, str] = {}
+            anchors: dict[tuple[str, str], str] = {}
+            stack: list[tuple[Any, str, str]] = [(self._documents[file], "", "")]
+            while stack:
+                node, pointer, scope = stack.pop()
+                if isinstance(node, dict):
+                    if isinstance(node.get("$id"), str):
+                        scope = node["$id"].rstrip("#")
+                        ids.setdefault(scope, pointer)
+                    if isinstance(node.get("$anchor"), str):
+                        anchors.setdefault((scope, node["$anchor"]), pointer)
+                        anchors.setdefault(("", node["$anchor"]), pointer)
+                    for key, value in node.items():
+                        if isinstance(value, dict | list):
+                            token = str(key).replace("~", "~0").replace("/", "~1")
+                            stack.append((value, f"{pointer}/{token}", scope))
+                elif isinstance(node, list):
+                    stack.extend((v, f"{pointer}/{i}", scope) for i, v in enumerate(node))
+            self._id_indexes[file] = (ids, anchors)
+        return self._id_indexes[file]
+
+    def _resolve_schema_id(
+        self, ref: str, schema_id: str, fragment: str, base: Path, where: str
+    ) -> tuple[Any, Path, str]:
+        """`/schemas/pet#name_anchor` or `#name_anchor`: resolve through `$id`/`$anchor`."""
+        ids, anchors = self._id_index(base)
+        if schema_id and schema_id not in ids:
+            raise self._ref_error(
+                ErrorKind.BROKEN_REF, f"$ref {ref!r}: no schema has that $id", base, where
+            )
+        if fragment and not fragment.startswith("/"):
+            pointer = anchors.get((schema_id, fragment))
+            if pointer is None:
+                raise self._ref_error(
+                    ErrorKind.BROKEN_REF, f"$ref {ref!r}: no $anchor {fragment!r}", base, where
+                )
+        else:
+            pointer = ids[schema_id] + fragment
+        return self.resolve(f"#{pointer}", base, where)
+
     def follow(self, node: Any, base: Path, where: str) -> tuple[Any, Path]:
         """Follow a chain of `$ref`s to the real object (for parameters, responses, ...)."""
         seen: set[str] = set()
         while isinstance(node, dict) and "$ref" in node:
             target, base, key = self.resolve(node["$ref"], base, where)
             if key in seen:
-                raise self._ref_error(ErrorKind.BROKEN_REF, f"$ref cycle through {key}", base, where)
+                raise self._ref_error(
+                    ErrorKind.BROKEN_REF, f"$ref cycle through {key}", base, where
+                )
             seen.add(key)
             node = target
         return node, base
@@ -186,4 +237,6 @@ class DocumentSet:
     def _ref_error(
         self, kind: ErrorKind, message: str, base: Path, where: str, hint: str | None = None
     ) -> InferloadError:
-        return InferloadError(kind, message, location=Location(self.display(base), field=where), hint=hint)
+        return InferloadError(
+            kind, message, location=Location(self.display(base), field=where), hint=hint
+        )

@@ -17,7 +17,7 @@ from typing import Any
 
 from inferload import __version__
 from inferload.errors import ErrorKind, InferloadError, Location
-from inferload.spec.common import unique_operation_ids, text
+from inferload.spec.common import text, unique_operation_ids
 from inferload.spec.documents import DocumentSet
 from inferload.spec.model import Catalog, SourceFile
 from inferload.spec.openapi3 import OpenAPI3Builder
@@ -37,7 +37,9 @@ def default_cache_dir() -> Path:
     return Path(base) / "inferload"
 
 
-def load_catalog(path: str | Path, *, cache_dir: Path | None = None, use_cache: bool = True) -> Catalog:
+def load_catalog(
+    path: str | Path, *, cache_dir: Path | None = None, use_cache: bool = True
+) -> Catalog:
     """Load a Swagger 2.0 / OpenAPI 3.x spec (one file or several linked by `$ref`)."""
     path = Path(path)
     if use_cache:
@@ -58,7 +60,7 @@ def build_catalog(path: Path) -> Catalog:
     document = documents.root_document
     openapi_version = _detect_version(document, str(path))
     problems: list[str] = []
-    registry = SchemaRegistry(documents)
+    registry = SchemaRegistry(documents, problems)
     if openapi_version == "2.0":
         builder: OpenAPI3Builder | Swagger2Builder = Swagger2Builder(documents, registry, problems)
         servers = servers_from_swagger2(document)
@@ -83,7 +85,9 @@ def build_catalog(path: Path) -> Catalog:
         webhooks=webhooks,
         problems=tuple(problems),
         sources=tuple(
-            SourceFile(str(path) if file == documents.root else documents.relative(file), _file_hash(file))
+            SourceFile(
+                str(path) if file == documents.root else documents.relative(file), _file_hash(file)
+            )
             for file in documents.files
         ),
     )

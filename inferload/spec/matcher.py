@@ -60,12 +60,13 @@ def _segments(template: str) -> list[str]:
 
 
 def _segment_pattern(segment: str) -> re.Pattern[str]:
-    """`{name}.{ext}` or `{id}:cancel` -> an anchored regex with one group per parameter."""
+    """`{name}.{ext}` or `{id}:cancel` -> an anchored regex, one greedy group per parameter
+    (greedy so `report.final.pdf` gives name `report.final`, ext `pdf`)."""
     pieces: list[str] = []
     position = 0
     for found in _TEMPLATE_PARAM.finditer(segment):
         pieces.append(re.escape(segment[position : found.start()]))
-        pieces.append("(.+?)")
+        pieces.append("(.+)")
         position = found.end()
     pieces.append(re.escape(segment[position:]))
     return re.compile("".join(pieces) + r"\Z")
@@ -129,7 +130,9 @@ class Router:
         first_allowed: tuple[str, ...] = ()
         for base in self._candidate_bases(segments):
             for node, values in self._walk(self._root, segments, base, []):
-                leaf = node.leaves.get(method) or (node.leaves.get("GET") if method == "HEAD" else None)
+                leaf = node.leaves.get(method) or (
+                    node.leaves.get("GET") if method == "HEAD" else None
+                )
                 if leaf is not None:
                     return Match(
                         operation_id=leaf.operation_id,
@@ -141,7 +144,8 @@ class Router:
                 first_allowed = first_allowed or tuple(sorted(node.leaves))
         if first_allowed:
             return Unmatched(
-                f"method {method} is not documented for this path (documented: {', '.join(first_allowed)})",
+                f"method {method} is not documented for this path "
+                f"(documented: {', '.join(first_allowed)})",
                 raw_path,
             )
         return Unmatched("no operation's path matches", raw_path)
@@ -169,6 +173,8 @@ class Router:
         for pattern, pattern_child in node.patterns:
             found = pattern.match(segment)
             if found:
-                yield from self._walk(pattern_child, segments, index + 1, values + list(found.groups()))
+                yield from self._walk(
+                    pattern_child, segments, index + 1, values + list(found.groups())
+                )
         if node.wildcard is not None and segment:
             yield from self._walk(node.wildcard, segments, index + 1, [*values, segment])

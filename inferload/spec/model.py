@@ -143,7 +143,9 @@ class Catalog:
     webhooks: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
     sources: tuple[SourceFile, ...] = ()
-    _by_id: dict[str, Operation] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _by_id: dict[str, Operation] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self._by_id.update((op.operation_id, op) for op in self.operations)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,11 @@ class OpenAPI3Builder:
                 continue
             flows = node.get("flows") or {}
             token_url = next(
-                (f.get("tokenUrl") for f in flows.values() if isinstance(f, dict) and f.get("tokenUrl")),
+                (
+                    f.get("tokenUrl")
+                    for f in flows.values()
+                    if isinstance(f, dict) and f.get("tokenUrl")
+                ),
                 None,
             )
             schemes[str(key)] = SecurityScheme(
@@ -76,7 +81,9 @@ class OpenAPI3Builder:
                 location=Location(self.documents.display(self.root), field="paths"),
             )
         default_security = self.document.get("security", [])
-        default_bases = tuple(s.base_path for s in servers_from_openapi3(self.document.get("servers")))
+        default_bases = tuple(
+            s.base_path for s in servers_from_openapi3(self.document.get("servers"))
+        )
         operations: list[Operation] = []
         for path, raw_item in paths.items():
             path = str(path)
@@ -98,16 +105,25 @@ class OpenAPI3Builder:
                 operation_id = raw_op.get("operationId")
                 operations.append(
                     Operation(
-                        operation_id=str(operation_id) if operation_id else synthesized_id(method, path),
+                        operation_id=str(operation_id)
+                        if operation_id
+                        else synthesized_id(method, path),
                         method=method.upper(),
                         path=path,
                         base_paths=self._bases(raw_op, item_bases),
                         summary=text(raw_op.get("summary")),
-                        parameters=check_path_parameters(method.upper(), path, params, self.problems),
-                        request_body=self._request_body(raw_op.get("requestBody"), item_file, op_where),
+                        parameters=check_path_parameters(
+                            method.upper(), path, params, self.problems
+                        ),
+                        request_body=self._request_body(
+                            raw_op.get("requestBody"), item_file, op_where
+                        ),
                         responses=self._responses(raw_op.get("responses"), item_file, op_where),
                         security=security_requirements(
-                            raw_op.get("security", default_security), schemes, op_where, self.problems
+                            raw_op.get("security", default_security),
+                            schemes,
+                            op_where,
+                            self.problems,
                         ),
                         tags=tuple(str(t) for t in raw_op.get("tags") or ()),
                         deprecated=bool(raw_op.get("deprecated", False)),
@@ -143,7 +159,9 @@ class OpenAPI3Builder:
                     schema=self.registry.normalise(schema, node_file, f"{param_where}.schema")
                     if schema is not None
                     else None,
-                    examples=example_values(node, lambda e, f=node_file: self._example(e, f, param_where)),
+                    examples=example_values(
+                        node, partial(self._example, base=node_file, where=param_where)
+                    ),
                     deprecated=bool(node.get("deprecated", False)),
                 )
             )
@@ -166,7 +184,7 @@ class OpenAPI3Builder:
                     schema=self.registry.normalise(schema, base, f"{where}.{media_type}.schema")
                     if schema is not None
                     else None,
-                    examples=example_values(node, lambda e: self._example(e, base, where)),
+                    examples=example_values(node, partial(self._example, base=base, where=where)),
                 )
             )
         return tuple(media_types)

@@ -19,8 +19,9 @@ _DATA_KEYWORDS = frozenset({"example", "examples", "default", "enum", "const"})
 class SchemaRegistry:
     """Collects the schemas reachable from the operations, keyed by canonical `$ref`."""
 
-    def __init__(self, documents: DocumentSet) -> None:
+    def __init__(self, documents: DocumentSet, problems: list[str]) -> None:
         self._documents = documents
+        self._problems = problems
         self.schemas: dict[str, Any] = {}
 
     def normalise(self, node: Any, base: Path, where: str) -> Any:
@@ -29,8 +30,14 @@ class SchemaRegistry:
             copy: dict[str, Any] = {}
             for key, value in node.items():
                 key = str(key)
-                if key == "$ref" and isinstance(value, str):
-                    copy[key] = self._register(value, base, where)
+                if key == "$ref":
+                    if isinstance(value, str):
+                        copy[key] = self._register(value, base, where)
+                    else:
+                        self._problems.append(
+                            f"{where}: $ref is {value!r}, not a reference string (an unquoted `#` "
+                            "in YAML starts a comment); ignored"
+                        )
                 elif key in _DATA_KEYWORDS or key.startswith("x-"):
                     copy[key] = value
                 else:

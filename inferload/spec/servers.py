@@ -32,7 +32,11 @@ def servers_from_openapi3(raw_servers: Any) -> tuple[Server, ...]:
             continue
         for url in _expand_variables(raw["url"], raw.get("variables") or {}):
             servers.append(
-                Server(url=url, base_path=_base_path_of(url), description=str(raw.get("description", "")))
+                Server(
+                    url=url,
+                    base_path=_base_path_of(url),
+                    description=str(raw.get("description", "")),
+                )
             )
     return tuple(servers) or (Server(url="/", base_path=""),)
 
@@ -69,8 +73,9 @@ def _expand_variables(url: str, variables: dict[str, Any]) -> list[str]:
         choices.append(enum if in_path and enum else [default])
     expanded: list[str] = []
     for values in itertools.product(*choices):
-        substituted = iter(values)
-        expanded.append(_VARIABLE.sub(lambda _m: next(substituted), url))
+        pieces = _VARIABLE.split(url)  # literal, name, literal, name, ..., literal
+        pieces[1::2] = values
+        expanded.append("".join(pieces))
     return list(dict.fromkeys(expanded))
 
 

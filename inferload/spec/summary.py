@@ -62,7 +62,12 @@ def summarise(catalog: Catalog) -> SpecSummary:
     methods = Counter(op.method for op in catalog.operations)
     tags = Counter(tag for op in catalog.operations for tag in (op.tags or ("(untagged)",)))
     links = tuple(
-        LinkEdge(op.operation_id, response.status, link.name, link.operation_id or link.operation_ref or "?")
+        LinkEdge(
+            op.operation_id,
+            response.status,
+            link.name,
+            link.operation_id or link.operation_ref or "?",
+        )
         for op in catalog.operations
         for response in op.responses
         for link in response.links

@@ -31,8 +31,21 @@ from inferload.spec.servers import servers_from_swagger2
 
 # Parameter fields that describe the value, i.e. the schema of a non-body parameter.
 _VALUE_FIELDS = (
-    "type", "format", "items", "enum", "default", "minimum", "maximum", "exclusiveMinimum",
-    "exclusiveMaximum", "minLength", "maxLength", "pattern", "minItems", "maxItems", "uniqueItems",
+    "type",
+    "format",
+    "items",
+    "enum",
+    "default",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
     "multipleOf",
 )
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -87,23 +100,40 @@ class Swagger2Builder:
                 merged = {(p["name"], p["in"]): p for p in item_raw_params + raw_params}
                 op_consumes = raw_op.get("consumes") or consumes
                 params = merge_parameters(
-                    [], [self._parameter(p, item_file) for p in merged.values() if p["in"] not in ("body", "formData")]
+                    [],
+                    [
+                        self._parameter(p, item_file)
+                        for p in merged.values()
+                        if p["in"] not in ("body", "formData")
+                    ],
                 )
                 operation_id = raw_op.get("operationId")
                 operations.append(
                     Operation(
-                        operation_id=str(operation_id) if operation_id else synthesized_id(method, path),
+                        operation_id=str(operation_id)
+                        if operation_id
+                        else synthesized_id(method, path),
                         method=method.upper(),
                         path=path,
                         base_paths=bases,
                         summary=text(raw_op.get("summary")),
-                        parameters=check_path_parameters(method.upper(), path, params, self.problems),
-                        request_body=self._request_body(list(merged.values()), op_consumes, item_file, op_where),
+                        parameters=check_path_parameters(
+                            method.upper(), path, params, self.problems
+                        ),
+                        request_body=self._request_body(
+                            list(merged.values()), op_consumes, item_file, op_where
+                        ),
                         responses=self._responses(
-                            raw_op.get("responses"), raw_op.get("produces") or produces, item_file, op_where
+                            raw_op.get("responses"),
+                            raw_op.get("produces") or produces,
+                            item_file,
+                            op_where,
                         ),
                         security=security_requirements(
-                            raw_op.get("security", default_security), schemes, op_where, self.problems
+                            raw_op.get("security", default_security),
+                            schemes,
+                            op_where,
+                            self.problems,
                         ),
                         tags=tuple(str(t) for t in raw_op.get("tags") or ()),
                         deprecated=bool(raw_op.get("deprecated", False)),
@@ -119,7 +149,9 @@ class Swagger2Builder:
             if isinstance(node, dict) and "name" in node and "in" in node:
                 params.append(node)
             else:
-                self.problems.append(f"{where}.parameters.{index}: parameter without name/in, skipped")
+                self.problems.append(
+                    f"{where}.parameters.{index}: parameter without name/in, skipped"
+                )
         return params
 
     def _parameter(self, node: dict[str, Any], base: Path) -> Parameter:
@@ -129,7 +161,9 @@ class Swagger2Builder:
             name=str(node["name"]),
             location=node["in"],
             required=bool(node.get("required", node["in"] == "path")),
-            schema=self.registry.normalise(schema, base, f"parameters.{node['name']}") if schema else None,
+            schema=self.registry.normalise(schema, base, f"parameters.{node['name']}")
+            if schema
+            else None,
             examples=examples,
         )
 
@@ -152,9 +186,7 @@ class Swagger2Builder:
         ]
         schema = {
             "type": "object",
-            "properties": {
-                p["name"]: {k: p[k] for k in _VALUE_FIELDS if k in p} for p in form
-            },
+            "properties": {p["name"]: {k: p[k] for k in _VALUE_FIELDS if k in p} for p in form},
             "required": [p["name"] for p in form if p.get("required")],
         }
         return RequestBody(

@@ -54,8 +54,9 @@ def load_catalog(
     return catalog
 
 
-def build_catalog(path: Path) -> Catalog:
+def build_catalog(path: str | Path) -> Catalog:
     """Parse and walk the spec, without the cache."""
+    path = Path(path)
     documents = DocumentSet(path)
     document = documents.root_document
     openapi_version = _detect_version(document, str(path))

@@ -9,20 +9,22 @@ the query string removed: logs repeat the same paths endlessly, so most lookups 
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from inferload.spec.model import Catalog, Operation
 
 _TEMPLATE_PARAM = re.compile(r"\{([^{}/]+)\}")
-_CACHE_SIZE = 1 << 17
+_CACHE_SIZE = 1 << 20  # distinct paths kept per method
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
+    """A request's operation. A named tuple: built on every distinct path, it must be cheap."""
+
     operation_id: str
     method: str
     path_template: str
@@ -34,8 +36,7 @@ class Match:
         return dict(self.params)
 
 
-@dataclass(frozen=True, slots=True)
-class Unmatched:
+class Unmatched(NamedTuple):
     reason: str
     path: str
 
@@ -53,6 +54,15 @@ class _Node:
     patterns: list[tuple[re.Pattern[str], _Node]] = field(default_factory=list)
     wildcard: _Node | None = None
     leaves: dict[str, _Leaf] = field(default_factory=dict)
+
+
+def _origin_form(url: str) -> str | None:
+    """`http://host/a/b` (as proxies log it) -> `/a/b`; anything else that is not a path -> None."""
+    scheme, separator, rest = url.partition("://")
+    if not separator or "/" in scheme:
+        return None
+    slash = rest.find("/")
+    return rest[slash:] if slash >= 0 else "/"
 
 
 def _segments(template: str) -> list[str]:
@@ -82,13 +92,39 @@ class Router:
         for operation in catalog.operations:
             self._insert(operation)
             bases.update(b for b in operation.base_paths if b)
-        self._base_paths = tuple(sorted(bases, key=len, reverse=True))
-        self._match_path = lru_cache(maxsize=_CACHE_SIZE)(self._match_uncached)
+        self._base_segments = [
+            base.strip("/").split("/") for base in sorted(bases, key=len, reverse=True)
+        ]
+        self._cache: dict[str, dict[str, Match | Unmatched]] = {}
 
     def match(self, method: str, url: str) -> Match | Unmatched:
         """(method, raw URL from a log) -> the operation and its path parameters, or why not."""
         path = url.partition("?")[0]
-        return self._match_path(method, path)
+        cache = self._cache.get(method)
+        if cache is None:
+            cache = self._cache[method] = {}
+        result = cache.get(path)
+        if result is None:
+            result = self._match_uncached(method, path)
+            if len(cache) < _CACHE_SIZE:  # past the bound, new paths are matched, not kept
+                cache[path] = result
+        return result
+
+    def match_many(self, requests: Iterable[tuple[str, str]]) -> list[Match | Unmatched]:
+        """`match` over many (method, url) pairs, with the cyclic GC paused meanwhile.
+
+        Every new path adds a few small tuples to the cache; with the GC on, CPython 3.11 keeps
+        re-scanning the growing cache and a bulk match runs ~30% slower. Results hold no cycles,
+        so pausing it is safe; it is restored even if matching raises.
+        """
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            match = self.match
+            return [match(method, url) for method, url in requests]
+        finally:
+            if was_enabled:
+                gc.enable()
 
     def _insert(self, operation: Operation) -> None:
         node = self._root
@@ -118,63 +154,102 @@ class Router:
         node.leaves[operation.method] = _Leaf(operation.operation_id, operation.path, tuple(names))
 
     def _match_uncached(self, method: str, raw_path: str) -> Match | Unmatched:
-        method = method.upper()
-        path = raw_path.partition("#")[0]
-        if "://" in path[:12]:
-            path = "/" + path.split("/", 3)[3] if path.count("/") >= 3 else "/"
-        if not path.startswith("/"):
+        path = raw_path if raw_path.startswith("/") else _origin_form(raw_path)
+        if path is None:
             return Unmatched("not an origin-form path", raw_path)
-        segments = [unquote(s) for s in path[1:].split("/")]
-        if segments and segments[-1] == "":
+        if "#" in path:
+            path = path.partition("#")[0]
+        segments = path[1:].split("/")
+        if "%" in path:
+            segments = [unquote(s) for s in segments]
+        if segments[-1] == "":
             segments.pop()  # trailing slash, or the root path itself
-        first_allowed: tuple[str, ...] = ()
-        for base in self._candidate_bases(segments):
-            for node, values in self._walk(self._root, segments, base, []):
-                leaf = node.leaves.get(method) or (
-                    node.leaves.get("GET") if method == "HEAD" else None
+        method = method.upper()
+        allowed_elsewhere: tuple[str, ...] = ()
+        for skipped in self._candidate_bases(segments) if self._base_segments else (0,):
+            leaf, values, node = self._find(segments, skipped, method)
+            if leaf is not None:
+                return Match(
+                    leaf.operation_id,
+                    method,
+                    leaf.template,
+                    "/" + "/".join(segments[:skipped]) if skipped else "",
+                    tuple(zip(leaf.param_names, values)),
                 )
-                if leaf is not None:
-                    return Match(
-                        operation_id=leaf.operation_id,
-                        method=method,
-                        path_template=leaf.template,
-                        base_path="/" + "/".join(segments[:base]) if base else "",
-                        params=tuple(zip(leaf.param_names, values, strict=True)),
-                    )
-                first_allowed = first_allowed or tuple(sorted(node.leaves))
-        if first_allowed:
+            if node is not None and not allowed_elsewhere:
+                allowed_elsewhere = tuple(sorted(node.leaves))
+        if allowed_elsewhere:
             return Unmatched(
                 f"method {method} is not documented for this path "
-                f"(documented: {', '.join(first_allowed)})",
+                f"(documented: {', '.join(allowed_elsewhere)})",
                 raw_path,
             )
         return Unmatched("no operation's path matches", raw_path)
 
-    def _candidate_bases(self, segments: list[str]) -> Iterator[int]:
+    def _candidate_bases(self, segments: list[str]) -> list[int]:
         """How many leading segments to skip: each matching base path, longest first, then none."""
-        for base in self._base_paths:
-            base_segments = base.strip("/").split("/")
-            if segments[: len(base_segments)] == base_segments:
-                yield len(base_segments)
-        yield 0
+        skips = [len(base) for base in self._base_segments if segments[: len(base)] == base]
+        skips.append(0)
+        return skips
 
-    def _walk(
-        self, node: _Node, segments: list[str], index: int, values: list[str]
-    ) -> Iterator[tuple[_Node, list[str]]]:
-        """Every node that `segments[index:]` reaches, most specific (literal) first."""
-        if index == len(segments):
-            if node.leaves:
-                yield node, values
-            return
-        segment = segments[index]
-        child = node.literal.get(segment)
-        if child is not None:
-            yield from self._walk(child, segments, index + 1, values)
-        for pattern, pattern_child in node.patterns:
-            found = pattern.match(segment)
-            if found:
-                yield from self._walk(
-                    pattern_child, segments, index + 1, values + list(found.groups())
-                )
-        if node.wildcard is not None and segment:
-            yield from self._walk(node.wildcard, segments, index + 1, [*values, segment])
+    def _find(
+        self, segments: list[str], start: int, method: str
+    ) -> tuple[_Leaf | None, tuple[str, ...], _Node | None]:
+        """Depth-first over the trie, literal before pattern before wildcard at each segment.
+
+        Returns the first leaf for `method` with its captured values; failing that, the first
+        node the path reached (to explain which methods it does have).
+        """
+        leaf, values = self._descend_greedily(segments, start, method)
+        if leaf is not None:
+            return leaf, values, None
+        end = len(segments)
+        stack: list[tuple[_Node, int, tuple[str, ...]]] = [(self._root, start, ())]
+        first_reached: _Node | None = None
+        while stack:
+            node, index, values = stack.pop()
+            if index == end:
+                if node.leaves:
+                    leaf = node.leaves.get(method)
+                    if leaf is None and method == "HEAD":
+                        leaf = node.leaves.get("GET")
+                    if leaf is not None:
+                        return leaf, values, node
+                    first_reached = first_reached or node
+                continue
+            segment = segments[index]
+            # pushed in reverse order of precedence: the literal child is explored first
+            if node.wildcard is not None and segment:
+                stack.append((node.wildcard, index + 1, (*values, segment)))
+            if node.patterns:
+                for pattern, child in reversed(node.patterns):
+                    found = pattern.match(segment)
+                    if found:
+                        stack.append((child, index + 1, values + found.groups()))
+            literal = node.literal.get(segment)
+            if literal is not None:
+                stack.append((literal, index + 1, values))
+        return None, (), first_reached
+
+    def _descend_greedily(
+        self, segments: list[str], start: int, method: str
+    ) -> tuple[_Leaf | None, tuple[str, ...]]:
+        """The depth-first search's first branch, without its bookkeeping.
+
+        Most paths match on the branch that takes the literal child whenever there is one;
+        following it with no stack makes the common lookup several times cheaper. Any dead end
+        returns None and the full search runs.
+        """
+        node = self._root
+        values: list[str] = []
+        for index in range(start, len(segments)):
+            segment = segments[index]
+            child = node.literal.get(segment)
+            if child is None:
+                if node.patterns or node.wildcard is None or not segment:
+                    return None, ()
+                child = node.wildcard
+                values.append(segment)
+            node = child
+        leaf = node.leaves.get(method)
+        return leaf, tuple(values)

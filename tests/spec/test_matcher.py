@@ -259,3 +259,12 @@ def test_indistinguishable_templates_are_reported(tmp_path: Path) -> None:
     router = Router(build_catalog(spec))
     assert matched(router, "GET", "/a/1").operation_id == "ax"
     assert router.conflicts == ["GET /a/{y} is indistinguishable from /a/{x}"]
+
+
+def test_match_many_agrees_with_match_and_restores_the_gc(tricky: Router) -> None:
+    import gc
+
+    requests = [("GET", "/users/me"), ("GET", "/users/9?x=1"), ("PUT", "/nowhere")]
+    assert gc.isenabled()
+    assert tricky.match_many(requests) == [tricky.match(m, u) for m, u in requests]
+    assert gc.isenabled()

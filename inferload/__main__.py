@@ -1,0 +1,5 @@
+"""`python -m inferload` is the `inferload` command."""
+
+from inferload.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Stage 5a: run generated scripts with the real engines (k6, Artillery)."""

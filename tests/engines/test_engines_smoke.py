@@ -1,0 +1,61 @@
+"""Both real engines execute here: each sends requests to a throwaway server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from inferload.run.engines import engine_environment, find_artillery, find_k6
+from tests.engines.recording_server import RecordingServer
+
+pytestmark = pytest.mark.engines
+
+
+def test_k6_runs_a_script_against_loopback(tmp_path: Path) -> None:
+    script = tmp_path / "smoke.js"
+    script.write_text(
+        "import http from 'k6/http';\n"
+        "export const options = { vus: 2, iterations: 6 };\n"
+        "export default function () { http.get(`${__ENV.BASE_URL}/k6/${__VU}/${__ITER}`); }\n"
+    )
+    with RecordingServer() as server:
+        completed = subprocess.run(
+            [str(find_k6()), "run", "--quiet", "--no-usage-report", str(script)],
+            env=engine_environment(BASE_URL=server.base_url),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert completed.returncode == 0, completed.stderr
+    assert len(server.requests) == 6
+    assert all(method == "GET" and path.startswith("/k6/") for method, path in server.requests)
+
+
+def test_artillery_runs_a_script_against_loopback(tmp_path: Path) -> None:
+    script = tmp_path / "smoke.yml"
+    script.write_text(
+        "config:\n"
+        '  target: "{{ $env.BASE_URL }}"\n'
+        "  phases:\n"
+        "    - duration: 1\n"
+        "      arrivalCount: 3\n"
+        "scenarios:\n"
+        "  - flow:\n"
+        "      - post:\n"
+        '          url: "/artillery/hello"\n'
+        "          json: { greeting: hi }\n"
+    )
+    with RecordingServer() as server:
+        completed = subprocess.run(
+            [str(find_artillery()), "run", str(script)],
+            env=engine_environment(BASE_URL=server.base_url),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert server.requests == [("POST", "/artillery/hello")] * 3

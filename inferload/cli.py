@@ -14,14 +14,20 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.table import Table
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from inferload import __version__
 from inferload.errors import InferloadError
+from inferload.logs import FORMATS, IngestOptions, LogIngest
+from inferload.render import (
+    print_ingest_report,
+    print_matches,
+    print_operations,
+    print_spec_summary,
+)
 from inferload.spec import Router, load_catalog
 from inferload.spec.matcher import Match
-from inferload.spec.model import Operation
-from inferload.spec.summary import SpecSummary, summarise
+from inferload.spec.summary import summarise
 
 EXIT_OK, EXIT_FAILED_CHECK, EXIT_BAD_INPUT = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,10 +82,113 @@ def spec_command(spec_path: Path, as_json: bool, requests: tuple[str, ...], no_c
             payload["matches"] = matches
         click.echo(json.dumps(payload, indent=2, default=str))
         return
-    _print_summary(summary)
-    _print_operations(catalog.operations)
+    print_spec_summary(stdout, summary)
+    print_operations(stdout, catalog.operations)
     if requests:
-        _print_matches(matches)
+        print_matches(stdout, matches)
+
+
+@main.command("logs")
+@click.argument("log_paths", metavar="LOG...", nargs=-1, required=True)
+@click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(path_type=Path),
+    help="OpenAPI spec to match URLs against (without it, URL templates are inferred from the logs).",
+)
+@click.option(
+    "--format",
+    "log_format_name",
+    type=click.Choice(FORMATS),
+    default="auto",
+    show_default=True,
+    help="Log format (auto-detected by default).",
+)
+@click.option(
+    "--log-format",
+    "nginx_format",
+    metavar="'NGINX LOG_FORMAT'",
+    help="Your nginx log_format string, e.g. '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent $request_time'.",
+)
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    metavar="NAME=KEY",
+    help="JSON lines: where a field lives (time, url, method, status, ip, ua, user, duration_s, duration_ms); dotted keys for nesting.",
+)
+@click.option(
+    "--session-timeout",
+    default="30m",
+    show_default=True,
+    metavar="DURATION",
+    help="Inactivity gap that ends a session (e.g. 30m, 900s, 1h).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the ingest report as JSON.")
+@reports_errors
+def logs_command(
+    log_paths: tuple[str, ...],
+    spec_path: Path | None,
+    log_format_name: str,
+    nginx_format: str | None,
+    fields: tuple[str, ...],
+    session_timeout: str,
+    as_json: bool,
+) -> None:
+    """Read access logs (LOG... or - for stdin; .gz welcome) and report what they contain."""
+    catalog = load_catalog(spec_path) if spec_path else None
+    options = IngestOptions(
+        format=log_format_name,
+        log_format=nginx_format,
+        fields=tuple(_field_mapping(fields)),
+        session_timeout_s=parse_duration(session_timeout, "--session-timeout"),
+    )
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=stderr,
+        transient=True,
+        disable=as_json or not stderr.is_terminal,
+    ) as progress:
+        task = progress.add_task("Reading logs", total=None)
+        ingest = LogIngest(
+            list(log_paths), catalog, options,
+            progress=lambda done, total: progress.update(task, completed=done, total=total or None),
+        )  # fmt: skip
+        for _session in ingest:
+            pass
+    assert ingest.report is not None
+    if as_json:
+        click.echo(json.dumps(ingest.report.to_dict(), indent=2, default=str))
+    else:
+        print_ingest_report(stdout, ingest.report)
+
+
+def _field_mapping(fields: tuple[str, ...]) -> list[tuple[str, str]]:
+    mapping = []
+    for item in fields:
+        name, separator, key = item.partition("=")
+        if not separator or not name or not key:
+            raise click.BadParameter(f"{item!r} is not NAME=KEY", param_hint="--field")
+        mapping.append((name.strip(), key.strip()))
+    return mapping
+
+
+def parse_duration(text: str, option: str) -> float:
+    """`30m`, `900s`, `1h`, `1.5h` or plain seconds -> seconds."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    value, unit = (text[:-1], text[-1]) if text and text[-1] in units else (text, "s")
+    try:
+        seconds = float(value) * units[unit]
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a duration like 30m, 900s or 1h", param_hint=option
+        ) from None
+    if seconds <= 0:
+        raise click.BadParameter("must be positive", param_hint=option)
+    return seconds
 
 
 def _match_requests(router: Router, requests: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -101,69 +210,3 @@ def _match_requests(router: Router, requests: tuple[str, ...]) -> list[dict[str,
         else:
             results.append({"request": request, "unmatched": result.reason})
     return results
-
-
-def _print_summary(summary: SpecSummary) -> None:
-    stdout.print(
-        f"[bold]{summary.title}[/bold] {summary.api_version}  "
-        f"(OpenAPI {summary.openapi_version}, {summary.files} file(s))"
-    )
-    stdout.print(
-        f"{summary.operations} operations, {summary.secured_operations} secured, "
-        f"{summary.deprecated_operations} deprecated"
-    )
-    methods = Table(title="Operations by method", title_justify="left")
-    methods.add_column("method")
-    methods.add_column("count", justify="right")
-    for method, count in summary.by_method.items():
-        methods.add_row(method, str(count))
-    stdout.print(methods)
-    tags = Table(title="Operations by tag", title_justify="left")
-    tags.add_column("tag")
-    tags.add_column("count", justify="right")
-    for tag, count in list(summary.by_tag.items())[:25]:
-        tags.add_row(tag, str(count))
-    if len(summary.by_tag) > 25:
-        tags.add_row(f"... {len(summary.by_tag) - 25} more", "")
-    stdout.print(tags)
-    stdout.print("[bold]Servers[/bold]")
-    for url, base in summary.servers:
-        stdout.print(f"  {url}  (base path {base})")
-    stdout.print("[bold]Security schemes[/bold]")
-    for key, kind in summary.security_schemes or (("(none)", ""),):
-        stdout.print(f"  {key}: {kind}")
-    if summary.links:
-        stdout.print(f"[bold]Links[/bold] ({len(summary.links)})")
-        for edge in summary.links[:20]:
-            stdout.print(f"  {edge.source} [{edge.status}] --{edge.name}--> {edge.target}")
-    if summary.webhooks:
-        stdout.print(f"[bold]Webhooks[/bold] (not load-tested): {', '.join(summary.webhooks)}")
-    stdout.print(f"[bold]Problems found[/bold] ({len(summary.problems)})")
-    for problem in summary.problems[:30]:
-        stdout.print(f"  - {problem}")
-    if len(summary.problems) > 30:
-        stdout.print(f"  ... {len(summary.problems) - 30} more (see --json)")
-
-
-def _print_operations(operations: tuple[Operation, ...], limit: int = 40) -> None:
-    table = Table(title="Operations", title_justify="left")
-    for column in ("operation", "method", "path", "auth"):
-        table.add_column(column)
-    for op in operations[:limit]:
-        auth = " | ".join("+".join(req) or "optional" for req in op.security) or "none"
-        table.add_row(op.operation_id, op.method, op.path, auth)
-    if len(operations) > limit:
-        table.add_row(f"... {len(operations) - limit} more (see --json)", "", "", "")
-    stdout.print(table)
-
-
-def _print_matches(matches: list[dict[str, Any]]) -> None:
-    stdout.print("[bold]Matches[/bold]")
-    for match in matches:
-        if "operation_id" in match:
-            params = ", ".join(f"{k}={v}" for k, v in match["params"].items())
-            stdout.print(
-                f"  {match['request']} -> {match['operation_id']} ({match['template']}) {params}"
-            )
-        else:
-            stdout.print(f"  {match['request']} -> unmatched: {match['unmatched']}")

@@ -174,7 +174,7 @@ class Router:
                     method,
                     leaf.template,
                     "/" + "/".join(segments[:skipped]) if skipped else "",
-                    tuple(zip(leaf.param_names, values)),
+                    tuple(zip(leaf.param_names, values, strict=True)),
                 )
             if node is not None and not allowed_elsewhere:
                 allowed_elsewhere = tuple(sorted(node.leaves))

@@ -1,0 +1,194 @@
+"""One chunk of parsed records -> kept events plus the counts the report needs.
+
+Order of the drop reasons (the first that applies wins): malformed, OPTIONS preflight, health
+check, monitoring probe, bot or crawler, static asset, matches no operation. URL matching runs
+on the chunk's *distinct* (method, path) pairs only, never per line.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from inferload.logs.agents import classify_agents
+from inferload.logs.model import encode_params
+from inferload.logs.parse import NOT_AN_ACCESS_RECORD
+from inferload.logs.scrub import client_key, hash_client_keys, scrub_query, scrub_value
+from inferload.logs.sessions import EVENT_COLUMNS
+from inferload.logs.templates import path_shape
+from inferload.spec.matcher import Match, Router
+
+HEALTH_PATHS = (
+    r"(?i)(^|/)(health|healthz|healthcheck|health-check|_health|ready|readyz|readiness|live|"
+    r"livez|liveness|ping|status|metrics|actuator/health|server-status|heartbeat)/?$"
+)
+STATIC_PATHS = (
+    r"(?i)(\.(css|js|mjs|map|png|jpe?g|gif|ico|svg|webp|avif|bmp|tiff?|woff2?|ttf|otf|eot|mp4|"
+    r"webm|mp3|wav|ogg|txt|xml|webmanifest|pdf|zip|gz)$|^/(static|assets|images|img|css|js|"
+    r"fonts|media|_next/static|public)/)"
+)
+
+
+@dataclass
+class ChunkCounts:
+    """Mergeable per-chunk statistics (summed over the whole run by the ingest)."""
+
+    malformed_by_reason: Counter[str] = field(default_factory=Counter)
+    malformed_examples: list[tuple[int, int, str]] = field(default_factory=list)
+    dropped: Counter[str] = field(default_factory=Counter)
+    unmatched: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    operations: Counter[str] = field(default_factory=Counter)
+    per_second: Counter[int] = field(default_factory=Counter)
+    records: int = 0
+    first_s: float | None = None
+    last_s: float | None = None
+
+
+def split_url(records: pl.DataFrame) -> pl.DataFrame:
+    parts = pl.col("url").str.split_exact("?", 1)
+    return records.with_columns(
+        parts.struct.field("field_0").alias("path"), parts.struct.field("field_1").alias("query")
+    )
+
+
+def drop_reason_before_matching(records: pl.DataFrame) -> pl.DataFrame:
+    """Reasons that do not need the spec: preflights, probes, bots (agents classified once per
+    distinct agent)."""
+    agents = classify_agents(records.get_column("user_agent"))
+    with_agents = records.join(agents, on="user_agent", how="left", nulls_equal=True)
+    reason = (
+        pl.when(pl.col("method") == "OPTIONS")
+        .then(pl.lit("OPTIONS preflight"))
+        .when(pl.col("agent_kind").is_not_null())
+        .then(pl.col("agent_kind"))
+        .when(pl.col("path").str.contains(HEALTH_PATHS))
+        .then(pl.lit("health check"))
+        .otherwise(None)
+    )
+    return with_agents.with_columns(reason.alias("drop")).drop("agent_kind")
+
+
+class OperationMatcher:
+    """(method, path) -> (operation_id, encoded scrubbed params, unmatched reason), memoised
+    across chunks: hot paths recur in every chunk and are matched and scrubbed once."""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self._known: dict[tuple[str, str], tuple[str | None, str, str | None]] = {}
+
+    def match_distinct(self, records: pl.DataFrame) -> pl.DataFrame:
+        distinct = records.select("method", "path").unique()
+        keys = list(
+            zip(
+                distinct.get_column("method").to_list(),
+                distinct.get_column("path").to_list(),
+                strict=True,
+            )
+        )
+        known = self._known
+        fresh = [key for key in keys if key not in known]
+        for key, result in zip(fresh, self.router.match_many(fresh), strict=True):
+            if isinstance(result, Match):
+                params = encode_params((n, scrub_value(v)) for n, v in result.params)
+                known[key] = (result.operation_id, params, None)
+            else:
+                known[key] = (None, "", result.reason)
+        rows = [known[key] for key in keys]
+        return distinct.with_columns(
+            pl.Series("operation_id", [r[0] for r in rows], dtype=pl.String),
+            pl.Series("params", [r[1] for r in rows], dtype=pl.String),
+            pl.Series("unmatched_reason", [r[2] for r in rows], dtype=pl.String),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenedChunk:
+    """A chunk after the work that needs no spec: unreadable lines apart, URLs split, agents
+    classified, query strings scrubbed and client keys hashed (runs in the reader thread)."""
+
+    malformed: pl.DataFrame  # line_no, malformed
+    requests: pl.DataFrame  # client, ts, method, path, query, status, request_time_ms, drop
+
+
+def screen_chunk(records: pl.DataFrame, salt: bytes) -> ScreenedChunk:
+    malformed = records.filter(pl.col("malformed").is_not_null()).select("line_no", "malformed")
+    good = split_url(records.filter(pl.col("malformed").is_null()))
+    if not good.height:
+        return ScreenedChunk(malformed, good)
+    screened = drop_reason_before_matching(good).with_columns(
+        client_key().alias("client_key"), scrub_query(pl.col("query")).alias("query")
+    )
+    hashes = hash_client_keys(screened.get_column("client_key"), salt)
+    requests = screened.join(hashes, on="client_key", how="left").select(
+        "client", "ts", "method", "path", "query", "status", "request_time_ms", "drop"
+    )
+    return ScreenedChunk(malformed, requests)
+
+
+def settle_chunk(
+    chunk: ScreenedChunk, matcher: OperationMatcher, counts: ChunkCounts, source_index: int
+) -> pl.DataFrame:
+    """Match to operations, apply the remaining drop reasons, count: -> `EVENT_COLUMNS`."""
+    _count_malformed(chunk.malformed, counts, source_index)
+    requests = chunk.requests
+    counts.records += requests.height
+    if not requests.height:
+        return pl.DataFrame(schema={c: pl.String for c in EVENT_COLUMNS})
+    screened = requests.join(matcher.match_distinct(requests), on=["method", "path"], how="left")
+    reason = (
+        pl.when(pl.col("drop").is_not_null())
+        .then(pl.col("drop"))
+        .when(pl.col("operation_id").is_null() & pl.col("path").str.contains(STATIC_PATHS))
+        .then(pl.lit("static asset"))
+        .when(pl.col("operation_id").is_null())
+        .then(pl.lit("matches no operation"))
+        .otherwise(None)
+    )
+    screened = screened.with_columns(reason.alias("drop"))
+    for dropped_reason, count in screened.group_by("drop").len().iter_rows():
+        if dropped_reason is not None:
+            counts.dropped[dropped_reason] += count
+    _count_unmatched(screened, counts)
+    kept = screened.filter(pl.col("drop").is_null())
+    if kept.height:
+        _count_kept(kept, counts)
+    return kept.select(*EVENT_COLUMNS)
+
+
+def _count_malformed(bad: pl.DataFrame, counts: ChunkCounts, source_index: int) -> None:
+    if not bad.height:
+        return
+    not_access = bad.filter(pl.col("malformed") == NOT_AN_ACCESS_RECORD)
+    if not_access.height:
+        counts.dropped[NOT_AN_ACCESS_RECORD] += not_access.height
+        bad = bad.filter(pl.col("malformed") != NOT_AN_ACCESS_RECORD)
+    for reason, count in bad.group_by("malformed").len().iter_rows():
+        counts.malformed_by_reason[reason] += count
+    room = 10 - len(counts.malformed_examples)
+    if room > 0:
+        for line_no, reason in bad.head(room).select("line_no", "malformed").iter_rows():
+            counts.malformed_examples.append((source_index, line_no, reason))
+
+
+def _count_unmatched(screened: pl.DataFrame, counts: ChunkCounts) -> None:
+    unmatched = screened.filter(pl.col("drop") == "matches no operation")
+    if not unmatched.height:
+        return
+    grouped = unmatched.group_by("method", "path", "unmatched_reason").len()
+    for method, path, why, count in grouped.iter_rows():
+        counts.unmatched[(method, path_shape(path), why or "")] += count
+
+
+def _count_kept(kept: pl.DataFrame, counts: ChunkCounts) -> None:
+    for operation_id, count in kept.group_by("operation_id").len().iter_rows():
+        counts.operations[operation_id] += count
+    seconds = kept.select(pl.col("ts").floor().cast(pl.Int64).alias("s")).group_by("s").len()
+    for second, count in seconds.iter_rows():
+        counts.per_second[second] += count
+    first, last = kept.select(
+        pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last")
+    ).row(0)
+    counts.first_s = first if counts.first_s is None else min(counts.first_s, first)
+    counts.last_s = last if counts.last_s is None else max(counts.last_s, last)

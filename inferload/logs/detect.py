@@ -1,0 +1,206 @@
+"""Tell a log's format from its first lines, and explain a mismatch with the one asked for."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from inferload.errors import ErrorKind, InferloadError, Location
+from inferload.logs.formats import BUILTIN_FORMATS, LineFormat
+
+SAMPLE_LINES = 200
+_MATCH_SHARE = 0.6  # a text format must read this share of the sample
+
+
+@dataclass(frozen=True, slots=True)
+class JsonShape:
+    """Where a JSON-lines flavour keeps each canonical field (JSONPath), and which lines count."""
+
+    name: str
+    paths: dict[str, str]
+    keep: str | None = None
+
+
+CADDY = JsonShape(
+    "caddy",
+    {
+        "time_epoch": "$.ts",
+        "client_ip": "$.request.client_ip",
+        "method": "$.request.method",
+        "url": "$.request.uri",
+        "status": "$.status",
+        "user_agent": "$.request.headers['User-Agent'][0]",
+        "referer": "$.request.headers.Referer[0]",
+        "request_time_s": "$.duration",
+        "session": "$.user_id",
+        "authorization": "$.request.headers.Authorization[0]",
+        "cookie": "$.request.headers.Cookie[0]",
+    },
+    keep="$.logger=http.log.access",
+)
+CLOUDFLARE = JsonShape(
+    "cloudflare",
+    {
+        "time_iso": "$.EdgeStartTimestamp",
+        "client_ip": "$.ClientIP",
+        "method": "$.ClientRequestMethod",
+        "url": "$.ClientRequestURI",
+        "status": "$.EdgeResponseStatus",
+        "user_agent": "$.ClientRequestUserAgent",
+        "referer": "$.ClientRequestReferer",
+        "request_time_ms": "$.OriginResponseDurationMs",
+    },
+)
+# Common key names of hand-rolled JSON access logs, first match wins per field.
+_GENERIC_KEYS = {
+    "time_iso": ("time", "timestamp", "@timestamp", "ts", "date", "time_iso8601", "time_local"),
+    "client_ip": ("remote_addr", "client_ip", "clientip", "ip", "remote_ip", "x_forwarded_for"),
+    "method": ("method", "request_method", "verb", "http_method"),
+    "url": ("request_uri", "uri", "url", "path"),
+    "request": ("request",),
+    "status": ("status", "status_code", "response_status", "code"),
+    "user_agent": ("http_user_agent", "user_agent", "useragent", "ua", "agent"),
+    "referer": ("http_referer", "referer", "referrer"),
+    "request_time_s": ("request_time", "duration", "response_time", "elapsed"),
+    "session": ("session_id", "session", "user_id", "userid", "user"),
+    "authorization": ("authorization", "http_authorization"),
+    "cookie": ("cookie", "http_cookie"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Detected:
+    kind: str  # "text", "jsonl" or "har"
+    text: LineFormat | None = None
+    json: JsonShape | None = None
+
+
+def detect(lines: list[str], name: str) -> Detected:
+    """Pick the format that reads the sample; a clear error when none does."""
+    sample = [line for line in lines if line.strip()][:SAMPLE_LINES]
+    if not sample:
+        raise InferloadError(
+            ErrorKind.INVALID, "empty log: no lines to read", location=Location(name)
+        )
+    looks = looks_like(sample)
+    if looks == "har":
+        return Detected("har")
+    if looks == "jsonl":
+        return Detected("jsonl", json=json_shape(sample, name))
+    for line_format in BUILTIN_FORMATS.values():
+        if share_matching(sample, line_format) >= _MATCH_SHARE:
+            return Detected("text", text=line_format)
+    raise InferloadError(
+        ErrorKind.INVALID,
+        f"unrecognised log format (first line: {sample[0][:80]!r})",
+        location=Location(name, line=1),
+        hint="pass --format combined|common|jsonl|har, or --log-format with your nginx log_format",
+    )
+
+
+def looks_like(sample: list[str]) -> str:
+    first = sample[0].strip()
+    if first.startswith("{") or first.startswith("["):
+        try:
+            json.loads(first)
+        except ValueError:
+            return "har" if '"log"' in "".join(sample[:5]) or first in ("{", "[") else "jsonl"
+        return "jsonl"
+    if re.match(r"^[\w.-]+\s*\|\s*\{", first):  # docker compose: `service | {...}`
+        return "jsonl"
+    return "text"
+
+
+def share_matching(sample: list[str], line_format: LineFormat) -> float:
+    pattern = re.compile(line_format.tolerant_regex)
+    return sum(1 for line in sample if pattern.match(line)) / len(sample)
+
+
+def check_requested(
+    sample: list[str], requested: str, line_format: LineFormat | None, name: str
+) -> None:
+    """The user named a format: if it reads nothing, say what the file looks like."""
+    sample = [line for line in sample if line.strip()][:SAMPLE_LINES]
+    if not sample:
+        raise InferloadError(
+            ErrorKind.INVALID, "empty log: no lines to read", location=Location(name)
+        )
+    looks = looks_like(sample)
+    if requested in ("jsonl", "har"):
+        if looks != requested:
+            raise _mismatch(name, requested, looks)
+        return
+    assert line_format is not None
+    if share_matching(sample, line_format) > 0:
+        return
+    raise _mismatch(name, requested, looks)
+
+
+def _mismatch(name: str, requested: str, looks: str) -> InferloadError:
+    hints = {
+        "jsonl": "looks like JSON lines; try --format jsonl",
+        "har": "looks like a HAR file; try --format har",
+        "text": "looks like a text access log; try --format combined, common or --log-format",
+    }
+    return InferloadError(
+        ErrorKind.INVALID,
+        f"no line reads as {requested}",
+        location=Location(name, line=1),
+        hint=hints[looks],
+    )
+
+
+def json_shape(sample: list[str], name: str) -> JsonShape:
+    """Caddy and Cloudflare by their keys; otherwise common key names of the first record
+    that has a time and a URL (other lines, such as a server's startup messages, are skipped)."""
+    records = []
+    for line in sample:
+        try:
+            record = json.loads(line[line.find("{") :])
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    if not records:
+        raise InferloadError(
+            ErrorKind.INVALID, "no JSON record in the first lines", location=Location(name)
+        )
+    if any(str(r.get("logger", "")).startswith("http.log.access") for r in records):
+        return CADDY
+    if any("ClientRequestURI" in r or "EdgeStartTimestamp" in r for r in records):
+        return CLOUDFLARE
+    for record in records:
+        paths = {}
+        for field, keys in _GENERIC_KEYS.items():
+            key = next((k for k in keys if k in record), None)
+            if key is not None:
+                paths[field] = f"$.{key}" if key.isidentifier() else f"$['{key}']"
+        if "time_iso" in paths and ("url" in paths or "request" in paths):
+            return JsonShape("json", paths)
+    raise InferloadError(
+        ErrorKind.INVALID,
+        f"JSON log records lack a time or URL field (keys: {', '.join(sorted(records[0])[:12])})",
+        location=Location(name),
+        hint="map them with --field time=KEY --field url=KEY (dotted keys for nesting)",
+    )
+
+
+def shape_from_fields(mapping: dict[str, str]) -> JsonShape:
+    """`--field time=req.ts --field url=req.uri` -> a JSON shape (`time` means any time form)."""
+    aliases = {
+        "time": "time_iso",
+        "ip": "client_ip",
+        "ua": "user_agent",
+        "duration_s": "request_time_s",
+        "duration_ms": "request_time_ms",
+        "user": "session",
+        "session_id": "session",
+    }
+    paths = {}
+    for field, key in mapping.items():
+        canonical = aliases.get(field, field)
+        paths[canonical] = "$." + ".".join(
+            part if part.isidentifier() else f"['{part}']" for part in key.split(".")
+        ).replace(".[", "[")
+    return JsonShape("json", paths)

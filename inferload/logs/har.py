@@ -1,0 +1,92 @@
+"""HAR 1.2 files (browser or proxy recordings) -> canonical records.
+
+A HAR is one client's recording, so all its entries share the file's client key. Entries
+without `startedDateTime` (hand-written HARs) are placed one second apart, in file order, and
+the report notes it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import polars as pl
+
+from inferload.errors import ErrorKind, InferloadError, Location
+from inferload.logs.parse import RECORD_SCHEMA
+
+
+def read_har(path: Path, source: int) -> tuple[pl.DataFrame, list[str]]:
+    """The records of a HAR file and notes about what had to be assumed."""
+    try:
+        document = json.loads(path.read_bytes())
+    except json.JSONDecodeError as exc:
+        raise InferloadError(
+            ErrorKind.SYNTAX,
+            f"invalid HAR JSON: {exc.msg}",
+            location=Location(str(path), exc.lineno),
+        ) from None
+    entries = document.get("log", {}).get("entries") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise InferloadError(
+            ErrorKind.INVALID, "not a HAR file (no log.entries)", location=Location(str(path))
+        )
+    notes: list[str] = []
+    rows: list[dict[str, Any]] = []
+    clock = 0.0
+    for index, entry in enumerate(entries):
+        row = _row(entry, index, source, str(path))
+        if row["ts"] is None and row["malformed"] is None:
+            row["ts"] = clock + 1.0
+            if not notes:
+                notes.append(f"{path}: entries without startedDateTime placed 1 s apart")
+        if row["ts"] is not None:
+            clock = row["ts"]
+        rows.append(row)
+    return pl.DataFrame(rows, schema=RECORD_SCHEMA, orient="row"), notes
+
+
+def _row(entry: Any, index: int, source: int, name: str) -> dict[str, Any]:
+    request = entry.get("request") if isinstance(entry, dict) else None
+    if not isinstance(request, dict) or "url" not in request or "method" not in request:
+        return {**_empty(source, index), "malformed": "HAR entry without request method and url"}
+    headers = {
+        str(h.get("name", "")).lower(): str(h.get("value", ""))
+        for h in request.get("headers") or ()
+        if isinstance(h, dict)
+    }
+    parts = urlsplit(str(request["url"]))
+    url = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    response = entry.get("response") or {}
+    status = response.get("status")
+    return {
+        **_empty(source, index),
+        "ts": _timestamp(entry.get("startedDateTime")),
+        "client_ip": f"har:{name}",
+        "identity": f"har:{name}",  # one recording, one client, whatever headers it carried
+        "user_agent": headers.get("user-agent"),
+        "method": str(request["method"]).upper(),
+        "url": url,
+        "status": int(status) if isinstance(status, int) and status > 0 else 200,
+        "request_time_ms": float(entry["time"])
+        if isinstance(entry.get("time"), int | float)
+        else None,
+        "authorization": headers.get("authorization"),
+        "cookie": headers.get("cookie"),
+    }
+
+
+def _empty(source: int, index: int) -> dict[str, Any]:
+    return {column: None for column in RECORD_SCHEMA} | {"source": source, "line_no": index + 1}
+
+
+def _timestamp(value: Any) -> float | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

@@ -1,0 +1,293 @@
+"""`LogIngest`: log files (+ a catalog, or none) -> a stream of clean sessions and a report.
+
+Several inputs are merged by time: the next chunk always comes from the input that is furthest
+behind, and the session watermark is the oldest "latest time" among the inputs still open.
+Without a spec a first pass collects the distinct paths and infers URL templates (stdin is
+spooled to a temporary file for that).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+
+import polars as pl
+
+from inferload.errors import ErrorKind, InferloadError, Location
+from inferload.logs.clean import (
+    STATIC_PATHS,
+    ChunkCounts,
+    OperationMatcher,
+    drop_reason_before_matching,
+    screen_chunk,
+    settle_chunk,
+    split_url,
+)
+from inferload.logs.detect import (
+    Detected,
+    check_requested,
+    detect,
+    json_shape,
+    shape_from_fields,
+)
+from inferload.logs.formats import BUILTIN_FORMATS, compile_log_format
+from inferload.logs.har import read_har
+from inferload.logs.model import IngestReport, MalformedLine, Session, SourceReport, UnmatchedShape
+from inferload.logs.parse import parse_json_lines, parse_text_lines
+from inferload.logs.prefetch import prefetch
+from inferload.logs.reader import CHUNK_BYTES, STDIN, display_name, iter_line_frames
+from inferload.logs.sessions import Sessionizer
+from inferload.logs.templates import catalog_from_templates, infer_templates
+from inferload.spec.matcher import Router
+from inferload.spec.model import Catalog
+
+FORMATS = ("auto", *BUILTIN_FORMATS, "jsonl", "har")
+Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOptions:
+    format: str = "auto"
+    log_format: str | None = None  # an nginx log_format string; overrides `format`
+    fields: tuple[tuple[str, str], ...] = ()  # JSON lines: canonical field -> dotted key
+    session_timeout_s: float = 1800.0
+    salt: bytes | None = None  # None: a fresh random salt per run
+    chunk_bytes: int = CHUNK_BYTES
+
+
+class LogIngest:
+    """Iterate to get sessions as they close; `report` is complete once iteration ends."""
+
+    def __init__(
+        self,
+        sources: list[str | Path],
+        catalog: Catalog | None,
+        options: IngestOptions = IngestOptions(),
+        progress: Progress | None = None,
+    ) -> None:
+        if not sources:
+            raise InferloadError(ErrorKind.INVALID, "no log files given")
+        if options.format not in FORMATS:
+            raise InferloadError(
+                ErrorKind.INVALID,
+                f"unknown format {options.format!r}",
+                hint=f"one of {', '.join(FORMATS)}",
+            )
+        self.options = options
+        self.catalog = catalog
+        self._sources = [str(s) for s in sources]
+        self._names = [display_name(s) for s in self._sources]
+        self._salt = options.salt or os.urandom(32)
+        self._progress = progress
+        self._spool: tempfile.TemporaryDirectory[str] | None = None
+        self._formats: dict[int, str] = {}
+        self._lines: Counter[int] = Counter()
+        self._notes: list[str] = []
+        self._counts = ChunkCounts()
+        self._sessions = 0
+        self._inferred = False
+        self.report: IngestReport | None = None
+
+    def __iter__(self) -> Iterator[Session]:
+        try:
+            yield from self._run()
+        finally:
+            if self._spool is not None:
+                self._spool.cleanup()
+
+    def _run(self) -> Iterator[Session]:
+        sizes = self._sizes()
+        passes = 1 if self.catalog is not None else 2
+        done = [0] * len(self._sources)
+
+        def advance(index: int) -> Callable[[int], None]:
+            def report(position: int) -> None:
+                done[index] = position
+                if self._progress is not None:
+                    self._progress(sum(done) + self._first_pass_bytes, sum(sizes) * passes)
+
+            return report
+
+        self._first_pass_bytes = 0
+        router = Router(self.catalog) if self.catalog is not None else self._infer_router(advance)
+        self._first_pass_bytes = sum(sizes) if passes == 2 else 0
+        done[:] = [0] * len(done)
+        self._lines.clear()
+        sessionizer = Sessionizer(self.options.session_timeout_s)
+        matcher = OperationMatcher(router)
+        streams = {
+            i: prefetch(
+                screen_chunk(records, self._salt)
+                for records in self._records(i, source, advance(i))
+            )
+            for i, source in enumerate(self._sources)
+        }
+        latest = dict.fromkeys(streams, float("-inf"))
+        while streams:
+            index = min(streams, key=latest.__getitem__)  # the input furthest behind
+            frame = next(streams[index], None)
+            if frame is None:
+                del streams[index], latest[index]
+                continue
+            events = settle_chunk(frame, matcher, self._counts, index)
+            if events.height:
+                latest[index] = max(latest[index], events.get_column("ts").max())  # type: ignore[type-var]
+            for session in sessionizer.feed(events, min(latest.values())):
+                yield self._seen(session)
+        for session in sessionizer.close_all():
+            yield self._seen(session)
+        self.report = self._build_report(router)
+
+    def _seen(self, session: Session) -> Session:
+        self._sessions += 1
+        return session
+
+    def _sizes(self) -> list[int]:
+        sizes = []
+        for source in self._sources:
+            if source == STDIN:
+                sizes.append(0)
+                continue
+            try:
+                sizes.append(os.path.getsize(source))
+            except FileNotFoundError:
+                raise InferloadError(
+                    ErrorKind.FILE_NOT_FOUND, "no such file", location=Location(source)
+                ) from None
+            except OSError as exc:
+                raise InferloadError(
+                    ErrorKind.UNREADABLE, f"cannot read: {exc.strerror}", location=Location(source)
+                ) from None
+        return sizes
+
+    def _records(
+        self, index: int, source: str, progress: Callable[[int], None]
+    ) -> Iterator[pl.DataFrame]:
+        """Parsed record frames of one input, its format checked or detected on its first chunk."""
+        name = display_name(source)
+        if self.options.format == "har" or (
+            self.options.format == "auto" and source.endswith(".har")
+        ):
+            yield from self._har(index, source)
+            return
+        frames = iter_line_frames(source, progress, self.options.chunk_bytes)
+        first = next(frames, None)
+        sample = [] if first is None else first.head(400).get_column("line").drop_nulls().to_list()
+        parser = self._parser(index, sample, name)
+        if parser is None:  # a HAR found by detection
+            yield from self._har(index, source)
+            return
+        for frame in chain([first], frames) if first is not None else ():
+            self._lines[index] += frame.height
+            yield parser(frame)
+
+    def _parser(
+        self, index: int, sample: list[str], name: str
+    ) -> Callable[[pl.DataFrame], pl.DataFrame] | None:
+        options = self.options
+        if options.log_format:
+            text = compile_log_format(options.log_format)
+            check_requested(sample, "the given --log-format", text, name)
+            detected = Detected("text", text=text)
+        elif options.format in BUILTIN_FORMATS:
+            text = BUILTIN_FORMATS[options.format]
+            check_requested(sample, options.format, text, name)
+            detected = Detected("text", text=text)
+        elif options.format == "jsonl":
+            check_requested(sample, "jsonl", None, name)
+            shape = (
+                shape_from_fields(dict(options.fields))
+                if options.fields
+                else json_shape(sample, name)
+            )
+            detected = Detected("jsonl", json=shape)
+        else:
+            detected = detect(sample, name)
+            if detected.kind == "jsonl" and options.fields:
+                detected = Detected("jsonl", json=shape_from_fields(dict(options.fields)))
+        if detected.kind == "har":
+            return None
+        if detected.text is not None:
+            line_format = detected.text
+            self._formats[index] = line_format.name
+            return lambda frame: parse_text_lines(frame, line_format, index)
+        assert detected.json is not None
+        shape = detected.json
+        self._formats[index] = f"jsonl ({shape.name})"
+        return lambda frame: parse_json_lines(frame, shape.paths, shape.keep, index)
+
+    def _har(self, index: int, source: str) -> Iterator[pl.DataFrame]:
+        if source == STDIN:
+            raise InferloadError(ErrorKind.INVALID, "HAR input must be a file, not stdin")
+        records, notes = read_har(Path(source), index)
+        self._formats[index] = "har"
+        self._lines[index] += records.height
+        self._notes.extend(notes)
+        yield records
+
+    def _infer_router(self, advance: Callable[[int], Callable[[int], None]]) -> Router:
+        """Spec-less: a first pass over the kept paths, then templates -> a synthetic catalog."""
+        if STDIN in self._sources:
+            self._spool = tempfile.TemporaryDirectory(prefix="inferload-stdin-")
+            spooled = Path(self._spool.name) / "stdin.log"
+            with spooled.open("wb") as handle:
+                shutil.copyfileobj(sys.stdin.buffer, handle)
+            self._sources = [str(spooled) if s == STDIN else s for s in self._sources]
+        paths: Counter[tuple[str, str]] = Counter()
+        for index, source in enumerate(self._sources):
+            for frame in self._records(index, source, advance(index)):
+                good = split_url(frame.filter(pl.col("malformed").is_null()))
+                kept = drop_reason_before_matching(good).filter(
+                    pl.col("drop").is_null() & ~pl.col("path").str.contains(STATIC_PATHS)
+                )
+                for method, path, count in kept.group_by("method", "path").len().iter_rows():
+                    paths[(method, path)] += count
+        templates = infer_templates((m, p, c) for (m, p), c in paths.items())
+        self.catalog = catalog_from_templates(templates, title="inferred from logs")
+        self._inferred = True
+        self._notes.append(
+            f"no spec: {len(templates)} URL templates inferred from {len(paths)} distinct paths"
+        )
+        return Router(self.catalog)
+
+    def _build_report(self, router: Router) -> IngestReport:
+        counts = self._counts
+        peak_second, peak = max(counts.per_second.items(), key=lambda kv: kv[1], default=(None, 0))
+        unmatched = tuple(
+            UnmatchedShape(method, shape, count, reason)
+            for (method, shape, reason), count in counts.unmatched.most_common(15)
+        )
+        malformed_total = sum(counts.malformed_by_reason.values())
+        return IngestReport(
+            sources=tuple(
+                SourceReport(name, self._formats.get(i, "?"), self._lines[i])
+                for i, name in enumerate(self._names)
+            ),
+            lines_read=sum(self._lines.values()),
+            records=counts.records,
+            malformed=malformed_total,
+            malformed_by_reason=dict(counts.malformed_by_reason.most_common()),
+            malformed_examples=tuple(
+                MalformedLine(self._names[i], line_no, reason)
+                for i, line_no, reason in counts.malformed_examples
+            ),
+            dropped=dict(counts.dropped.most_common()),
+            unmatched=unmatched,
+            operations=dict(counts.operations.most_common()),
+            kept_requests=sum(counts.operations.values()),
+            sessions=self._sessions,
+            first_s=counts.first_s,
+            last_s=counts.last_s,
+            peak_requests_per_s=peak,
+            peak_second_s=float(peak_second) if peak_second is not None else None,
+            template_source="inferred from logs" if self._inferred else "spec",
+            session_timeout_s=self.options.session_timeout_s,
+            notes=tuple(dict.fromkeys(self._notes + [f"router: {c}" for c in router.conflicts])),
+        )

@@ -1,0 +1,105 @@
+"""What the log stage hands on: sessions of operations, and the report of how it got them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+# Path parameters travel as one string per request (building nested tuples for millions of
+# requests would dominate ingest time): pairs split by \x1f, name and value by \x1e.
+_PAIR, _NAME = "\x1f", "\x1e"
+
+
+def encode_params(pairs: Iterable[tuple[str, str]]) -> str:
+    return _PAIR.join(f"{name}{_NAME}{value}" for name, value in pairs)
+
+
+def decode_params(encoded: str) -> tuple[tuple[str, str], ...]:
+    if not encoded:
+        return ()
+    return tuple(tuple(pair.split(_NAME, 1)) for pair in encoded.split(_PAIR))  # type: ignore[misc]
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """One client's visit: its requests in time order, as parallel tuples (cheap to build
+    for millions of requests). `client` is a salted hash; params and queries are scrubbed.
+    `params` holds each request's path parameters encoded; read them with `path_params(i)`."""
+
+    client: str
+    operations: tuple[str, ...]
+    timestamps_s: tuple[float, ...]
+    statuses: tuple[int, ...]
+    durations_ms: tuple[float | None, ...]
+    params: tuple[str, ...]
+    queries: tuple[str | None, ...]
+
+    def path_params(self, index: int) -> tuple[tuple[str, str], ...]:
+        return decode_params(self.params[index])
+
+    @property
+    def start_s(self) -> float:
+        return self.timestamps_s[0]
+
+    @property
+    def end_s(self) -> float:
+        return self.timestamps_s[-1]
+
+    @property
+    def duration_s(self) -> float:
+        return self.timestamps_s[-1] - self.timestamps_s[0]
+
+    def __len__(self) -> int:
+        return len(self.operations)
+
+
+@dataclass(frozen=True, slots=True)
+class MalformedLine:
+    source: str
+    line_no: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceReport:
+    name: str
+    format: str
+    lines: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedShape:
+    method: str
+    shape: str
+    count: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    """Everything `inferload logs` prints. Counts of lines unless named otherwise."""
+
+    sources: tuple[SourceReport, ...]
+    lines_read: int
+    records: int
+    malformed: int
+    malformed_by_reason: dict[str, int]
+    malformed_examples: tuple[MalformedLine, ...]
+    dropped: dict[str, int]
+    unmatched: tuple[UnmatchedShape, ...]
+    operations: dict[str, int]
+    kept_requests: int
+    sessions: int
+    first_s: float | None
+    last_s: float | None
+    peak_requests_per_s: int
+    peak_second_s: float | None
+    template_source: str  # "spec" or "inferred from logs"
+    session_timeout_s: float
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)

@@ -1,0 +1,202 @@
+"""Lines of text -> canonical request records, vectorised with Polars.
+
+Every format ends in the same columns (see `RECORD_SCHEMA`), so cleaning and sessionizing
+never care where a record came from. A line that cannot be read keeps its line number and gets
+a `malformed` reason instead: counted and reported, never fatal.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from inferload.logs.formats import LineFormat
+
+RECORD_SCHEMA: dict[str, pl.DataType] = {
+    "source": pl.Int32(),
+    "line_no": pl.Int64(),
+    "ts": pl.Float64(),  # epoch seconds, UTC
+    "client_ip": pl.String(),
+    "user_agent": pl.String(),
+    "method": pl.String(),
+    "url": pl.String(),
+    "status": pl.Int32(),
+    "request_time_ms": pl.Float64(),
+    "identity": pl.String(),  # an explicit user or session id, when the log has one
+    "authorization": pl.String(),
+    "cookie": pl.String(),
+    "malformed": pl.String(),  # why the line could not be read; null for good records
+}
+_METHOD = r"^[A-Z][A-Z-]{1,15}$"
+NOT_AN_ACCESS_RECORD = "not an access record"
+
+
+def parse_text_lines(lines: pl.DataFrame, line_format: LineFormat, source: int) -> pl.DataFrame:
+    """`lines` (line_no, line) in `line_format` -> records. Blank lines are skipped."""
+    lines = lines.filter(pl.col("line").is_not_null())  # blank lines arrive as nulls
+    groups = [f"g{i}" for i in range(len(line_format.fields))]
+    fast = _extract(lines, line_format.regex, groups)
+    rejected = fast.filter(pl.col(groups[0]).is_null()).select(lines.columns)
+    if rejected.height:
+        rejected = rejected.filter(pl.col("line").str.strip_chars().str.len_bytes() > 0)
+        retried = _extract(rejected, line_format.tolerant_regex, groups)
+        fast = pl.concat([fast.filter(pl.col(groups[0]).is_not_null()), retried]).sort("line_no")
+    fields: dict[str, pl.Expr] = {}
+    for group, field in zip(groups, line_format.fields, strict=True):
+        if field and field not in fields:
+            fields[field] = (
+                pl.col(group).replace("-", None) if field in _DASH_IS_NULL else pl.col(group)
+            )
+    return _to_records(fast, fields, source, f"does not match the {line_format.name} format")
+
+
+# Fields where nginx and Apache write `-` for "none"; elsewhere `-` cannot occur or is harmless.
+_DASH_IS_NULL = frozenset(
+    {"remote_user", "user_agent", "request_time_s", "upstream_time_s", "session", "authorization",
+     "cookie", "forwarded_for"}
+)  # fmt: skip
+
+
+def _extract(lines: pl.DataFrame, regex: str, groups: list[str]) -> pl.DataFrame:
+    """Lazy so Polars splits the regex work across its threads."""
+    extracted = lines.lazy().with_columns(pl.col("line").str.extract_groups(regex).alias("parts"))
+    return (
+        extracted.unnest("parts")
+        .rename({str(i + 1): name for i, name in enumerate(groups)})
+        .collect()
+    )
+
+
+def _to_records(
+    frame: pl.DataFrame, fields: dict[str, pl.Expr], source: int, unmatched_reason: str
+) -> pl.DataFrame:
+    """Shared tail of every text and JSON parser: typed canonical columns + `malformed`."""
+    null = pl.lit(None, dtype=pl.String)
+    request = fields.get("request")
+    if request is not None:
+        parts = request.str.split_exact(" ", 2)
+        method = parts.struct.field("field_0")
+        url = parts.struct.field("field_1")
+    else:
+        method = fields.get("method", null)
+        url = fields.get("url", null)
+    time_expr = _epoch_seconds(fields)
+    identity = pl.coalesce(
+        _meaningful(fields.get("session", null)), _meaningful(fields.get("remote_user", null))
+    )
+    records = frame.select(
+        pl.lit(source, dtype=pl.Int32).alias("source"),
+        pl.col("line_no"),
+        time_expr.alias("ts"),
+        pl.coalesce(
+            fields.get("forwarded_for", null).str.split(",").list.first(),
+            fields.get("client_ip", null),
+        )
+        .str.strip_chars()
+        .alias("client_ip"),
+        fields.get("user_agent", null).alias("user_agent"),
+        method.str.to_uppercase().alias("method"),
+        url.alias("url"),
+        fields.get("status", null).cast(pl.Int32, strict=False).alias("status"),
+        _milliseconds(fields).alias("request_time_ms"),
+        identity.alias("identity"),
+        _meaningful(fields.get("authorization", null)).alias("authorization"),
+        _meaningful(fields.get("cookie", null)).alias("cookie"),
+        pl.col("line").alias("_line") if "line" in frame.columns else null.alias("_line"),
+        _first_present(fields).alias("_parsed"),
+    )
+    malformed = (
+        pl.when(pl.col("_parsed").is_null())
+        .then(pl.lit(unmatched_reason))
+        .when(pl.col("ts").is_null())
+        .then(pl.lit("unreadable time"))
+        .when(pl.col("method").is_null() | ~pl.col("method").str.contains(_METHOD))
+        .then(pl.lit("request line is not 'METHOD URL PROTOCOL'"))
+        .when(pl.col("url").is_null())
+        .then(pl.lit("no request URL"))
+        .when(pl.col("status").is_null())
+        .then(pl.lit("no HTTP status"))
+        .otherwise(None)
+    )
+    return records.with_columns(malformed.alias("malformed")).drop("_line", "_parsed")
+
+
+def _meaningful(value: pl.Expr) -> pl.Expr:
+    """Empty, `-` and redacted values identify nobody: null them."""
+    return value.replace({"": None, "-": None, "REDACTED": None, "[REDACTED]": None})
+
+
+def _first_present(fields: dict[str, pl.Expr]) -> pl.Expr:
+    key = next(f for f in ("request", "url", "method") if f in fields)
+    return fields[key]
+
+
+def _epoch_seconds(fields: dict[str, pl.Expr]) -> pl.Expr:
+    if "time_local" in fields:
+        parsed = fields["time_local"].str.strptime(
+            pl.Datetime("us", "UTC"), "%d/%b/%Y:%H:%M:%S %z", strict=False
+        )
+        return parsed.dt.epoch("us") / 1e6
+    if "time_iso" in fields:
+        return iso_or_epoch_seconds(fields["time_iso"])
+    return iso_or_epoch_seconds(fields.get("time_epoch", pl.lit(None, dtype=pl.String)))
+
+
+def iso_or_epoch_seconds(text: pl.Expr) -> pl.Expr:
+    """A time as logs write it -> epoch seconds: RFC 3339 (`Z` or offset), or a Unix epoch in
+    s, ms, µs or ns, told apart by magnitude."""
+    number = text.cast(pl.Float64, strict=False)
+    scaled = (
+        pl.when(number > 1e17)
+        .then(number / 1e9)
+        .when(number > 1e14)
+        .then(number / 1e6)
+        .when(number > 1e11)
+        .then(number / 1e3)
+        .otherwise(number)
+    )
+    iso = (
+        text.str.replace(r"Z$", "+00:00")
+        .str.replace(" ", "T", literal=True)
+        .str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", time_zone="UTC", strict=False)
+    )
+    return pl.coalesce(scaled, iso.dt.epoch("us") / 1e6)
+
+
+def _milliseconds(fields: dict[str, pl.Expr]) -> pl.Expr:
+    """`$request_time` (s, nginx) or `$upstream_response_time` ("0.01, 0.02": summed), in ms."""
+    if "request_time_ms" in fields:
+        return fields["request_time_ms"].cast(pl.Float64, strict=False)
+    if "request_time_s" in fields:
+        return fields["request_time_s"].cast(pl.Float64, strict=False) * 1000
+    if "upstream_time_s" in fields:
+        parts = fields["upstream_time_s"].str.replace_all(r"[:,]", " ").str.split(" ")
+        return parts.list.eval(pl.element().cast(pl.Float64, strict=False)).list.sum() * 1000
+    return pl.lit(None, dtype=pl.Float64)
+
+
+def parse_json_lines(
+    lines: pl.DataFrame, paths: dict[str, str], keep: str | None, source: int
+) -> pl.DataFrame:
+    """JSON lines (optionally behind a `container | ` prefix) -> records.
+
+    `paths` maps canonical fields to JSONPath (`$.request.method`); `keep` is a JSONPath
+    condition `path=value-prefix` selecting access records among other log lines (Caddy
+    writes its startup messages to the same stream).
+    """
+    lines = lines.filter(pl.col("line").str.strip_chars().str.len_bytes() > 0)
+    body = pl.col("line").str.slice(pl.col("line").str.find("{", literal=True))
+    frame = lines.with_columns(body.alias("json"))
+    fields = {name: pl.col("json").str.json_path_match(path) for name, path in paths.items()}
+    records = _to_records(frame, fields, source, "not a JSON access record")
+    if not keep:
+        return records
+    path, _, prefix = keep.partition("=")
+    is_access = pl.col("json").str.json_path_match(path).str.starts_with(prefix).fill_null(False)
+    is_object = pl.col("json").str.strip_chars_end().str.ends_with("}").fill_null(False)
+    is_other = frame.select(~is_access & is_object).to_series()
+    return records.with_columns(
+        pl.when(is_other)
+        .then(pl.lit(NOT_AN_ACCESS_RECORD))
+        .otherwise(pl.col("malformed"))
+        .alias("malformed")
+    )

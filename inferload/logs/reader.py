@@ -1,0 +1,116 @@
+"""Read log files in bounded chunks: plain or gzip (by magic bytes), files or stdin.
+
+Memory stays flat whatever the file size: each chunk is ~32 MB of text cut at a line end and
+turned into a (line_no, line) frame by Polars' CSV reader (with a separator that never occurs,
+so each line is one field; blank lines are kept as nulls to keep line numbers exact).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+import polars as pl
+
+from inferload.errors import ErrorKind, InferloadError, Location
+
+CHUNK_BYTES = 32 * 1024 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+STDIN = "-"
+
+
+def display_name(source: str | Path) -> str:
+    return "<stdin>" if str(source) == STDIN else str(source)
+
+
+@contextmanager
+def open_log(source: str | Path) -> Iterator[tuple[BinaryIO, BinaryIO]]:
+    """Yield (decompressed stream, raw stream); the raw one tells progress in file bytes."""
+    name = display_name(source)
+    try:
+        raw: BinaryIO = sys.stdin.buffer if str(source) == STDIN else open(source, "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        raise InferloadError(
+            ErrorKind.FILE_NOT_FOUND, "no such file", location=Location(name)
+        ) from None
+    except IsADirectoryError:
+        raise InferloadError(
+            ErrorKind.UNREADABLE, "is a directory", location=Location(name)
+        ) from None
+    except OSError as exc:
+        raise InferloadError(
+            ErrorKind.UNREADABLE, f"cannot read: {exc.strerror}", location=Location(name)
+        ) from None
+    try:
+        head = raw.peek(2)[:2]  # type: ignore[attr-defined]
+        stream: BinaryIO = gzip.GzipFile(fileobj=raw) if head == _GZIP_MAGIC else raw  # type: ignore[assignment]
+        yield stream, raw
+    finally:
+        if raw is not sys.stdin.buffer:
+            raw.close()
+
+
+def iter_chunks(stream: BinaryIO, name: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """Raw chunks that end at a line end (the last one may not)."""
+    carry = b""
+    while True:
+        try:
+            block = stream.read(chunk_bytes)
+        except (OSError, EOFError) as exc:
+            raise InferloadError(
+                ErrorKind.UNREADABLE,
+                f"corrupt or truncated gzip data: {exc}",
+                location=Location(name),
+            ) from None
+        if not block:
+            if carry:
+                yield carry
+            return
+        block = carry + block
+        cut = block.rfind(b"\n")
+        if cut < 0:
+            carry = block
+            continue
+        carry = block[cut + 1 :]
+        yield block[: cut + 1]
+
+
+def lines_frame(chunk: bytes, first_line_no: int) -> pl.DataFrame:
+    """One chunk -> (line_no, line); invalid UTF-8 is replaced, never fatal."""
+    frame = pl.read_csv(
+        io.BytesIO(chunk),
+        has_header=False,
+        separator="\x1f",
+        quote_char=None,
+        schema={"line": pl.String},
+        truncate_ragged_lines=True,
+        encoding="utf8-lossy",
+    )
+    frame = frame.with_row_index("line_no", offset=first_line_no).with_columns(
+        pl.col("line_no").cast(pl.Int64)
+    )
+    if b"\r" in chunk:  # CRLF line ends (logs copied from Windows)
+        frame = frame.with_columns(pl.col("line").str.strip_chars_end("\r"))
+    return frame
+
+
+def iter_line_frames(
+    source: str | Path,
+    progress: Callable[[int], None] | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> Iterator[pl.DataFrame]:
+    """Stream a log as (line_no, line) frames of ~`chunk_bytes` each."""
+    name = display_name(source)
+    next_line = 1
+    with open_log(source) as (stream, raw):
+        for chunk in iter_chunks(stream, name, chunk_bytes):
+            frame = lines_frame(chunk, next_line)
+            next_line += chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+            if progress is not None and raw is not sys.stdin.buffer:
+                progress(raw.tell())
+            yield frame

@@ -1,0 +1,134 @@
+"""How the CLI shows results to people (tables, summaries). Called only by `cli.py`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from inferload.logs.model import IngestReport
+from inferload.spec.model import Operation
+from inferload.spec.summary import SpecSummary
+
+
+def print_spec_summary(stdout: Console, summary: SpecSummary) -> None:
+    stdout.print(
+        f"[bold]{summary.title}[/bold] {summary.api_version}  "
+        f"(OpenAPI {summary.openapi_version}, {summary.files} file(s))"
+    )
+    stdout.print(
+        f"{summary.operations} operations, {summary.secured_operations} secured, "
+        f"{summary.deprecated_operations} deprecated"
+    )
+    methods = Table(title="Operations by method", title_justify="left")
+    methods.add_column("method")
+    methods.add_column("count", justify="right")
+    for method, count in summary.by_method.items():
+        methods.add_row(method, str(count))
+    stdout.print(methods)
+    tags = Table(title="Operations by tag", title_justify="left")
+    tags.add_column("tag")
+    tags.add_column("count", justify="right")
+    for tag, count in list(summary.by_tag.items())[:25]:
+        tags.add_row(tag, str(count))
+    if len(summary.by_tag) > 25:
+        tags.add_row(f"... {len(summary.by_tag) - 25} more", "")
+    stdout.print(tags)
+    stdout.print("[bold]Servers[/bold]")
+    for url, base in summary.servers:
+        stdout.print(f"  {url}  (base path {base})")
+    stdout.print("[bold]Security schemes[/bold]")
+    for key, kind in summary.security_schemes or (("(none)", ""),):
+        stdout.print(f"  {key}: {kind}")
+    if summary.links:
+        stdout.print(f"[bold]Links[/bold] ({len(summary.links)})")
+        for edge in summary.links[:20]:
+            stdout.print(f"  {edge.source} [{edge.status}] --{edge.name}--> {edge.target}")
+    if summary.webhooks:
+        stdout.print(f"[bold]Webhooks[/bold] (not load-tested): {', '.join(summary.webhooks)}")
+    stdout.print(f"[bold]Problems found[/bold] ({len(summary.problems)})")
+    for problem in summary.problems[:30]:
+        stdout.print(f"  - {problem}")
+    if len(summary.problems) > 30:
+        stdout.print(f"  ... {len(summary.problems) - 30} more (see --json)")
+
+
+def print_operations(stdout: Console, operations: tuple[Operation, ...], limit: int = 40) -> None:
+    table = Table(title="Operations", title_justify="left")
+    for column in ("operation", "method", "path", "auth"):
+        table.add_column(column)
+    for op in operations[:limit]:
+        auth = " | ".join("+".join(req) or "optional" for req in op.security) or "none"
+        table.add_row(op.operation_id, op.method, op.path, auth)
+    if len(operations) > limit:
+        table.add_row(f"... {len(operations) - limit} more (see --json)", "", "", "")
+    stdout.print(table)
+
+
+def print_matches(stdout: Console, matches: list[dict[str, Any]]) -> None:
+    stdout.print("[bold]Matches[/bold]")
+    for match in matches:
+        if "operation_id" in match:
+            params = ", ".join(f"{k}={v}" for k, v in match["params"].items())
+            stdout.print(
+                f"  {match['request']} -> {match['operation_id']} ({match['template']}) {params}"
+            )
+        else:
+            stdout.print(f"  {match['request']} -> unmatched: {match['unmatched']}")
+
+
+def _when(epoch: float | None) -> str:
+    if epoch is None:
+        return "-"
+    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def print_ingest_report(stdout: Console, report: IngestReport, operations_limit: int = 25) -> None:
+    for source in report.sources:
+        stdout.print(f"[bold]{source.name}[/bold]: {source.lines:,} lines, format {source.format}")
+    stdout.print(
+        f"lines read {report.lines_read:,}; requests parsed {report.records:,}; "
+        f"malformed {report.malformed:,}; kept {report.kept_requests:,} "
+        f"(URL templates: {report.template_source})"
+    )
+    if report.malformed:
+        reasons = ", ".join(
+            f"{reason} ({count:,})" for reason, count in report.malformed_by_reason.items()
+        )
+        stdout.print(f"[bold]Malformed lines[/bold]: {reasons}")
+        for example in report.malformed_examples:
+            stdout.print(f"  {example.source}:{example.line_no}: {example.reason}")
+    if report.dropped:
+        dropped = Table(title="Dropped requests", title_justify="left")
+        dropped.add_column("reason")
+        dropped.add_column("requests", justify="right")
+        for reason, count in report.dropped.items():
+            dropped.add_row(reason, f"{count:,}")
+        stdout.print(dropped)
+    if report.unmatched:
+        shapes = Table(
+            title="Top unmatched path shapes (missing from the spec?)", title_justify="left"
+        )
+        for column in ("method", "shape", "requests", "why"):
+            shapes.add_column(column, justify="right" if column == "requests" else "left")
+        for shape in report.unmatched:
+            shapes.add_row(shape.method, shape.shape, f"{shape.count:,}", shape.reason)
+        stdout.print(shapes)
+    table = Table(title="Requests by operation", title_justify="left")
+    table.add_column("operation")
+    table.add_column("requests", justify="right")
+    table.add_column("share", justify="right")
+    for operation, count in list(report.operations.items())[:operations_limit]:
+        table.add_row(operation, f"{count:,}", f"{count / max(report.kept_requests, 1):.1%}")
+    if len(report.operations) > operations_limit:
+        table.add_row(f"... {len(report.operations) - operations_limit} more (see --json)", "", "")
+    stdout.print(table)
+    stdout.print(
+        f"sessions {report.sessions:,} (inactivity gap {report.session_timeout_s:g} s); "
+        f"window {_when(report.first_s)} .. {_when(report.last_s)}; "
+        f"peak {report.peak_requests_per_s:,} requests/s at {_when(report.peak_second_s)}"
+    )
+    for note in report.notes:
+        stdout.print(f"note: {note}")

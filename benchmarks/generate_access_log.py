@@ -36,7 +36,10 @@ NOISE = (
     ('"GET /static/app.{h}.js HTTP/1.1" 200 48213', BROWSERS[0]),
     ('"GET /favicon.ico HTTP/1.1" 200 1150', BROWSERS[1]),
     ('"GET /healthz HTTP/1.1" 200 2', "ELB-HealthChecker/2.0"),
-    ('"GET /v1/customers HTTP/1.1" 200 5120', "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"),
+    (
+        '"GET /v1/customers HTTP/1.1" 200 5120',
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    ),
 )
 
 

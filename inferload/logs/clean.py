@@ -20,6 +20,7 @@ from inferload.logs.sessions import EVENT_COLUMNS
 from inferload.logs.templates import path_shape
 from inferload.spec.matcher import Match, Router
 
+_MEMO_LIMIT = 100_000  # distinct (method, path) results kept between chunks
 HEALTH_PATHS = (
     r"(?i)(^|/)(health|healthz|healthcheck|health-check|_health|ready|readyz|readiness|live|"
     r"livez|liveness|ping|status|metrics|actuator/health|server-status|heartbeat)/?$"
@@ -96,6 +97,8 @@ class OperationMatcher:
             else:
                 known[key] = (None, "", result.reason)
         rows = [known[key] for key in keys]
+        if len(known) > _MEMO_LIMIT:
+            known.clear()  # memory must not grow with the log: start the memo afresh
         return distinct.with_columns(
             pl.Series("operation_id", [r[0] for r in rows], dtype=pl.String),
             pl.Series("params", [r[1] for r in rows], dtype=pl.String),

@@ -51,7 +51,7 @@ _BARE_VALUES = {
     "time_local": r"([^\]]+)",
     "status": r"(\d{3})",
     "request_time": r"([\d.]+|-)",
-    "upstream_response_time": r"(\S+(?:, \S+)*)",  # one time per upstream tried
+    "upstream_response_time": r"([^\s,]+(?:, [^\s,]+)*)",  # one time per upstream tried
 }
 _BARE_VALUE = r"(\S+)"
 

@@ -138,7 +138,7 @@ class LogIngest:
                 continue
             events = settle_chunk(frame, matcher, self._counts, index)
             if events.height:
-                latest[index] = max(latest[index], events.get_column("ts").max())  # type: ignore[type-var]
+                latest[index] = max(latest[index], float(events.get_column("ts").max()))  # type: ignore[arg-type]
             for session in sessionizer.feed(events, min(latest.values())):
                 yield self._seen(session)
         for session in sessionizer.close_all():

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 from inferload.spec.model import Catalog, Operation
 
 _TEMPLATE_PARAM = re.compile(r"\{([^{}/]+)\}")
-_CACHE_SIZE = 1 << 20  # distinct paths kept per method
+_CACHE_SIZE = 1 << 16  # distinct paths kept per method; later ones are matched, not kept
 
 
 class Match(NamedTuple):

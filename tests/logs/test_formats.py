@@ -1,0 +1,90 @@
+"""nginx log_format strings compile to parsers; the built-in formats are such strings."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+import pytest
+
+from inferload.errors import InferloadError
+from inferload.logs.formats import BUILTIN_FORMATS, compile_log_format
+from inferload.logs.parse import parse_text_lines
+
+
+def frame(*lines: str) -> pl.DataFrame:
+    return pl.DataFrame({"line_no": list(range(1, len(lines) + 1)), "line": list(lines)})
+
+
+def test_custom_format_with_timings_and_upstreams() -> None:
+    line_format = compile_log_format(
+        '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
+        '"$http_user_agent" rt=$request_time urt="$upstream_response_time" sid=$cookie_sessionid'
+    )
+    records = parse_text_lines(
+        frame(
+            '10.1.2.3 - alice [10/Oct/2024:13:55:36 +0200] "POST /api/x?y=1 HTTP/2.0" 201 12 '
+            '"curl/8" rt=0.250 urt="0.100, 0.120" sid=abc123',
+            '10.1.2.4 - - [10/Oct/2024:13:55:37 +0200] "GET /api/z HTTP/1.1" 200 0 "-" rt=- urt="-" sid=-',
+        ),
+        line_format,
+        source=0,
+    )
+    first, second = records.to_dicts()
+    assert first["malformed"] is None and second["malformed"] is None
+    assert (first["method"], first["url"], first["status"]) == ("POST", "/api/x?y=1", 201)
+    assert first["ts"] == pytest.approx(1728561336.0)
+    assert first["request_time_ms"] == pytest.approx(250.0)
+    assert first["identity"] == "abc123"  # the session cookie beats $remote_user
+    assert second["request_time_ms"] is None and second["identity"] is None
+
+
+def test_upstream_time_alone_is_summed_over_upstreams() -> None:
+    line_format = compile_log_format('[$time_local] "$request" $status $upstream_response_time')
+    (record,) = parse_text_lines(
+        frame('[10/Oct/2024:13:55:36 +0000] "GET /a HTTP/1.1" 502 0.010, 0.030'), line_format, 0
+    ).to_dicts()
+    assert record["request_time_ms"] == pytest.approx(40.0)
+
+
+def test_apache_escaped_quotes_and_extra_spaces_fall_back_to_the_tolerant_pattern() -> None:
+    records = parse_text_lines(
+        frame(
+            '1.2.3.4 - - [01/Aug/1995:00:00:01 -0400] "GET /a HTTP/1.0" 200 5 "-" "Agent \\"quoted\\" v1"',
+            '1.2.3.4  -  -  [01/Aug/1995:00:00:02 -0400] "GET /b HTTP/1.0" 200 5 "-" "Agent"',
+        ),
+        BUILTIN_FORMATS["combined"],
+        0,
+    )
+    assert records.get_column("malformed").to_list() == [None, None]
+    assert records.get_column("url").to_list() == ["/a", "/b"]
+
+
+def test_malformed_reasons() -> None:
+    records = parse_text_lines(
+        frame(
+            '10.0.0.1 - - [15/Feb/2013:06:00:31 +0000] "-" 400 0 "-" "-"',
+            "garbage that is no log line",
+            '10.0.0.1 - - [99/Xyz/2013:06:00:31 +0000] "GET / HTTP/1.1" 200 0 "-" "-"',
+        ),
+        BUILTIN_FORMATS["combined"],
+        0,
+    )
+    assert records.get_column("malformed").to_list() == [
+        "request line is not 'METHOD URL PROTOCOL'",
+        "does not match the combined format",
+        "unreadable time",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("no variables at all", "has no $variables"),
+        ('$remote_addr "$request"', "lacks a time"),
+        ("$remote_addr [$time_local]", "lacks $request or $request_uri"),
+    ],
+)
+def test_unusable_formats_are_refused(source: str, message: str) -> None:
+    with pytest.raises(InferloadError, match=re.escape(message)):
+        compile_log_format(source)

@@ -1,0 +1,114 @@
+"""Ingest of the real public logs in fixtures/logs and fixtures/har."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from inferload.logs import IngestOptions, IngestReport, LogIngest, Session
+from tests.conftest import FIXTURES
+
+LOGS = FIXTURES / "logs"
+
+
+def ingest(*paths: str | Path, **options: object) -> tuple[list[Session], IngestReport]:
+    run = LogIngest(list(paths), None, IngestOptions(**options))  # type: ignore[arg-type]
+    sessions = list(run)
+    assert run.report is not None
+    return sessions, run.report
+
+
+def test_elastic_apache_combined() -> None:
+    sessions, report = ingest(LOGS / "elastic-apache/apache_logs")
+    assert report.sources[0].format == "combined"
+    assert (report.lines_read, report.records, report.malformed) == (10_000, 9_999, 1)
+    assert report.malformed_examples[0].line_no == 8899
+    assert report.dropped["static asset"] > 4_000
+    assert report.dropped["bot or crawler"] > 1_000
+    assert report.kept_requests == sum(len(s) for s in sessions)
+    assert report.sessions == len(sessions) > 100
+    assert "GET /projects/xdotool" in report.operations
+
+
+def test_nasa_common_format_and_its_time_zone() -> None:
+    sessions, report = ingest(LOGS / "nasa-aug95-20k/nasa.log")
+    assert report.sources[0].format == "common"
+    assert (report.lines_read, report.malformed) == (20_000, 0)
+    # 01/Aug/1995:00:00:01 -0400 is 04:00:01 UTC
+    assert report.first_s == pytest.approx(807249601.0, abs=10)
+    assert all(s.timestamps_s == tuple(sorted(s.timestamps_s)) for s in sessions)
+
+
+def test_nasa_broken_records_are_counted_with_their_lines() -> None:
+    _, report = ingest(LOGS / "nasa-aug95-subset/NASA_access_log_Aug95")
+    assert report.lines_read == 1_930
+    assert report.malformed == 89
+    assert [m.line_no for m in report.malformed_examples[:2]] == [38, 39]
+    assert report.records == 1_930 - 89
+
+
+def test_shop_log_templates_and_bots() -> None:
+    _, report = ingest(LOGS / "lnav-fixtures/logfile_shop_access_log.0")
+    assert report.template_source == "inferred from logs"
+    assert "GET /product/{id}" in report.operations
+    assert "GET /image/{id}/productModel/200x200" in report.operations
+    assert report.dropped["bot or crawler"] > 100
+
+
+def test_bad_access_log() -> None:
+    _, report = ingest(LOGS / "lnav-fixtures/logfile_bad_access_log.0")
+    assert report.malformed == 1 and report.malformed_examples[0].line_no == 2
+
+
+def test_caddy_json_skips_its_startup_messages() -> None:
+    sessions, report = ingest(LOGS / "lnav-fixtures/logfile_caddy_log.0")
+    assert report.sources[0].format == "jsonl (caddy)"
+    assert report.records == 4 and report.malformed == 0
+    assert report.dropped["not an access record"] == report.lines_read - 4 == 35
+    assert sum(len(s) for s in sessions) + report.dropped.get("static asset", 0) == 4
+
+
+def test_cloudflare_json() -> None:
+    sessions, report = ingest(LOGS / "lnav-fixtures/logfile_cloudflare.json")
+    assert report.sources[0].format == "jsonl (cloudflare)"
+    assert report.operations == {"HEAD /": 1}
+    assert sessions[0].statuses == (301,)
+
+
+def test_har_is_one_client_session() -> None:
+    sessions, report = ingest(FIXTURES / "har/grafana-har-to-k6/example/full.har")
+    assert report.sources[0].format == "har"
+    assert len(sessions) == 1 and len(sessions[0]) == 8
+    assert any("startedDateTime" in note for note in report.notes)
+
+
+def test_har_recording_with_real_timings() -> None:
+    sessions, report = ingest(
+        FIXTURES / "har/grafana-har-to-k6/test/e2e/pass/better-variable-avoidance.har"
+    )
+    assert report.records > 0
+    assert all(d is None or d >= 0 for s in sessions for d in s.durations_ms)
+
+
+def test_gzip_and_stdin_give_the_same_report(tmp_path: Path) -> None:
+    source = LOGS / "elastic-apache/apache_logs"
+    zipped = tmp_path / "apache_logs.gz"
+    with source.open("rb") as raw, gzip.open(zipped, "wb") as packed:
+        shutil.copyfileobj(raw, packed)
+    _, plain = ingest(source)
+    _, from_gzip = ingest(zipped)
+    assert (from_gzip.records, from_gzip.operations) == (plain.records, plain.operations)
+    completed = subprocess.run(
+        [sys.executable, "-m", "inferload", "logs", "-", "--json"],
+        stdin=zipped.open("rb"),
+        capture_output=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert b'"name": "<stdin>"' in completed.stdout
+    assert f'"kept_requests": {plain.kept_requests}'.encode() in completed.stdout

@@ -1,0 +1,206 @@
+"""Generated logs whose sessions, drops and secrets the test knows exactly."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from inferload.errors import InferloadError
+from inferload.logs import IngestOptions, LogIngest, Session
+from inferload.logs.sessions import Sessionizer
+from inferload.spec import load_catalog
+from tests.conftest import SPECS
+from tests.logs.builders import T0, combined, write_log
+
+PETSTORE = SPECS / "petstore-v3/openapi.yaml"
+
+
+def run(
+    paths: list[Path], spec: Path | None = PETSTORE, **options: object
+) -> tuple[list[Session], LogIngest]:
+    catalog = load_catalog(spec) if spec else None
+    ingest = LogIngest(list(paths), catalog, IngestOptions(salt=b"test-salt", **options))  # type: ignore[arg-type]
+    return list(ingest), ingest
+
+
+def test_known_sessions_across_files_chunks_and_late_lines(tmp_path: Path) -> None:
+    """Three clients; one pauses 45 min (two sessions); lines a little out of order; the log
+    split over two files and read in tiny chunks, so sessions cross chunk boundaries."""
+    rng = random.Random(3)
+    plan = {
+        "198.51.100.1": [0, 20, 45, 90, 3000, 3010],  # gap 2910 s > 1800 s: two sessions
+        "198.51.100.2": [5, 8, 400, 1500],
+        "198.51.100.3": [100, 101, 102],
+    }
+    lines: list[tuple[float, str]] = []
+    for ip, offsets in plan.items():
+        for offset in offsets:
+            lines.append((T0 + offset, combined(T0 + offset, "GET /api/v3/pet/7", ip=ip)))
+    # request-end order: each line written up to 2 s after its start
+    lines.sort(key=lambda item: item[0] + rng.random() * 2)
+    half = len(lines) // 2
+    first = write_log(
+        tmp_path / "a.log",
+        [line for _, line in lines[:half:2]] + [line for _, line in lines[half::2]],
+    )
+    second = write_log(
+        tmp_path / "b.log",
+        [line for _, line in lines[1:half:2]] + [line for _, line in lines[half + 1 :: 2]],
+    )
+    sessions, ingest = run([first, second], chunk_bytes=300)
+    lengths = sorted(len(s) for s in sessions)
+    assert lengths == [2, 3, 4, 4]
+    assert all(s.timestamps_s == tuple(sorted(s.timestamps_s)) for s in sessions)
+    assert {s.operations for s in sessions} == {("getPetById",) * n for n in (2, 3, 4)}
+    assert ingest.report is not None and ingest.report.sessions == 4
+    assert ingest.report.operations == {"getPetById": 13}
+
+
+def test_session_timeout_is_configurable(tmp_path: Path) -> None:
+    log = write_log(
+        tmp_path / "a.log",
+        [combined(T0 + t, "GET /api/v3/store/inventory") for t in (0, 200, 400, 1000)],
+    )
+    assert len(run([log], session_timeout_s=300)[0]) == 2
+    assert len(run([log])[0]) == 1
+
+
+def test_drops_by_reason_and_unmatched_shapes(tmp_path: Path) -> None:
+    log = write_log(
+        tmp_path / "a.log",
+        [
+            combined(T0, "GET /api/v3/pet/1"),
+            combined(T0 + 1, "OPTIONS /api/v3/pet/1"),
+            combined(T0 + 2, "GET /api/v3/health", agent="ELB-HealthChecker/2.0"),
+            combined(T0 + 3, "GET /healthz"),
+            combined(T0 + 4, "GET /api/v3/pet/2", agent="Mozilla/5.0 (compatible; Googlebot/2.1)"),
+            combined(T0 + 5, "GET /api/v3/pet/3", agent="UptimeRobot/2.0"),
+            combined(T0 + 6, "GET /static/app.js"),
+            combined(T0 + 7, "GET /api/v3/orders/123/items"),
+            combined(T0 + 8, "GET /api/v3/orders/456/items"),
+            combined(T0 + 9, "DELETE /api/v3/store/inventory"),
+            combined(T0 + 10, "GET /api/v3/pet/4", agent="okhttp/4.12.0"),
+        ],
+    )
+    sessions, ingest = run([log])
+    report = ingest.report
+    assert report is not None
+    assert report.dropped == {
+        "OPTIONS preflight": 1,
+        "health check": 2,
+        "bot or crawler": 1,
+        "monitoring probe": 1,
+        "static asset": 1,
+        "matches no operation": 3,
+    }
+    shapes = {(u.method, u.shape): u.count for u in report.unmatched}
+    assert shapes[("GET", "/api/v3/orders/{number}/items")] == 2
+    assert "DELETE is not documented" in next(
+        u.reason for u in report.unmatched if u.method == "DELETE"
+    )
+    assert report.operations == {"getPetById": 2}  # the browser and the okhttp app
+
+
+def test_nothing_personal_leaves_the_ingest(tmp_path: Path) -> None:
+    secrets = [
+        "jane.doe@example.com",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+        "sk_live_51HqLyjWDarjtT1zdp7dcXhQ7PZqEEVuU9hH3kXtSfN2",
+        "192.0.2.44",
+        "s3cr3t-cookie-value",
+    ]
+    log_format = (
+        '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
+        '"$http_user_agent" "$http_authorization" "$http_cookie"'
+    )
+    lines = [
+        f'192.0.2.44 - - [14/Nov/2023:22:13:21 +0000] "GET /api/v3/user/login?username={secrets[0]}&password=hunter2 HTTP/1.1" 200 5 "Mozilla" "Bearer {secrets[1]}" "sessionid={secrets[4]}"',
+        f'192.0.2.44 - - [14/Nov/2023:22:13:25 +0000] "GET /api/v3/user/{secrets[0]}?api_key={secrets[2]}&page=2 HTTP/1.1" 200 5 "Mozilla" "Bearer {secrets[1]}" "-"',
+        f'192.0.2.44 - - [14/Nov/2023:22:13:29 +0000] "GET /api/v3/pet/findByStatus?status=sold&ref={secrets[3]} HTTP/1.1" 200 5 "Mozilla" "-" "sessionid={secrets[4]}"',
+    ]
+    log = write_log(tmp_path / "a.log", lines)
+    sessions, ingest = run([log], log_format=log_format)
+    assert sum(len(s) for s in sessions) == 3
+    dumped = json.dumps([s.__repr__() for s in sessions]) + json.dumps(
+        ingest.report.to_dict(), default=str
+    )  # type: ignore[union-attr]
+    for secret in [*secrets, "hunter2"]:
+        assert secret not in dumped
+    queries = [q for s in sessions for q in s.queries]
+    assert "status=sold&ref=<ip>" in queries
+    assert any("page=2" in (q or "") and "api_key=<redacted>" in (q or "") for q in queries)
+    assert ("username", "<email>") in [
+        p for s in sessions for i in range(len(s)) for p in s.path_params(i)
+    ]
+    # the bearer token and the session cookie identify the same user in different requests:
+    # they are different keys, yet each client is a 16-hex-digit hash
+    assert all(len(s.client) == 16 for s in sessions)
+
+
+def test_bounded_memory_closes_sessions_as_the_stream_advances() -> None:
+    """Open sessions track concurrently active clients, not the log's size."""
+    import polars as pl
+
+    sessionizer = Sessionizer(timeout_s=60, lateness_s=0)
+    closed = 0
+    max_open = 0
+    for chunk in range(50):
+        start = T0 + chunk * 100
+        events = pl.DataFrame(
+            {
+                "client": [f"c{chunk}-{i}" for i in range(20)],
+                "ts": [start + i for i in range(20)],
+                "operation_id": ["op"] * 20,
+                "status": [200] * 20,
+                "request_time_ms": [None] * 20,
+                "params": [""] * 20,
+                "query": [None] * 20,
+            },
+            schema_overrides={"request_time_ms": pl.Float64, "query": pl.String},
+        )
+        closed += len(sessionizer.feed(events, watermark_s=start + 19))
+        max_open = max(max_open, sessionizer.open_sessions)
+    closed += len(sessionizer.close_all())
+    assert closed == 1000
+    assert max_open <= 40
+
+
+@pytest.mark.parametrize(
+    ("content", "options", "message", "hint"),
+    [
+        (b"", {}, "empty log", None),
+        (b"\n\n   \n", {}, "empty log", None),
+        (b"\x00\x01\x02binary\xff\xfe" * 200, {}, "unrecognised log format", "--format"),
+        (
+            b'{"ts": 1, "msg": "x"}\n',
+            {"format": "combined"},
+            "no line reads as combined",
+            "try --format jsonl",
+        ),
+        (
+            b'1.2.3.4 - - [01/Aug/1995:00:00:01 -0400] "GET / HTTP/1.0" 200 5\n',
+            {"format": "jsonl"},
+            "no line reads as jsonl",
+            "text access log",
+        ),
+    ],
+)
+def test_bad_inputs_are_clear_errors(
+    tmp_path: Path, content: bytes, options: dict[str, str], message: str, hint: str | None
+) -> None:
+    log = tmp_path / "input.log"
+    log.write_bytes(content)
+    with pytest.raises(InferloadError) as caught:
+        run([log], spec=None, **options)
+    assert message in caught.value.message
+    if hint:
+        assert hint in (caught.value.hint or "")
+    assert str(log) in caught.value.one_line()
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InferloadError, match="no such file"):
+        run([tmp_path / "nope.log"])

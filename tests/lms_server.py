@@ -1,0 +1,92 @@
+"""Start the sample LMS service on 127.0.0.1 for a test, and stop it afterwards."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class RunningService:
+    base_url: str
+    port: int
+    process: subprocess.Popen[bytes]
+    access_log: Path
+    database: Path
+
+
+def seeded_database(folder: Path) -> Path:
+    database = folder / "lms.sqlite3"
+    subprocess.run(
+        [sys.executable, "-m", "examples.lms", "seed", "--db", str(database)],
+        cwd=ROOT, check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    return database
+
+
+@contextmanager
+def lms_service(
+    folder: Path, database: Path, *, report_index: bool = False, pool_size: int = 4
+) -> Iterator[RunningService]:
+    """Serve a copy of `database` (so runs never affect each other) until the block ends."""
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / "served.sqlite3"
+    shutil.copyfile(database, copy)
+    port = free_port()
+    access_log = folder / "access.log"
+    command = [
+        sys.executable, "-m", "examples.lms", "serve", "--db", str(copy), "--port", str(port),
+        "--pool-size", str(pool_size), "--access-log", str(access_log),
+    ]  # fmt: skip
+    if report_index:
+        command.append("--report-index")
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy()
+    )
+    try:
+        _wait_healthy(port, process)
+        yield RunningService(f"http://127.0.0.1:{port}", port, process, access_log, copy)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_healthy(port: int, process: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"the LMS service exited: {process.stderr.read().decode() if process.stderr else ''}"
+            )
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection.request("GET", "/api/health")
+            if connection.getresponse().status == 200:
+                connection.close()
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the LMS service did not become healthy in time")

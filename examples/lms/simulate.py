@@ -112,7 +112,9 @@ def simulate_day(out: Path, truth: Path, sessions: int = 17_000, seed: int = 7) 
             roll = rng.random()
             if roll < 0.01:
                 status = 500
-            elif roll < 0.02 and operation == "getCertificate":
+            elif roll < 0.025 and operation != "login":
+                status = 401  # an expired token: the client logs in again later
+            elif roll < 0.2 and operation == "getCertificate":
                 status = 404
             service_ms = rng.lognormvariate(math.log(_SERVICE_MS.get(operation, 6.0)), 0.5)
             lines.append(_line(at, ip, method, url, status, agent, service_ms))

@@ -200,11 +200,17 @@ def test_the_knee_exists_and_the_index_knob_moves_it(database: Path, tmp_path: P
         with_index = probe(
             indexed.base_url, "/api/reports/overview", token, levels, seconds_per_level=1.5
         )
+    with lms_service(tmp_path / "one-connection", database, pool_size=1) as narrow:
+        token = login(narrow.base_url, "user1@lms.example", PASSWORD)
+        (one_connection,) = probe(
+            narrow.base_url, "/api/reports/overview", token, (4,), seconds_per_level=1.5
+        )
     one, four, sixteen = without
     assert all(level.errors == 0 for level in without + with_index)
     assert sixteen.throughput_per_s < 1.5 * four.throughput_per_s, without  # throughput flattens
     assert sixteen.p95_ms > 3 * one.p95_ms, without  # while latency climbs
     assert with_index[1].throughput_per_s > 1.8 * four.throughput_per_s, (without, with_index)
+    assert one_connection.throughput_per_s < 0.8 * four.throughput_per_s, (without, one_connection)
 
 
 def test_sigterm_stops_the_service_cleanly(database: Path, tmp_path: Path) -> None:

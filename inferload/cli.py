@@ -7,23 +7,34 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from inferload import __version__
-from inferload.errors import InferloadError
+from inferload.errors import ErrorKind, InferloadError, Location
 from inferload.logs import FORMATS, IngestOptions, LogIngest
+from inferload.model import dump_workload, infer_from_logs, infer_from_spec, load_workload
 from inferload.render import (
     print_ingest_report,
     print_matches,
     print_operations,
     print_spec_summary,
+    print_workload_summary,
+    workload_summary,
 )
 from inferload.spec import Router, load_catalog
 from inferload.spec.matcher import Match
@@ -143,16 +154,7 @@ def logs_command(
         fields=tuple(_field_mapping(fields)),
         session_timeout_s=parse_duration(session_timeout, "--session-timeout"),
     )
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-        console=stderr,
-        transient=True,
-        disable=as_json or not stderr.is_terminal,
-    ) as progress:
-        task = progress.add_task("Reading logs", total=None)
+    with _progress(as_json) as (progress, task):
         ingest = LogIngest(
             list(log_paths), catalog, options,
             progress=lambda done, total: progress.update(task, completed=done, total=total or None),
@@ -164,6 +166,128 @@ def logs_command(
         click.echo(json.dumps(ingest.report.to_dict(), indent=2, default=str))
     else:
         print_ingest_report(stdout, ingest.report)
+
+
+@main.command("infer")
+@click.option(
+    "--spec",
+    "spec_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The API's OpenAPI document.",
+)
+@click.option(
+    "--logs",
+    "log_paths",
+    multiple=True,
+    metavar="LOG",
+    help="Access log(s) to learn from (repeatable; - for stdin). Without: journeys from the spec alone.",
+)
+@click.option(
+    "--format", "log_format_name", type=click.Choice(FORMATS), default="auto", show_default=True
+)
+@click.option(
+    "--log-format",
+    "nginx_format",
+    metavar="'NGINX LOG_FORMAT'",
+    help="Your nginx log_format string.",
+)
+@click.option("--session-timeout", default="30m", show_default=True, metavar="DURATION")
+@click.option(
+    "--burst-window",
+    default="1s",
+    show_default=True,
+    metavar="DURATION",
+    help="Requests of one client closer than this form one step (a batch).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Where to write workload.yaml.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@reports_errors
+def infer_command(
+    spec_path: Path,
+    log_paths: tuple[str, ...],
+    log_format_name: str,
+    nginx_format: str | None,
+    session_timeout: str,
+    burst_window: str,
+    output: Path,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """Infer the workload (personas, journeys, think times, load levels) into workload.yaml."""
+    if output.exists() and not force:
+        raise InferloadError(
+            ErrorKind.INVALID,
+            "exists; refusing to overwrite",
+            location=Location(str(output)),
+            hint="pass --force to replace it",
+        )
+    with stderr.status(f"Loading {spec_path}", spinner="dots"):
+        catalog = load_catalog(spec_path)
+    report = None
+    if log_paths:
+        options = IngestOptions(
+            format=log_format_name, log_format=nginx_format,
+            session_timeout_s=parse_duration(session_timeout, "--session-timeout"),
+        )  # fmt: skip
+        with _progress(as_json) as (progress, task):
+            ingest = LogIngest(
+                list(log_paths), catalog, options,
+                progress=lambda done, total: progress.update(task, completed=done, total=total or None),
+            )  # fmt: skip
+            workload = infer_from_logs(
+                catalog,
+                ingest,
+                spec_path=str(spec_path),
+                burst_window_s=parse_duration(burst_window, "--burst-window"),
+            )
+        report = ingest.report
+    else:
+        workload = infer_from_spec(catalog, str(spec_path))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(dump_workload(workload))
+    if as_json:
+        click.echo(
+            json.dumps({"workload": str(output), "summary": workload_summary(workload)}, indent=2)
+        )
+        return
+    if report is not None:
+        print_ingest_report(stdout, report)
+    print_workload_summary(stdout, workload)
+    stdout.print(f"wrote {output}")
+
+
+@main.command("validate")
+@click.argument("workload_path", metavar="WORKLOAD.yaml", type=click.Path(path_type=Path))
+@reports_errors
+def validate_command(workload_path: Path) -> None:
+    """Check a (hand-edited) workload.yaml: exit 0 when valid, 2 with the field at fault."""
+    workload = load_workload(workload_path)
+    stdout.print(
+        f"{workload_path}: valid (version {workload.version}, {len(workload.personas)} personas, {len(workload.operations)} operations)"
+    )
+
+
+@contextmanager
+def _progress(disabled: bool) -> Iterator[tuple[Progress, TaskID]]:
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=stderr,
+        transient=True,
+        disable=disabled or not stderr.is_terminal,
+    ) as progress:
+        yield progress, progress.add_task("Reading logs", total=None)
 
 
 def _field_mapping(fields: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from inferload.logs.model import IngestReport
+from inferload.model.workload import Workload
 from inferload.spec.model import Operation
 from inferload.spec.summary import SpecSummary
 
@@ -132,3 +133,48 @@ def print_ingest_report(stdout: Console, report: IngestReport, operations_limit:
     )
     for note in report.notes:
         stdout.print(f"note: {note}")
+
+
+def workload_summary(workload: Workload) -> dict[str, Any]:
+    load = workload.load
+    return {
+        "personas": [
+            {"id": p.id, "name": p.name, "weight": round(p.weight, 4), "sessions": p.sessions,
+             "top_journey": p.top_journeys[0].steps if p.top_journeys else []}
+            for p in workload.personas
+        ],
+        "operations": len(workload.operations),
+        "load": {
+            "normal_arrival_rate_per_s": load.normal_arrival_rate_per_s.value,
+            "peak_arrival_rate_per_s": load.peak_arrival_rate_per_s.value,
+            "peak_concurrent_sessions": load.peak_concurrent_sessions.value,
+            "littles_law_concurrency": load.littles_law_concurrency.value,
+            "session_duration_s": load.session_duration_s.value,
+            "requests_per_s_peak": load.requests_per_s_peak.value,
+            "provenance": load.peak_arrival_rate_per_s.provenance.value,
+        },
+    }  # fmt: skip
+
+
+def print_workload_summary(stdout: Console, workload: Workload) -> None:
+    table = Table(title="Personas (the behaviour mix)", title_justify="left")
+    for column in ("persona", "share", "sessions", "most likely journey"):
+        table.add_column(column, justify="right" if column in ("share", "sessions") else "left")
+    for persona in workload.personas:
+        journey = persona.top_journeys[0] if persona.top_journeys else None
+        steps = " -> ".join(journey.steps) + f"  ({journey.probability:.0%})" if journey else "-"
+        table.add_row(
+            f"{persona.id}: {persona.name}", f"{persona.weight:.1%}", f"{persona.sessions:,}", steps
+        )
+    stdout.print(table)
+    load = workload.load
+    origin = load.peak_arrival_rate_per_s.provenance.value
+    stdout.print(
+        f"[bold]Load[/bold] ({origin}): sessions arrive at {load.normal_arrival_rate_per_s.value * 60:.1f}/min normally, "
+        f"{load.peak_arrival_rate_per_s.value * 60:.1f}/min at peak; they last {load.session_duration_s.value:.0f} s on average; "
+        f"peak concurrency {load.peak_concurrent_sessions.value:.0f} measured, "
+        f"{load.littles_law_concurrency.value:.0f} by Little's law; "
+        f"{load.requests_per_s_mean.value:.1f} requests/s mean, {load.requests_per_s_peak.value:.0f} peak"
+    )
+    high = [op_id for op_id, op in workload.operations.items() if op.priority == "high"]
+    stdout.print(f"[bold]High-priority operations[/bold]: {', '.join(high) or '-'}")

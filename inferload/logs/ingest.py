@@ -83,6 +83,7 @@ class LogIngest:
         self.options = options
         self.catalog = catalog
         self._sources = [str(s) for s in sources]
+        self._given = tuple(self._sources)
         self._names = [display_name(s) for s in self._sources]
         self._salt = options.salt or os.urandom(32)
         self._progress = progress
@@ -94,6 +95,11 @@ class LogIngest:
         self._sessions = 0
         self._inferred = False
         self.report: IngestReport | None = None
+
+    @property
+    def sources(self) -> list[str]:
+        """The inputs as given (a spooled stdin shows as `-`)."""
+        return list(self._given)
 
     def __iter__(self) -> Iterator[Session]:
         try:

@@ -75,7 +75,7 @@ class Sessionizer:
         return closed
 
     def _absorb(self, events: pl.DataFrame) -> list[Session]:
-        ordered = events.sort("client", "ts")
+        ordered = events.sort("client", "ts", maintain_order=True)  # ties keep log order
         new_client = pl.col("client") != pl.col("client").shift(1)
         starts = new_client.fill_null(True) | (pl.col("ts").diff() > self.timeout_s)
         boundaries = ordered.select(starts.arg_true()).to_series().to_list() + [ordered.height]

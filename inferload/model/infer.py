@@ -1,0 +1,230 @@
+"""`infer_from_logs`: sessions (+ catalog) -> Workload. One call per stage inside."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from inferload import __version__
+from inferload.errors import ErrorKind, InferloadError
+from inferload.logs.ingest import LogIngest
+from inferload.logs.model import IngestReport
+from inferload.model.collect import Collected, SessionRecord
+from inferload.model.journeys import (
+    mine_guards,
+    think_times,
+    top_journeys,
+    transition_counts,
+    transition_probabilities,
+)
+from inferload.model.load import load_levels
+from inferload.model.personas import cluster_sessions, persona_id, persona_names
+from inferload.model.priorities import is_auth_operation, prioritise
+from inferload.model.producers import correlations
+from inferload.model.workload import (
+    Api,
+    Auth,
+    DataPool,
+    LogSource,
+    Operation,
+    Persona,
+    PoolValue,
+    Provenance,
+    Source,
+    Workload,
+)
+from inferload.spec.model import Catalog
+
+POOL_SIZE = 100  # values kept per data pool
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def infer_from_logs(
+    catalog: Catalog, ingest: LogIngest, *, spec_path: str, burst_window_s: float = 1.0
+) -> Workload:
+    """Run the ingest to its end, collecting as sessions close, then infer."""
+    collected = Collected(burst_window_s=burst_window_s)
+    for session in ingest:
+        collected.add(session)
+    report = ingest.report
+    assert report is not None  # set when the iteration ends
+    log_paths = ingest.sources
+    if not collected.sessions:
+        raise InferloadError(
+            ErrorKind.INVALID,
+            "no session left after cleaning the logs: nothing to infer from",
+            hint="check the ingest report: wrong --spec (everything unmatched) or wrong --format?",
+        )
+    personas = _personas(collected)
+    operations = _operations(catalog, collected, report)
+    return Workload(
+        api=Api(title=catalog.title, version=catalog.api_version, base_path=_base_path(catalog)),
+        source=Source(
+            spec_path=spec_path,
+            spec_sha256=file_sha256(spec_path) if Path(spec_path).is_file() else "",
+            logs=[
+                LogSource(
+                    path=s.name,
+                    sha256=file_sha256(path) if Path(path).is_file() else "",
+                    lines=s.lines,
+                )
+                for s, path in zip(report.sources, log_paths, strict=False)
+            ],
+            window_start=_iso(report.first_s),
+            window_end=_iso(report.last_s),
+            requests=report.kept_requests,
+            sessions=len(collected.sessions),
+            session_timeout_s=report.session_timeout_s,
+            burst_window_s=burst_window_s,
+            tool=f"inferload {__version__}",
+        ),
+        auth=_auth(catalog, operations),
+        operations=operations,
+        personas=personas,
+        load=load_levels(collected.sessions, report),
+        data_pools=_data_pools(collected),
+        correlations=correlations(catalog, set(operations)),
+    )
+
+
+def _personas(collected: Collected) -> list[Persona]:
+    clustering = cluster_sessions(collected.sessions)
+    names = persona_names(
+        collected.sessions, collected.step_operations, clustering.labels, clustering.k
+    )
+    groups: dict[int, list[SessionRecord]] = {}
+    for label, session in zip(clustering.labels, collected.sessions, strict=True):
+        groups.setdefault(label, []).append(session)
+    ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), names[item[0]]))
+    total = len(collected.sessions)
+    personas = []
+    weights = _weights([len(members) for _, members in ordered], total)
+    for index, ((label, members), weight) in enumerate(zip(ordered, weights, strict=True)):
+        chain = transition_probabilities(transition_counts(members))
+        fitted, overall = think_times(members)
+        states = sorted({state for session in members for state in session.states})
+        personas.append(
+            Persona(
+                id=persona_id(index, names[label]),
+                name=names[label],
+                weight=weight,
+                sessions=len(members),
+                provenance=Provenance.LOGS,
+                steps={state: list(collected.step_operations[state]) for state in states},
+                transitions=chain,
+                think_times=fitted,
+                default_think=overall,
+                guards=mine_guards(members),
+                top_journeys=top_journeys(chain),
+                session_length_steps=float(np.mean([len(s.states) for s in members])),
+            )
+        )
+    return personas
+
+
+def _weights(sizes: list[int], total: int) -> list[float]:
+    """Shares rounded to 6 places that still sum to exactly 1."""
+    weights = [round(size / total, 6) for size in sizes]
+    weights[0] = round(weights[0] + 1 - sum(weights), 6)
+    return weights
+
+
+def _operations(
+    catalog: Catalog, collected: Collected, report: IngestReport
+) -> dict[str, Operation]:
+    total = sum(collected.requests.values())
+    entries: Counter[str] = Counter()
+    for session in collected.sessions:
+        if session.states:
+            entries.update(collected.step_operations[session.states[0]])
+    p95 = {
+        op: float(np.percentile(values, 95))
+        for op, values in collected.durations_ms.items()
+        if values
+    }
+    all_durations = [v for values in collected.durations_ms.values() for v in values]
+    api_p95 = float(np.percentile(all_durations, 95)) if all_durations else None
+    operations = {}
+    for operation_id, count in sorted(collected.requests.items()):
+        spec_op = catalog.operation(operation_id) if catalog.has_operation(operation_id) else None
+        method = spec_op.method if spec_op else operation_id.split(" ", 1)[0]
+        path = spec_op.path if spec_op else operation_id.split(" ", 1)[-1]
+        share = count / total
+        priority, reasons = prioritise(
+            operation_id,
+            method,
+            path,
+            share,
+            entries[operation_id] / len(collected.sessions),
+            p95.get(operation_id),
+            api_p95,
+        )
+        operations[operation_id] = Operation(
+            method=method,
+            path=path,
+            requests=count,
+            share=share,
+            priority=priority,  # type: ignore[arg-type]
+            reasons=reasons,
+            provenance=Provenance.LOGS,
+            p95_ms=p95.get(operation_id),
+            error_rate=collected.errors[operation_id] / count,
+            success_statuses=list(spec_op.success_statuses) if spec_op else [],
+        )
+    return operations
+
+
+def _data_pools(collected: Collected) -> dict[str, DataPool]:
+    pools: dict[str, DataPool] = {}
+    for location, source in (("path", collected.path_values), ("query", collected.query_values)):
+        merged: dict[str, Counter[str]] = {}
+        users: dict[str, set[str]] = {}
+        for (operation, name), counter in source.items():
+            merged.setdefault(name, Counter()).update(counter)
+            users.setdefault(name, set()).add(operation)
+        for name, counter in sorted(merged.items()):
+            top = counter.most_common(POOL_SIZE)
+            kept = sum(c for _, c in top)
+            key = name if location == "path" else f"query.{name}"
+            pools[key] = DataPool(
+                parameter=name,
+                location=location,  # type: ignore[arg-type]
+                operations=sorted(users[name]),
+                values=[PoolValue(value=value, weight=c / kept) for value, c in top],
+                provenance=Provenance.LOGS,
+            )
+    return pools
+
+
+def _auth(catalog: Catalog, operations: dict[str, Operation]) -> Auth:
+    login = [
+        (op.requests, op_id)
+        for op_id, op in operations.items()
+        if is_auth_operation(op_id, op.method, op.path)
+    ]
+    schemes = sorted(
+        {key for op in catalog.operations for requirement in op.security for key in requirement}
+    )
+    return Auth(login_operation=max(login)[1] if login else None, schemes=schemes)
+
+
+def _base_path(catalog: Catalog) -> str:
+    bases = [server.base_path for server in catalog.servers]
+    return bases[0] if bases else ""
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).isoformat(timespec="seconds")

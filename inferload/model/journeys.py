@@ -1,0 +1,156 @@
+"""A persona's journey graph: a Markov chain over steps, its think times and its guards.
+
+Transition probabilities are the observed counts normalised per source state. An edge is
+dropped only when it is both rare in share (< `EDGE_FLOOR`) and in count (< `EDGE_MIN_COUNT`):
+rare-but-real paths stay. Guards are mined rules that hold in every session that could have
+broken them: "X only after Y" (`requires`) and "nothing follows X" (`ends_session`); emitters
+enforce them so replayed journeys never do impossible things.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import networkx as nx
+
+from inferload.model.collect import SessionRecord
+from inferload.model.thinktime import MIN_SAMPLES, fit_think_time, with_fallback
+from inferload.model.workload import END, START, Guard, Journey, ThinkTime
+
+EDGE_FLOOR = 0.01
+EDGE_MIN_COUNT = 5
+GUARD_MIN_SUPPORT = 20
+TOP_JOURNEYS = 5
+
+
+def transition_counts(sessions: list[SessionRecord]) -> Counter[tuple[str, str]]:
+    counts: Counter[tuple[str, str]] = Counter()
+    for session in sessions:
+        path = [START, *session.states, END]
+        counts.update(zip(path, path[1:], strict=False))
+    return counts
+
+
+def transition_probabilities(counts: Counter[tuple[str, str]]) -> dict[str, dict[str, float]]:
+    by_source: dict[str, Counter[str]] = defaultdict(Counter)
+    for (source, target), count in counts.items():
+        by_source[source][target] += count
+    chain: dict[str, dict[str, float]] = {}
+    for source, targets in by_source.items():
+        total = sum(targets.values())
+        kept = {
+            t: c for t, c in targets.items() if c / total >= EDGE_FLOOR or c >= EDGE_MIN_COUNT
+        } or dict(targets)
+        kept_total = sum(kept.values())
+        chain[source] = {t: c / kept_total for t, c in sorted(kept.items())}
+    return chain
+
+
+def think_times(sessions: list[SessionRecord]) -> tuple[dict[str, ThinkTime], ThinkTime]:
+    per_edge: dict[str, list[float]] = defaultdict(list)
+    everything: list[float] = []
+    for session in sessions:
+        for (a, b), gap in zip(
+            zip(session.states, session.states[1:], strict=False), session.gaps_s, strict=True
+        ):
+            per_edge[f"{a}->{b}"].append(gap)
+            everything.append(gap)
+    overall = fit_think_time(everything) if everything else fit_think_time([1.0])
+    fitted = {edge: with_fallback(gaps, overall) for edge, gaps in sorted(per_edge.items())}
+    return fitted, overall
+
+
+def mine_guards(sessions: list[SessionRecord]) -> list[Guard]:
+    """`requires`: some step Y precedes the first X in every session with X (and Y is not
+    always first-and-only trivia: X != Y, at least GUARD_MIN_SUPPORT sessions).
+    `ends_session`: X is always the last step when it occurs."""
+    with_state: Counter[str] = Counter()
+    preceded_by: dict[str, Counter[str]] = defaultdict(Counter)
+    last: Counter[str] = Counter()
+    occurrences: Counter[str] = Counter()
+    for session in sessions:
+        seen_before: set[str] = set()
+        firsts: set[str] = set()
+        for state in session.states:
+            occurrences[state] += 1
+            if state not in firsts:
+                firsts.add(state)
+                with_state[state] += 1
+                for earlier in seen_before:
+                    preceded_by[state][earlier] += 1
+            seen_before.add(state)
+        if session.states:
+            last[session.states[-1]] += 1
+    guards: list[Guard] = []
+    for state, sessions_with in sorted(with_state.items()):
+        if sessions_with < GUARD_MIN_SUPPORT:
+            continue
+        for earlier, count in sorted(preceded_by[state].items()):
+            if count == sessions_with and with_state[earlier] >= sessions_with:
+                guards.append(
+                    Guard(kind="requires", operation=state, requires=earlier, support=count)
+                )
+        if last[state] == occurrences[state]:
+            guards.append(Guard(kind="ends_session", operation=state, support=occurrences[state]))
+    return _minimal_requires(guards)
+
+
+def _minimal_requires(guards: list[Guard]) -> list[Guard]:
+    """Keep `X requires Y` only for the Y nearest the start chain: if X requires Y and Z, and Y
+    requires Z, the rule on Z is implied."""
+    requires: dict[str, set[str]] = defaultdict(set)
+    for guard in guards:
+        if guard.kind == "requires" and guard.requires:
+            requires[guard.operation].add(guard.requires)
+    kept = []
+    for guard in guards:
+        if guard.kind == "requires" and guard.requires:
+            implied = any(
+                guard.requires in requires[other]
+                for other in requires[guard.operation]
+                if other != guard.requires
+            )
+            if implied:
+                continue
+        kept.append(guard)
+    return kept
+
+
+def journey_graph(chain: dict[str, dict[str, float]]) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    for source, targets in chain.items():
+        for target, probability in targets.items():
+            graph.add_edge(source, target, probability=probability)
+    return graph
+
+
+def top_journeys(
+    chain: dict[str, dict[str, float]], limit: int = TOP_JOURNEYS, max_steps: int = 12
+) -> list[Journey]:
+    """The most probable complete journeys ($start .. $end), by beam search over the chain."""
+    beam: list[tuple[float, list[str]]] = [(1.0, [START])]
+    complete: list[tuple[float, list[str]]] = []
+    for _ in range(max_steps + 1):
+        extended: list[tuple[float, list[str]]] = []
+        for probability, path in beam:
+            for target, p in chain.get(path[-1], {}).items():
+                candidate = (probability * p, [*path, target])
+                (complete if target == END else extended).append(candidate)
+        beam = sorted(extended, key=lambda item: -item[0])[: limit * 4]
+        if not beam:
+            break
+    best = sorted(complete, key=lambda item: (-item[0], item[1]))[:limit]
+    return [Journey(steps=path[1:-1], probability=probability) for probability, path in best]
+
+
+def is_well_formed(chain: dict[str, dict[str, float]]) -> bool:
+    """Every state is reachable from $start and can reach $end."""
+    graph = journey_graph(chain)
+    if START not in graph or END not in graph:
+        return False
+    reachable = nx.descendants(graph, START) | {START}
+    finishing = nx.ancestors(graph, END) | {END}
+    return set(graph.nodes) <= reachable and set(graph.nodes) <= finishing
+
+
+__all__ = ["MIN_SAMPLES", "journey_graph", "top_journeys"]

@@ -1,0 +1,56 @@
+"""Load levels: how many sessions arrive, how long they stay, how many overlap.
+
+- normal arrival rate: sessions per second averaged over the hours that had traffic;
+- peak arrival rate: the busiest clock hour's rate;
+- peak concurrent sessions: a sweep over [first request, last request] of every session;
+- Little's law: L = lambda * W with the peak arrival rate and the mean session duration, the
+  concurrency a closed-model test needs to carry the peak (compare with the measured peak);
+- requests per second: mean over the window and the busiest second (from the ingest report).
+"""
+
+from __future__ import annotations
+
+import math
+
+from inferload.logs.model import IngestReport
+from inferload.model.collect import SessionRecord
+from inferload.model.workload import Load, Measured, Provenance
+
+LOGS = Provenance.LOGS
+
+
+def load_levels(sessions: list[SessionRecord], report: IngestReport) -> Load:
+    starts = sorted(s.start_s for s in sessions)
+    window_start = math.floor(starts[0] / 3600) * 3600
+    hours = int((starts[-1] - window_start) // 3600) + 1
+    per_hour = [0] * hours
+    for start in starts:
+        per_hour[int((start - window_start) // 3600)] += 1
+    active = [count for count in per_hour if count] or [0]
+    durations = sorted(s.end_s - s.start_s for s in sessions)
+    mean_duration = sum(durations) / len(durations)
+    peak_rate = max(per_hour) / 3600
+    window_s = max((report.last_s or 0) - (report.first_s or 0), 1.0)
+    return Load(
+        normal_arrival_rate_per_s=Measured(value=sum(active) / len(active) / 3600, provenance=LOGS,
+                                           note=f"mean over {len(active)} active hour(s)"),
+        peak_arrival_rate_per_s=Measured(value=peak_rate, provenance=LOGS, note="busiest clock hour"),
+        session_duration_s=Measured(value=mean_duration, provenance=LOGS, note="mean, first to last request"),
+        session_duration_p90_s=Measured(value=durations[int(0.9 * (len(durations) - 1))], provenance=LOGS),
+        peak_concurrent_sessions=Measured(value=float(_peak_overlap(sessions)), provenance=LOGS),
+        littles_law_concurrency=Measured(value=peak_rate * mean_duration, provenance=LOGS,
+                                         note="peak arrival rate x mean session duration"),
+        requests_per_s_mean=Measured(value=report.kept_requests / window_s, provenance=LOGS),
+        requests_per_s_peak=Measured(value=float(report.peak_requests_per_s), provenance=LOGS, note="busiest second"),
+        arrivals_per_hour=per_hour,
+    )  # fmt: skip
+
+
+def _peak_overlap(sessions: list[SessionRecord]) -> int:
+    events = sorted([(s.start_s, 1) for s in sessions] + [(s.end_s, -1) for s in sessions],
+                    key=lambda e: (e[0], -e[1]))  # fmt: skip
+    current = peak = 0
+    for _, change in events:
+        current += change
+        peak = max(peak, current)
+    return peak

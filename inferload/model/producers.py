@@ -1,0 +1,138 @@
+"""Producer -> consumer links: which earlier response supplies a path parameter.
+
+In order of trust: an OpenAPI `link` naming the consumer; else the collection the item belongs
+to (`GET /pets` lists what `GET /pets/{petId}` reads; `POST /pets` creates it). The JSON pointer
+is the link's `$response.body#/...` when given, else the id field the schemas suggest.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from inferload.model.workload import Correlation, Provenance
+from inferload.spec.model import Catalog, Operation
+
+_PARAM = re.compile(r"\{([^{}/]+)\}")
+
+
+def correlations(
+    catalog: Catalog, operations: set[str] | None = None
+) -> dict[str, dict[str, Correlation]]:
+    wanted = [
+        op for op in catalog.operations if operations is None or op.operation_id in operations
+    ]
+    by_link = _link_producers(catalog)
+    result: dict[str, dict[str, Correlation]] = {}
+    for consumer in wanted:
+        found: dict[str, Correlation] = {}
+        for parameter in consumer.path_parameters:
+            correlation = by_link.get(
+                (consumer.operation_id, parameter.name)
+            ) or _collection_producer(catalog, consumer, parameter.name, operations)
+            if correlation is not None:
+                found[parameter.name] = correlation
+        if found:
+            result[consumer.operation_id] = found
+    return result
+
+
+def _link_producers(catalog: Catalog) -> dict[tuple[str, str], Correlation]:
+    found: dict[tuple[str, str], Correlation] = {}
+    for producer in catalog.operations:
+        for response in producer.responses:
+            for link in response.links:
+                if not link.operation_id:
+                    continue
+                for name, expression in link.parameters.items():
+                    pointer = None
+                    if isinstance(expression, str) and expression.startswith("$response.body#"):
+                        pointer = expression.split("#", 1)[1] or None
+                    found.setdefault(
+                        (link.operation_id, name.split(".")[-1]),
+                        Correlation(
+                            producer=producer.operation_id,
+                            pointer=pointer,
+                            via="link",
+                            provenance=Provenance.SPEC,
+                        ),
+                    )
+    return found
+
+
+def _collection_producer(
+    catalog: Catalog, consumer: Operation, parameter: str, allowed: set[str] | None
+) -> Correlation | None:
+    segments = consumer.path.split("/")
+    index = next((i for i, s in enumerate(segments) if s == f"{{{parameter}}}"), None)
+    if index is None:
+        return None
+    collection = "/".join(segments[:index]) or "/"
+    candidates = [
+        op for op in catalog.operations
+        if op.path == collection and op.method in ("GET", "POST")
+        and (allowed is None or op.operation_id in allowed)
+    ]  # fmt: skip
+    for method, via in (("GET", "collection"), ("POST", "create")):
+        for producer in candidates:
+            if producer.method == method:
+                pointer = _id_pointer(catalog, producer, parameter, is_list=method == "GET")
+                return Correlation(
+                    producer=producer.operation_id,
+                    pointer=pointer,
+                    via=via,
+                    provenance=Provenance.SPEC,
+                )  # type: ignore[arg-type]
+    return None
+
+
+def _id_pointer(catalog: Catalog, producer: Operation, parameter: str, is_list: bool) -> str | None:
+    """`/0/id` for a bare list, `/items/0/id` for a wrapped one, `/id` for a created item."""
+    schema = _success_schema(catalog, producer)
+    if schema is None:
+        return None
+    prefix = ""
+    if is_list:
+        if schema.get("type") == "array":
+            prefix, schema = "/0", _resolve(catalog, schema.get("items"))
+        else:
+            array_property = next(
+                (name for name, sub in (schema.get("properties") or {}).items()
+                 if (_resolve(catalog, sub) or {}).get("type") == "array"),
+                None,
+            )  # fmt: skip
+            if array_property is None:
+                return None
+            prefix = f"/{array_property}/0"
+            schema = _resolve(
+                catalog, _resolve(catalog, schema["properties"][array_property]).get("items")
+            )
+    properties = (schema or {}).get("properties") or {}
+    stem = re.sub(r"(?i)_?id$", "", parameter)
+    for name in (parameter, "id", f"{stem}_id", f"{stem}Id", stem):
+        if name in properties:
+            return f"{prefix}/{name}"
+    return None
+
+
+def _success_schema(catalog: Catalog, producer: Operation) -> dict[str, Any] | None:
+    for response in producer.responses:
+        if response.is_success:
+            for media in response.content:
+                if "json" in media.media_type and media.schema is not None:
+                    return _resolve(catalog, media.schema)
+    return None
+
+
+def _resolve(catalog: Catalog, schema: Any, depth: int = 0) -> dict[str, Any]:
+    while isinstance(schema, dict) and "$ref" in schema and depth < 20:
+        schema = catalog.schemas.get(schema["$ref"])
+        depth += 1
+    if isinstance(schema, dict) and "allOf" in schema:
+        merged: dict[str, Any] = {"properties": {}}
+        for part in schema["allOf"]:
+            resolved = _resolve(catalog, part, depth + 1)
+            merged["properties"].update(resolved.get("properties") or {})
+            merged.setdefault("type", resolved.get("type"))
+        return merged
+    return schema if isinstance(schema, dict) else {}

@@ -1,0 +1,254 @@
+"""Without logs: journeys from the spec alone, every number marked `spec` or `default`.
+
+One persona walks what an API's users typically do: log in first when operations are secured,
+open a collection (`GET /pets`), look at an item of it (`GET /pets/{petId}`, its id taken from
+the list: producer -> consumer), act on it (writes and sub-resources of the item), go back or
+leave. Think times follow the usual rules of thumb: 2-5 s between browsing steps, 30-60 s when
+reading an item. Path parameters without a producer draw from data pools built from the spec's
+examples, enums and defaults (or a documented default pool).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from inferload import __version__
+from inferload.model.infer import file_sha256
+from inferload.model.producers import correlations
+from inferload.model.thinktime import default_think_time
+from inferload.model.workload import (
+    END,
+    START,
+    Api,
+    Auth,
+    DataPool,
+    Load,
+    Measured,
+    Operation,
+    Persona,
+    PoolValue,
+    Provenance,
+    Source,
+    Workload,
+)
+from inferload.spec.model import Catalog
+from inferload.spec.model import Operation as SpecOperation
+
+BROWSE = default_think_time(median_s=3.5, p90_s=5.0)  # 2-5 s between browsing steps
+READ = default_think_time(median_s=45.0, p90_s=60.0)  # 30-60 s reading an item
+_OPS_PATHS = {"health", "healthz", "metrics", "ping", "status", "ready", "readyz", "live", "livez"}
+DEFAULT = Provenance.DEFAULT
+
+
+def infer_from_spec(catalog: Catalog, spec_path: str) -> Workload:
+    candidates = [
+        op for op in catalog.operations
+        if not op.deprecated and op.method not in ("HEAD", "OPTIONS", "TRACE")
+        and op.path.rstrip("/").rsplit("/", 1)[-1].lower() not in _OPS_PATHS
+    ]  # fmt: skip
+    login = _login(candidates)
+    secured = any(op.security and any(op.security) for op in candidates)
+    by_id = {op.operation_id: op for op in candidates}
+    logout = {
+        op.operation_id for op in candidates if "logout" in (op.operation_id + op.path).lower()
+    }
+    following = _following(candidates, catalog)
+    plain = [
+        op.operation_id
+        for op in candidates
+        if not op.path_parameters and op is not login and op.operation_id not in logout
+    ]
+    creates = [o for o in plain if by_id[o].method == "POST" and following.get(o)]
+    entries = (
+        [o for o in plain if by_id[o].method == "GET"] + creates
+        or plain
+        or [
+            op.operation_id
+            for op in candidates
+            if op is not login and op.operation_id not in logout
+        ][:5]
+    )
+    chain: dict[str, dict[str, float]] = {}
+    if login is not None and secured:
+        chain[START] = {login.operation_id: 1.0}
+        chain[login.operation_id] = _spread({}, entries, 1.0)
+    else:
+        chain[START] = _spread({}, entries, 1.0)
+    frontier = [target for targets in chain.values() for target in targets]
+    while frontier:
+        state = frontier.pop()
+        if state in chain or state == END:
+            continue
+        targets: dict[str, float] = {}
+        nexts = [n for n in following.get(state, []) if n != state]
+        _spread(targets, nexts, 0.7 if nexts else 0.0)
+        back = [e for e in entries if e != state]
+        _spread(targets, back, 0.1 if back else 0.0)
+        if logout and state not in logout:
+            _spread(targets, sorted(logout), 0.05)
+        targets[END] = targets.get(END, 0.0) + max(0.0, 1.0 - sum(targets.values()))
+        chain[state] = {t: p for t, p in sorted(targets.items()) if p > 1e-12}
+        frontier.extend(t for t in chain[state] if t not in chain)
+    reads = {
+        state
+        for state in chain
+        if state in by_id and by_id[state].method == "GET" and by_id[state].path_parameters
+    }
+    used = {state for state in chain if state != START}
+    think = {
+        f"{source}->{target}": (READ if source in reads else BROWSE)
+        for source, targets in chain.items()
+        if source != START
+        for target in targets
+        if target != END
+    }
+    states = sorted(used)
+    ops = {op_id: catalog.operation(op_id) for op_id in states}
+    share = 1.0 / max(len(states), 1)
+    operations = {
+        op_id: Operation(
+            method=op.method, path=op.path, requests=0, share=share,
+            priority="high" if (login and op_id == login.operation_id) or op.is_write else "medium",
+            reasons=["authentication"] if (login and op_id == login.operation_id) else (["writes data"] if op.is_write else ["in the spec's journeys"]),
+            provenance=Provenance.SPEC, success_statuses=list(op.success_statuses),
+        )
+        for op_id, op in ops.items()
+    }  # fmt: skip
+    persona = Persona(
+        id="p1-spec-explorer",
+        name="browses collections, reads and updates items",
+        weight=1.0,
+        sessions=0,
+        provenance=Provenance.SPEC,
+        steps={state: [state] for state in states},
+        transitions=chain,
+        think_times=think,
+        default_think=BROWSE,
+        guards=[],
+        top_journeys=[],
+        session_length_steps=0.0,
+    )
+    from inferload.model.journeys import top_journeys
+
+    persona = persona.model_copy(update={"top_journeys": top_journeys(chain)})
+    return Workload(
+        api=Api(title=catalog.title, version=catalog.api_version,
+                base_path=catalog.servers[0].base_path if catalog.servers else ""),
+        source=Source(spec_path=spec_path, spec_sha256=file_sha256(spec_path) if Path(spec_path).is_file() else "",
+                      tool=f"inferload {__version__}"),
+        auth=Auth(login_operation=login.operation_id if login else None,
+                  schemes=sorted({k for op in candidates for r in op.security for k in r})),
+        operations=operations,
+        personas=[persona],
+        load=_default_load(),
+        data_pools=_spec_pools(ops),
+        correlations=correlations(catalog, set(states)),
+    )  # fmt: skip
+
+
+def _spread(into: dict[str, float], targets: list[str], share: float) -> dict[str, float]:
+    for target in targets:
+        into[target] = into.get(target, 0.0) + share / len(targets)
+    return into
+
+
+def _following(operations: list[SpecOperation], catalog: Catalog) -> dict[str, list[str]]:
+    """What a user does next in the spec's terms: a collection leads to its items and to
+    creating one; a create leads to the item; an item to its actions and sub-resources; a
+    response with OpenAPI links to the operations they name."""
+    following: dict[str, list[str]] = defaultdict(list)
+    for op in operations:
+        collection = op.path.rstrip("/")
+        depth = collection.count("/") + 1
+        for other in operations:
+            if other is op:
+                continue
+            is_item = (
+                other.path.startswith(collection + "/{")
+                and other.path.rstrip("/").count("/") == depth
+            )
+            if (
+                op.method in ("GET", "POST")
+                and not op.path.endswith("}")
+                and is_item
+                and other.method == "GET"
+                or op.method == "GET"
+                and op.path.endswith("}")
+                and other.path.startswith(collection)
+                and (other.path != op.path or other.method != "GET")
+            ):
+                following[op.operation_id].append(other.operation_id)
+        for response in op.responses:
+            for link in response.links:
+                if link.operation_id and catalog.has_operation(link.operation_id):
+                    following[op.operation_id].append(link.operation_id)
+    known = {op.operation_id for op in operations}
+    return {k: [t for t in dict.fromkeys(v) if t in known] for k, v in following.items()}
+
+
+def _login(operations: list[SpecOperation]) -> SpecOperation | None:
+    found = [
+        op for op in operations
+        if not any(op.security) and re.search(r"(?i)(login|log_in|signin|sign_in|token)", op.operation_id + op.path)
+    ]  # fmt: skip
+    found.sort(
+        key=lambda op: (
+            0 if "login" in (op.operation_id + op.path).lower() else 1,
+            op.method != "POST",
+            op.path,
+        )
+    )
+    return found[0] if found else None
+
+
+def _spec_pools(ops: dict[str, SpecOperation]) -> dict[str, DataPool]:
+    pools: dict[str, DataPool] = {}
+    users: dict[str, list[str]] = defaultdict(list)
+    values: dict[str, list[Any]] = {}
+    provenance: dict[str, Provenance] = {}
+    for op_id, op in ops.items():
+        for parameter in op.path_parameters:
+            users[parameter.name].append(op_id)
+            found = list(parameter.examples)
+            schema = parameter.schema or {}
+            found += [schema[k] for k in ("example", "default") if k in schema] + list(
+                schema.get("enum") or []
+            )
+            if found:
+                values[parameter.name] = values.get(parameter.name, []) + found
+                provenance[parameter.name] = Provenance.SPEC
+            elif parameter.name not in values:
+                kind = schema.get("type")
+                values[parameter.name] = [1, 2, 3] if kind in ("integer", "number") else ["example"]
+                provenance[parameter.name] = DEFAULT
+    for name, found in sorted(values.items()):
+        distinct = list(dict.fromkeys(str(v) for v in found))
+        pools[name] = DataPool(
+            parameter=name, location="path", operations=sorted(set(users[name])),
+            values=[PoolValue(value=v, weight=1 / len(distinct)) for v in distinct],
+            provenance=provenance[name],
+        )  # fmt: skip
+    return pools
+
+
+def _default_load() -> Load:
+    note = "no logs: a placeholder to set in targets.yaml"
+    return Load(
+        normal_arrival_rate_per_s=Measured(value=1.0, provenance=DEFAULT, note=note),
+        peak_arrival_rate_per_s=Measured(
+            value=3.0, provenance=DEFAULT, note="3x normal, a common peak factor"
+        ),
+        session_duration_s=Measured(value=300.0, provenance=DEFAULT, note="5 minutes"),
+        session_duration_p90_s=Measured(value=900.0, provenance=DEFAULT),
+        peak_concurrent_sessions=Measured(
+            value=900.0, provenance=DEFAULT, note="Little's law on the defaults"
+        ),
+        littles_law_concurrency=Measured(
+            value=900.0, provenance=DEFAULT, note="peak arrival rate x session duration"
+        ),
+        requests_per_s_mean=Measured(value=10.0, provenance=DEFAULT, note=note),
+        requests_per_s_peak=Measured(value=30.0, provenance=DEFAULT, note=note),
+    )

@@ -1,0 +1,39 @@
+"""Sessions -> steps: what a user did, with the bursts a client fires together as one step.
+
+A page load calls several APIs within a moment; replaying them as separate steps with think
+time between would be wrong. Consecutive *different* operations less than `burst_window_s`
+apart form one step, named `a+b` and run as a batch. A repeated operation (bulk enrollment,
+paging) stays a loop of separate steps: that is what the user did, one request after another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inferload.logs.model import Session
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    state: str  # "op" or "op1+op2" for a burst
+    operations: tuple[str, ...]
+    start_s: float
+    end_s: float
+
+
+def split_steps(session: Session, burst_window_s: float) -> list[Step]:
+    steps: list[Step] = []
+    operations: list[str] = []
+    start = end = 0.0
+    for operation, at in zip(session.operations, session.timestamps_s, strict=True):
+        joins = operations and at - end < burst_window_s and operation not in operations
+        if joins:
+            operations.append(operation)
+            end = at
+            continue
+        if operations:
+            steps.append(Step("+".join(operations), tuple(operations), start, end))
+        operations, start, end = [operation], at, at
+    if operations:
+        steps.append(Step("+".join(operations), tuple(operations), start, end))
+    return steps

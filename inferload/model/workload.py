@@ -1,0 +1,291 @@
+"""workload.yaml: the one contract between inference and emission.
+
+Pydantic models, frozen; `Workload.model_json_schema()` is published as
+docs/workload.schema.json. Every number says where it came from (`provenance`): measured in
+the `logs`, read from the `spec`, or a documented `default`. Files are written with sorted keys
+and rounded floats so they diff cleanly in git, and re-read with errors that name the field.
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from inferload.errors import ErrorKind, InferloadError, Location
+
+START, END = "$start", "$end"
+WORKLOAD_VERSION = 1
+
+
+class Provenance(str, enum.Enum):
+    LOGS = "logs"
+    SPEC = "spec"
+    DEFAULT = "default"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ThinkTime(_Frozen):
+    """Seconds between one step and the next, as a fitted lognormal plus its quantiles."""
+
+    median_s: float = Field(ge=0)
+    p90_s: float = Field(ge=0)
+    mu: float = Field(description="lognormal: mean of ln(seconds)")
+    sigma: float = Field(ge=0, description="lognormal: standard deviation of ln(seconds)")
+    samples: int = Field(ge=0)
+    provenance: Provenance
+    fallback: bool = Field(default=False, description="too few samples: the persona's overall fit")
+
+
+class Guard(_Frozen):
+    """An ordering rule mined from sessions that journeys must never break."""
+
+    kind: Literal["requires", "ends_session"]
+    operation: str
+    requires: str | None = Field(
+        default=None, description="for `requires`: the step that must come first"
+    )
+    support: int = Field(ge=0, description="sessions the rule was seen to hold in")
+
+
+class Journey(_Frozen):
+    steps: list[str]
+    probability: float = Field(ge=0, le=1)
+
+
+class Persona(_Frozen):
+    id: str
+    name: str
+    weight: float = Field(ge=0, le=1)
+    sessions: int = Field(ge=0)
+    provenance: Provenance
+    steps: dict[str, list[str]] = Field(
+        description="state -> the operations it runs; more than one means a burst run as a batch"
+    )
+    transitions: dict[str, dict[str, float]]
+    think_times: dict[str, ThinkTime] = Field(description='keyed "A->B"')
+    default_think: ThinkTime
+    guards: list[Guard] = []
+    top_journeys: list[Journey] = []
+    session_length_steps: float = Field(ge=0, description="mean steps per session")
+    pinned: bool = Field(default=False, description="a refresh keeps this persona as it is")
+
+    @model_validator(mode="after")
+    def _chain_is_consistent(self) -> Persona:
+        if START not in self.transitions:
+            raise ValueError(f"persona {self.id!r}: transitions need a {START!r} state")
+        for source, targets in self.transitions.items():
+            if source != START and source not in self.steps:
+                raise ValueError(f"persona {self.id!r}: transitions from unknown step {source!r}")
+            total = sum(targets.values())
+            if targets and abs(total - 1.0) > 1e-3:
+                raise ValueError(
+                    f"persona {self.id!r}: transitions from {source!r} sum to {total:.4f}, not 1"
+                )
+            for target, probability in targets.items():
+                if target != END and target not in self.steps:
+                    raise ValueError(
+                        f"persona {self.id!r}: transition {source!r} -> unknown step {target!r}"
+                    )
+                if probability < 0:
+                    raise ValueError(
+                        f"persona {self.id!r}: negative probability {source!r} -> {target!r}"
+                    )
+        return self
+
+
+class Operation(_Frozen):
+    method: str
+    path: str
+    requests: int = Field(ge=0)
+    share: float = Field(ge=0, le=1)
+    priority: Literal["high", "medium", "low"]
+    reasons: list[str]
+    provenance: Provenance
+    p95_ms: float | None = None
+    error_rate: float | None = Field(default=None, ge=0, le=1)
+    success_statuses: list[str] = []
+
+
+class Measured(_Frozen):
+    value: float
+    provenance: Provenance
+    note: str = ""
+
+
+class Load(_Frozen):
+    normal_arrival_rate_per_s: Measured
+    peak_arrival_rate_per_s: Measured
+    session_duration_s: Measured
+    session_duration_p90_s: Measured
+    peak_concurrent_sessions: Measured
+    littles_law_concurrency: Measured
+    requests_per_s_mean: Measured
+    requests_per_s_peak: Measured
+    arrivals_per_hour: list[int] = Field(
+        default=[], description="sessions started in each hour of the window"
+    )
+
+
+class PoolValue(_Frozen):
+    value: str
+    weight: float = Field(ge=0, le=1)
+
+
+class DataPool(_Frozen):
+    parameter: str
+    location: Literal["path", "query"]
+    operations: list[str]
+    values: list[PoolValue]
+    provenance: Provenance
+
+
+class Correlation(_Frozen):
+    """Where a path parameter's value comes from: a field of an earlier response."""
+
+    producer: str
+    pointer: str | None = Field(
+        default=None, description="JSON pointer into the producer's response body"
+    )
+    via: Literal["link", "collection", "create"]
+    provenance: Provenance
+
+
+class Auth(_Frozen):
+    login_operation: str | None = None
+    schemes: list[str] = []
+
+
+class LogSource(_Frozen):
+    path: str
+    sha256: str
+    lines: int
+
+
+class Source(_Frozen):
+    spec_path: str
+    spec_sha256: str
+    logs: list[LogSource] = []
+    window_start: str | None = None
+    window_end: str | None = None
+    requests: int = 0
+    sessions: int = 0
+    session_timeout_s: float = 1800.0
+    burst_window_s: float = 1.0
+    tool: str = "inferload"
+
+
+class Api(_Frozen):
+    title: str
+    version: str
+    base_path: str = ""
+
+
+class Workload(_Frozen):
+    version: Literal[1] = WORKLOAD_VERSION
+    api: Api
+    source: Source
+    auth: Auth
+    operations: dict[str, Operation]
+    personas: list[Persona]
+    load: Load
+    data_pools: dict[str, DataPool] = {}
+    correlations: dict[str, dict[str, Correlation]] = Field(
+        default={}, description="consumer operation -> path parameter -> producer"
+    )
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> Workload:
+        weights = sum(p.weight for p in self.personas)
+        if self.personas and abs(weights - 1.0) > 1e-3:
+            raise ValueError(f"persona weights sum to {weights:.4f}, not 1")
+        ids = [p.id for p in self.personas]
+        if len(set(ids)) != len(ids):
+            raise ValueError("persona ids must be unique")
+        for persona in self.personas:
+            for state, operations in persona.steps.items():
+                for operation in operations:
+                    if operation not in self.operations:
+                        raise ValueError(
+                            f"persona {persona.id!r}: step {state!r} runs unknown operation {operation!r}"
+                        )
+        return self
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def dump_workload(workload: Workload) -> str:
+    """Deterministic YAML: sorted keys, rounded floats, plain strings."""
+    data = _rounded(workload.model_dump(mode="json"))
+    header = (
+        "# workload.yaml: the inferred workload model (reference: docs/workload.md).\n"
+        "# Edit freely; `inferload validate` checks an edited file.\n"
+    )
+    return header + yaml.safe_dump(data, sort_keys=True, allow_unicode=True, width=100)
+
+
+def load_workload(path: str | Path) -> Workload:
+    """Read and validate workload.yaml; errors name the file and the field."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InferloadError(
+            ErrorKind.FILE_NOT_FOUND, "no such file", location=Location(str(path))
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InferloadError(
+            ErrorKind.UNREADABLE, f"cannot read: {exc}", location=Location(str(path))
+        ) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise InferloadError(
+            ErrorKind.SYNTAX,
+            f"invalid YAML: {exc.problem}",
+            location=Location(str(path), line=line),
+        ) from None
+    if not isinstance(data, dict):
+        raise InferloadError(
+            ErrorKind.INVALID,
+            "not a workload (the top level is not a mapping)",
+            location=Location(str(path)),
+        )
+    if data.get("version") != WORKLOAD_VERSION:
+        raise InferloadError(
+            ErrorKind.INVALID,
+            f"unsupported workload version {data.get('version')!r}",
+            location=Location(str(path), field="version"),
+            hint=f"this inferload reads version {WORKLOAD_VERSION}",
+        )
+    try:
+        return Workload.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise InferloadError(
+            ErrorKind.INVALID, f"{first['msg']}{more}", location=Location(str(path), field=field)
+        ) from None
+
+
+def json_schema() -> dict[str, Any]:
+    schema = Workload.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "inferload workload.yaml"
+    return schema

@@ -25,6 +25,8 @@ $(ENGINES): tools/package.json
 demo: install
 	$(BIN)/inferload spec fixtures/lms/openapi.yaml
 	$(BIN)/inferload logs fixtures/lms/access.log.gz --spec fixtures/lms/openapi.yaml
+	$(BIN)/inferload infer --spec fixtures/lms/openapi.yaml --logs fixtures/lms/access.log.gz -o demo-out/workload.yaml --force
+	@echo "workload model: demo-out/workload.yaml (reference: docs/workload.md)"
 
 test: install engines
 	$(BIN)/python -m pytest

@@ -27,7 +27,7 @@ from rich.progress import (
 from inferload import __version__
 from inferload.errors import ErrorKind, InferloadError, Location
 from inferload.logs import FORMATS, IngestOptions, LogIngest
-from inferload.model import dump_workload, infer_from_logs, infer_from_spec, load_workload
+from inferload.model import dump_workload, infer_from_logs, infer_from_spec, json_schema, load_workload
 from inferload.render import (
     print_ingest_report,
     print_matches,
@@ -274,6 +274,12 @@ def validate_command(workload_path: Path) -> None:
     stdout.print(
         f"{workload_path}: valid (version {workload.version}, {len(workload.personas)} personas, {len(workload.operations)} operations)"
     )
+
+
+@main.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of workload.yaml (published as docs/workload.schema.json)."""
+    click.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
 
 
 @contextmanager

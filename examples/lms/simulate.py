@@ -93,7 +93,7 @@ def simulate_day(out: Path, truth: Path, sessions: int = 17_000, seed: int = 7) 
     for number, start in enumerate(_session_starts(rng, sessions)):
         persona = rng.choices(PERSONAS, [p.weight for p in PERSONAS])[0]
         counts[f"sessions:{persona.name}"] += 1
-        ip = f"10.{20 + number // 65_025 % 200}.{number // 255 % 255}.{1 + number % 254}"
+        ip = f"10.{20 + number // 64_516 % 200}.{number // 254 % 254}.{1 + number % 254}"
         agent = rng.choice(persona.user_agents)
         course = rng.choices(range(1, COURSES + 1), course_weights)[0]
         at = DAY_START + start

@@ -64,7 +64,7 @@ class Sessionizer:
             horizon = watermark_s - self.timeout_s - self.lateness_s
             for client in [c for c, s in self._open.items() if s.last_s < horizon]:
                 closed.append(_close(client, self._open.pop(client)))
-            return closed
+            return _in_content_order(closed)
         finally:
             if was_enabled:
                 gc.enable()
@@ -72,7 +72,7 @@ class Sessionizer:
     def close_all(self) -> list[Session]:
         closed = [_close(client, session) for client, session in self._open.items()]
         self._open.clear()
-        return closed
+        return _in_content_order(closed)
 
     def _absorb(self, events: pl.DataFrame) -> list[Session]:
         ordered = events.sort("client", "ts", maintain_order=True)  # ties keep log order
@@ -103,6 +103,22 @@ class Sessionizer:
                 self._open[client] = piece
             previous_client = client
         return closed
+
+
+def _in_content_order(sessions: list[Session]) -> list[Session]:
+    """Sessions by start time, ties by content: never by client hash, whose salt is random per
+    run, so that everything downstream (and workload.yaml) is the same from run to run."""
+    return sorted(
+        sessions,
+        key=lambda s: (
+            s.start_s,
+            s.operations,
+            s.timestamps_s,
+            s.statuses,
+            s.params,
+            tuple(q or "" for q in s.queries),
+        ),
+    )
 
 
 def _close(client: str, session: _Open) -> Session:

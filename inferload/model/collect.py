@@ -84,5 +84,5 @@ class Collected:
     def _count(counter: Counter[str], value: str) -> None:
         counter[value] += 1
         if len(counter) > 2 * _POOL_VALUES:  # keep the heavy hitters, bounded
-            for rare, _ in counter.most_common()[_POOL_VALUES:]:
+            for rare, _ in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[_POOL_VALUES:]:
                 del counter[rare]

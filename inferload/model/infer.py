@@ -99,7 +99,7 @@ def infer_from_logs(
 
 
 def _personas(collected: Collected) -> list[Persona]:
-    clustering = cluster_sessions(collected.sessions)
+    clustering = cluster_sessions(collected.sessions, collected.step_operations)
     names = persona_names(
         collected.sessions, collected.step_operations, clustering.labels, clustering.k
     )
@@ -194,7 +194,7 @@ def _data_pools(collected: Collected) -> dict[str, DataPool]:
             merged.setdefault(name, Counter()).update(counter)
             users.setdefault(name, set()).add(operation)
         for name, counter in sorted(merged.items()):
-            top = counter.most_common(POOL_SIZE)
+            top = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:POOL_SIZE]
             kept = sum(c for _, c in top)
             key = name if location == "path" else f"query.{name}"
             pools[key] = DataPool(

@@ -20,6 +20,7 @@ from inferload.model.workload import END, START, Guard, Journey, ThinkTime
 EDGE_FLOOR = 0.01
 EDGE_MIN_COUNT = 5
 GUARD_MIN_SUPPORT = 20
+GUARD_CONFIDENCE = 0.99  # a rule must hold in this share of the sessions that could break it
 TOP_JOURNEYS = 5
 
 
@@ -61,9 +62,10 @@ def think_times(sessions: list[SessionRecord]) -> tuple[dict[str, ThinkTime], Th
 
 
 def mine_guards(sessions: list[SessionRecord]) -> list[Guard]:
-    """`requires`: some step Y precedes the first X in every session with X (and Y is not
-    always first-and-only trivia: X != Y, at least GUARD_MIN_SUPPORT sessions).
-    `ends_session`: X is always the last step when it occurs."""
+    """`requires`: some step Y precedes the first X in (nearly: `GUARD_CONFIDENCE`) every
+    session with X, seen in at least GUARD_MIN_SUPPORT sessions. `ends_session`: X is (nearly)
+    always the last step when it occurs. Real logs carry a little noise (two visits from one
+    address merged into one session), hence "nearly"; emitters then apply the rule strictly."""
     with_state: Counter[str] = Counter()
     preceded_by: dict[str, Counter[str]] = defaultdict(Counter)
     last: Counter[str] = Counter()
@@ -86,11 +88,11 @@ def mine_guards(sessions: list[SessionRecord]) -> list[Guard]:
         if sessions_with < GUARD_MIN_SUPPORT:
             continue
         for earlier, count in sorted(preceded_by[state].items()):
-            if count == sessions_with and with_state[earlier] >= sessions_with:
+            if count >= GUARD_CONFIDENCE * sessions_with and with_state[earlier] >= count:
                 guards.append(
                     Guard(kind="requires", operation=state, requires=earlier, support=count)
                 )
-        if last[state] == occurrences[state]:
+        if last[state] >= GUARD_CONFIDENCE * occurrences[state]:
             guards.append(Guard(kind="ends_session", operation=state, support=occurrences[state]))
     return _minimal_requires(guards)
 
@@ -150,7 +152,8 @@ def is_well_formed(chain: dict[str, dict[str, float]]) -> bool:
         return False
     reachable = nx.descendants(graph, START) | {START}
     finishing = nx.ancestors(graph, END) | {END}
-    return set(graph.nodes) <= reachable and set(graph.nodes) <= finishing
+    nodes = set(graph.nodes)
+    return bool(nodes <= reachable and nodes <= finishing)
 
 
 __all__ = ["MIN_SAMPLES", "journey_graph", "top_journeys"]

@@ -1,11 +1,19 @@
-"""The behaviour mix: sessions clustered into personas by a mixture of Markov chains.
+"""The behaviour mix: sessions clustered into personas by what they use.
 
-A persona *is* a Markov chain over steps (that is also how the emitters replay it), so sessions
-are clustered by which chain explains them best: EM over a mixture of K chains, each session a
-sparse vector of its transition counts. K runs from 1 to 8 and the one with the lowest BIC wins
-(log-likelihood penalised by the free transition probabilities and K - 1 weights, times ln N).
-k-means-style clustering of operation frequencies over-splits long and short sessions of the
-same users; the chain mixture does not. Fixed seeds make the result reproducible.
+1. Each session is a vector of the operations it touched (presence, weighted by inverse
+   document frequency so that what everybody does, such as logging in, does not count), scaled
+   to unit length.
+2. k-means for k = 2..8 on a sample; k is the best silhouette score. Below
+   `MIN_SILHOUETTE` the sessions do not separate and form one persona.
+3. k-means readily splits one persona into its short and long sessions (a learner who only
+   browses, a learner who studies). Clusters are therefore merged when their *characteristic
+   operations* (used by at least half of a cluster's sessions, leaving out those used by most
+   sessions overall) are alike: one inside the other, or a Jaccard similarity of at least 1/3.
+   A cluster with no characteristic operation joins the cluster nearest to it.
+
+A mixture of Markov chains would seem the natural model, but it cannot tell apart personas
+that part ways after a shared first step: one chain branching there explains the sessions
+equally well. What users *use* can. Fixed seeds make the result reproducible.
 """
 
 from __future__ import annotations
@@ -16,158 +24,125 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
-from scipy.special import logsumexp
 from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
 from inferload.model.collect import SessionRecord
-from inferload.model.workload import END, START
 
 MAX_PERSONAS = 8
-_SMOOTHING = 1e-3  # pseudo-count per observed transition cell
-_ITERATIONS = 200
+MIN_SILHOUETTE = 0.25
+CHARACTERISTIC = 0.5  # share of a cluster's sessions an operation must appear in
+UBIQUITOUS = 0.5  # share of all sessions above which an operation characterises nobody
+SAME_VOCABULARY = 1 / 3  # Jaccard similarity of characteristic sets that makes one persona
+_SAMPLE = 4000
 _SEED = 7
-_SAMPLE = 5000  # sessions the mixture is fitted on; all are then assigned
 
 
 @dataclass(frozen=True, slots=True)
 class Clustering:
-    labels: list[int]  # one per session
+    labels: list[int]  # one per session, 0..k-1
     k: int
-    weights: list[float]
-    bic: list[float]  # by k, from 1
+    silhouette: float | None
+    merged_from: int  # k-means clusters before merging
 
 
-def transition_matrix(sessions: list[SessionRecord]) -> tuple[sparse.csr_matrix, list[str]]:
-    states = sorted({state for s in sessions for state in s.states})
-    names = [START, *states, END]
-    index = {name: i for i, name in enumerate(names)}
-    size = len(names)
-    rows: list[int] = []
-    columns: list[int] = []
+def presence_vectors(
+    sessions: list[SessionRecord], step_operations: dict[str, tuple[str, ...]]
+) -> tuple[np.ndarray, list[str]]:
+    vocabulary = sorted({op for ops in step_operations.values() for op in ops})
+    column = {op: i for i, op in enumerate(vocabulary)}
+    presence = np.zeros((len(sessions), len(vocabulary)), dtype=np.float64)
     for row, session in enumerate(sessions):
-        path = [index[START], *(index[s] for s in session.states), index[END]]
-        for a, b in zip(path, path[1:], strict=False):
-            rows.append(row)
-            columns.append(a * size + b)
-    counts = sparse.csr_matrix(
-        (np.ones(len(rows)), (rows, columns)), shape=(len(sessions), size * size)
-    )
-    counts.sum_duplicates()
-    return counts, names
+        for state in session.states:
+            for operation in step_operations[state]:
+                presence[row, column[operation]] = 1.0
+    return presence, vocabulary
 
 
-def cluster_sessions(sessions: list[SessionRecord]) -> Clustering:
-    """Fit the mixture on a sample (bounded cost), then give every session its likeliest chain."""
-    counts, names = transition_matrix(sessions)
-    size = len(names)
-    observed = np.asarray(counts.sum(axis=0)).ravel() > 0
-    sources_used = len({cell // size for cell in np.flatnonzero(observed)})
-    free_per_chain = int(observed.sum()) - sources_used
+def cluster_sessions(
+    sessions: list[SessionRecord], step_operations: dict[str, tuple[str, ...]]
+) -> Clustering:
+    presence, _ = presence_vectors(sessions, step_operations)
+    count = len(sessions)
+    document_frequency = presence.mean(axis=0)
+    idf = np.log(1.0 / np.maximum(document_frequency, 1e-9))
+    vectors = normalize(presence * idf)
+    if count < 10 or len(np.unique(vectors, axis=0)) < 2:
+        return Clustering([0] * count, 1, None, 1)
     rng = np.random.default_rng(_SEED)
-    sample = counts[rng.choice(counts.shape[0], size=min(_SAMPLE, counts.shape[0]), replace=False)]
-    sample_size = sample.shape[0]
-    best: tuple[float, int, np.ndarray] | None = None
-    bics: list[float] = []
-    previous: np.ndarray | None = None
-    for k in range(1, min(MAX_PERSONAS, sample_size) + 1):
-        log_likelihood, responsibilities = _fit(sample, k, observed, size, previous)
-        previous = responsibilities
-        bic = -2 * log_likelihood + (k * free_per_chain + k - 1) * math.log(sample_size)
-        bics.append(bic)
-        if best is None or bic < best[0]:
-            best = (bic, k, responsibilities)
-        elif k > best[1] + 1:
-            break  # two larger k in a row did worse: the curve has turned
-    assert best is not None
-    _, k, responsibilities = best
-    log_chains = _log_chains(sample, responsibilities, observed, size)
-    joint = counts @ log_chains.T + np.log(responsibilities.mean(axis=0) + 1e-300)
-    labels = np.asarray(joint).argmax(axis=1)
-    shares = np.bincount(labels, minlength=k) / len(labels)
-    return Clustering([int(x) for x in labels], k, [float(w) for w in shares], bics)
-
-
-def _fit(
-    counts: sparse.csr_matrix,
-    k: int,
-    observed: np.ndarray,
-    size: int,
-    previous: np.ndarray | None,
-) -> tuple[float, np.ndarray]:
-    """EM from several starts, keeping the likeliest: the k - 1 solution with one of its
-    personas split in two by k-means (each in turn: this finds small, distinct personas that a
-    global start misses), and k-means over all sessions."""
-    starts: list[np.ndarray] = []
-    n = counts.shape[0]
-    if k == 1:
-        starts.append(np.ones((n, 1)))
-    else:
-        vectors = normalize(counts)
-        if previous is not None:
-            hard = previous.argmax(axis=1)
-            for component in range(previous.shape[1]):
-                members = np.flatnonzero(hard == component)
-                if len(members) < 4:
-                    continue
-                halves = KMeans(n_clusters=2, n_init=2, random_state=_SEED).fit_predict(
-                    vectors[members]
-                )
-                labels = hard.copy()
-                labels[members[halves == 1]] = k - 1
-                starts.append(_soft(labels, k))
-        starts.append(
-            _soft(KMeans(n_clusters=k, n_init=1, random_state=_SEED).fit_predict(vectors), k)
+    sample = vectors[rng.choice(count, size=min(_SAMPLE, count), replace=False)]
+    best: tuple[float, KMeans] | None = None
+    for k in range(2, min(MAX_PERSONAS, len(np.unique(sample, axis=0))) + 1):
+        model = KMeans(n_clusters=k, n_init=4, random_state=_SEED).fit(sample)
+        score = float(
+            silhouette_score(
+                sample, model.labels_, sample_size=min(2000, len(sample)), random_state=_SEED
+            )
         )
-    best: tuple[float, np.ndarray] | None = None
-    for responsibilities in starts:
-        log_likelihood, responsibilities = _em(counts, responsibilities, observed, size)
-        if best is None or log_likelihood > best[0]:
-            best = (log_likelihood, responsibilities)
-    assert best is not None
-    return best
-
-
-def _soft(labels: np.ndarray, k: int) -> np.ndarray:
-    responsibilities = np.full((len(labels), k), 0.1 / (k - 1))
-    responsibilities[np.arange(len(labels)), labels] = 0.9
-    return responsibilities
-
-
-def _em(
-    counts: sparse.csr_matrix, responsibilities: np.ndarray, observed: np.ndarray, size: int
-) -> tuple[float, np.ndarray]:
-    previous = -np.inf
-    log_likelihood = previous
-    for _ in range(_ITERATIONS):
-        log_chains = _log_chains(counts, responsibilities, observed, size)
-        weights = responsibilities.mean(axis=0)
-        joint = counts @ log_chains.T + np.log(weights + 1e-300)
-        totals = logsumexp(joint, axis=1, keepdims=True)
-        responsibilities = np.exp(joint - totals)
-        log_likelihood = float(totals.sum())
-        if log_likelihood - previous < 1e-7 * abs(log_likelihood):
-            break
-        previous = log_likelihood
-    return log_likelihood, responsibilities
-
-
-def _log_chains(
-    counts: sparse.csr_matrix, responsibilities: np.ndarray, observed: np.ndarray, size: int
-) -> np.ndarray:
-    """M step: each chain's transition log-probabilities from responsibility-weighted counts.
-    Only cells seen somewhere in the data get smoothing; the rest stay impossible (-inf would
-    break the algebra, so a very low log-probability)."""
-    weighted = np.asarray((counts.T @ responsibilities).T)  # k x size*size
-    weighted = np.where(observed, weighted + _SMOOTHING, 0.0).reshape(
-        len(responsibilities[0]), size, size
+        if best is None or score > best[0]:
+            best = (score, model)
+    if best is None or best[0] < MIN_SILHOUETTE:
+        return Clustering([0] * count, 1, best[0] if best else None, 1)
+    score, model = best
+    raw = model.predict(vectors)
+    groups = _merge_by_vocabulary(
+        presence, raw, model.n_clusters, document_frequency, model.cluster_centers_
     )
-    totals = weighted.sum(axis=2, keepdims=True)
-    probabilities = np.divide(weighted, totals, out=np.zeros_like(weighted), where=totals > 0)
-    with np.errstate(divide="ignore"):
-        logs = np.log(probabilities)
-    return np.maximum(logs, -50.0).reshape(len(responsibilities[0]), size * size)
+    ordered = {
+        g: i for i, g in enumerate(sorted(set(groups.values()), key=lambda g: -np.sum(raw == g)))
+    }
+    labels = [ordered[groups[int(label)]] for label in raw]
+    return Clustering(labels, len(ordered), score, model.n_clusters)
+
+
+def _merge_by_vocabulary(
+    presence: np.ndarray,
+    labels: np.ndarray,
+    k: int,
+    document_frequency: np.ndarray,
+    centers: np.ndarray,
+) -> dict[int, int]:
+    """Union-find over clusters sharing a characteristic operation -> {cluster: group root}."""
+    parent = list(range(k))
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    characteristic: list[set[int]] = []
+    for cluster in range(k):
+        members = presence[labels == cluster]
+        share = members.mean(axis=0) if len(members) else np.zeros(presence.shape[1])
+        characteristic.append(
+            {
+                int(i)
+                for i in np.flatnonzero(
+                    (share >= CHARACTERISTIC) & (document_frequency < UBIQUITOUS)
+                )
+            }
+        )
+    for a in range(k):
+        for b in range(a + 1, k):
+            if _same_vocabulary(characteristic[a], characteristic[b]):
+                parent[root(a)] = root(b)
+    for cluster in range(k):
+        if not characteristic[cluster]:
+            others = [c for c in range(k) if characteristic[c]]
+            if others:
+                nearest = max(others, key=lambda c: float(centers[cluster] @ centers[c]))
+                parent[root(cluster)] = root(nearest)
+    return {cluster: root(cluster) for cluster in range(k)}
+
+
+def _same_vocabulary(a: set[int], b: set[int]) -> bool:
+    """One set inside the other (short and long sessions of one persona), or a Jaccard
+    similarity of at least `SAME_VOCABULARY`."""
+    if not a or not b:
+        return False
+    return a <= b or b <= a or len(a & b) / len(a | b) >= SAME_VOCABULARY
 
 
 def persona_names(

@@ -8,7 +8,7 @@ is the link's `$response.body#/...` when given, else the id field the schemas su
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from inferload.model.workload import Correlation, Provenance
 from inferload.spec.model import Catalog, Operation
@@ -73,7 +73,8 @@ def _collection_producer(
         if op.path == collection and op.method in ("GET", "POST")
         and (allowed is None or op.operation_id in allowed)
     ]  # fmt: skip
-    for method, via in (("GET", "collection"), ("POST", "create")):
+    ways: tuple[tuple[str, Literal["collection", "create"]], ...] = (("GET", "collection"), ("POST", "create"))
+    for method, via in ways:
         for producer in candidates:
             if producer.method == method:
                 pointer = _id_pointer(catalog, producer, parameter, is_list=method == "GET")
@@ -82,7 +83,7 @@ def _collection_producer(
                     pointer=pointer,
                     via=via,
                     provenance=Provenance.SPEC,
-                )  # type: ignore[arg-type]
+                )
     return None
 
 

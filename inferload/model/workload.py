@@ -18,10 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from inferload.errors import ErrorKind, InferloadError, Location
 
 START, END = "$start", "$end"
-WORKLOAD_VERSION = 1
+WORKLOAD_VERSION: Literal[1] = 1
 
 
-class Provenance(str, enum.Enum):
+class Provenance(enum.StrEnum):
     LOGS = "logs"
     SPEC = "spec"
     DEFAULT = "default"

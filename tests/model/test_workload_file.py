@@ -1,0 +1,200 @@
+"""workload.yaml: deterministic, documented by its JSON Schema, and checked when edited."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from inferload.cli import main
+from inferload.errors import InferloadError
+from inferload.logs.model import Session
+from inferload.model import dump_workload, infer_from_spec, json_schema, load_workload
+from inferload.model.steps import split_steps
+from inferload.model.thinktime import fit_think_time
+from inferload.spec import load_catalog
+from tests.conftest import FIXTURES, ROOT, SPECS
+
+LMS = FIXTURES / "lms"
+
+
+@pytest.fixture(scope="module")
+def lms_workload(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wl") / "workload.yaml"
+    result = CliRunner().invoke(
+        main,
+        [
+            "infer",
+            "--spec",
+            str(LMS / "openapi.yaml"),
+            "--logs",
+            str(LMS / "access.log.gz"),
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_inference_is_deterministic_and_round_trips(lms_workload: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again.yaml"
+    result = CliRunner().invoke(
+        main,
+        [
+            "infer",
+            "--spec",
+            str(LMS / "openapi.yaml"),
+            "--logs",
+            str(LMS / "access.log.gz"),
+            "-o",
+            str(again),
+        ],
+    )
+    assert result.exit_code == 0
+    assert again.read_text() == lms_workload.read_text()
+    assert dump_workload(load_workload(lms_workload)) == lms_workload.read_text()
+
+
+def test_lms_workload_content(lms_workload: Path) -> None:
+    workload = load_workload(lms_workload)
+    assert 2 <= len(workload.personas) <= 4
+    learner = workload.personas[0]
+    assert all(
+        first.startswith("login") for first in learner.transitions["$start"]
+    )  # login, or login+dashboard
+    assert workload.operations["login"].priority == "high"
+    assert workload.operations["getReportOverview"].p95_ms is not None
+    assert workload.auth.login_operation == "login" and workload.auth.schemes == ["HTTPBearer"]
+    assert workload.source.sessions > 16_000 and len(workload.source.spec_sha256) == 64
+    assert (
+        "course_id" in workload.data_pools
+        and workload.data_pools["course_id"].values[0].value.isdigit()
+    )
+    assert (
+        workload.load.peak_arrival_rate_per_s.value > workload.load.normal_arrival_rate_per_s.value
+    )
+    text = lms_workload.read_text()
+    assert "@" not in text  # no emails
+    assert not re.search(r"\b10\.\d+\.\d+\.\d+\b", text)  # no client addresses
+
+
+def test_published_schema_is_current() -> None:
+    published = json.loads((ROOT / "docs/workload.schema.json").read_text())
+    assert published == json_schema(), "regenerate: inferload schema > docs/workload.schema.json"
+
+
+@pytest.mark.parametrize(
+    ("edit", "field", "message"),
+    [
+        (
+            lambda d: d["personas"][0]["transitions"].update({"$start": {"login": 0.5}}),
+            "personas.0",
+            "sum to 0.5000",
+        ),
+        (
+            lambda d: d["personas"][0]["steps"].update({"login": ["noSuchOperation"]}),
+            None,
+            "unknown operation 'noSuchOperation'",
+        ),
+        (lambda d: d.update({"version": 7}), "version", "unsupported workload version 7"),
+        (
+            lambda d: d["operations"]["login"].update({"priority": "urgent"}),
+            "operations.login.priority",
+            "Input should be",
+        ),
+        (lambda d: d["personas"][0].update({"weight": 0.2}), None, "persona weights sum to"),
+    ],
+)
+def test_edited_files_are_checked_with_the_field_named(
+    lms_workload: Path, tmp_path: Path, edit, field, message
+) -> None:  # type: ignore[no-untyped-def]
+    data = yaml.safe_load(lms_workload.read_text())
+    edit(data)
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(yaml.safe_dump(data))
+    with pytest.raises(InferloadError) as caught:
+        load_workload(edited)
+    assert message in caught.value.message
+    if field:
+        assert caught.value.location is not None and (caught.value.location.field or "").startswith(
+            field
+        )
+    result = CliRunner().invoke(main, ["validate", str(edited)])
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_validate_accepts_a_valid_file_and_reports_yaml_lines(
+    lms_workload: Path, tmp_path: Path
+) -> None:
+    assert CliRunner().invoke(main, ["validate", str(lms_workload)]).exit_code == 0
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("version: 1\npersonas: [\n")
+    result = CliRunner().invoke(main, ["validate", str(broken)])
+    assert result.exit_code == 2 and f"{broken}:3" in result.stderr
+
+
+def test_infer_refuses_to_overwrite(lms_workload: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["infer", "--spec", str(LMS / "openapi.yaml"), "-o", str(lms_workload)]
+    )
+    assert result.exit_code == 2 and "--force" in result.stderr
+
+
+def test_bursts_become_one_step_and_loops_stay_loops() -> None:
+    session = Session(
+        client="c", operations=("a", "b", "c", "c", "d"), timestamps_s=(0.0, 0.2, 0.5, 0.7, 9.0),
+        statuses=(200,) * 5, durations_ms=(None,) * 5, params=("",) * 5, queries=(None,) * 5,
+    )  # fmt: skip
+    steps = split_steps(session, burst_window_s=1.0)
+    assert [s.state for s in steps] == ["a+b+c", "c", "d"]
+    assert steps[2].start_s - steps[1].end_s == pytest.approx(8.3)
+
+
+def test_lognormal_fit_of_a_known_sample() -> None:
+    import math
+    import random
+
+    rng = random.Random(5)
+    fitted = fit_think_time([rng.lognormvariate(math.log(12), 0.6) for _ in range(5000)])
+    assert fitted.median_s == pytest.approx(12, rel=0.05)
+    assert fitted.sigma == pytest.approx(0.6, rel=0.05)
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "petstore-v3/openapi.yaml",
+        "realworld-conduit/openapi.yml",
+        "oai-examples/v3.0/link-example.yaml",
+    ],
+)
+def test_spec_only_journeys_are_valid(relative: str) -> None:
+    import networkx as nx
+
+    from inferload.model.journeys import is_well_formed, journey_graph
+
+    catalog = load_catalog(SPECS / relative)
+    workload = infer_from_spec(catalog, str(SPECS / relative))
+    (persona,) = workload.personas
+    assert is_well_formed(persona.transitions)
+    assert all(t.provenance.value == "default" for t in persona.think_times.values())
+    assert workload.load.normal_arrival_rate_per_s.provenance.value == "default"
+    for state in persona.steps:
+        operation = catalog.operation(state)
+        for parameter in operation.path_parameters:
+            producer = workload.correlations.get(state, {}).get(parameter.name)
+            assert (
+                producer is not None and producer.producer in persona.steps
+            ) or parameter.name in workload.data_pools, (state, parameter.name)
+    login = workload.auth.login_operation
+    if login:
+        graph = journey_graph(persona.transitions)
+        graph.remove_node(login)
+        reachable = nx.descendants(graph, "$start")
+        secured = {s for s in persona.steps if any(catalog.operation(s).security)}
+        assert not (secured & reachable), "a secured operation is reachable without logging in"

@@ -27,7 +27,13 @@ from rich.progress import (
 from inferload import __version__
 from inferload.errors import ErrorKind, InferloadError, Location
 from inferload.logs import FORMATS, IngestOptions, LogIngest
-from inferload.model import dump_workload, infer_from_logs, infer_from_spec, json_schema, load_workload
+from inferload.model import (
+    dump_workload,
+    infer_from_logs,
+    infer_from_spec,
+    json_schema,
+    load_workload,
+)
 from inferload.render import (
     print_ingest_report,
     print_matches,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from inferload.logs.agents import classify_agents
+from inferload.logs.aggregates import OperationAggregates
 from inferload.logs.model import encode_params
 from inferload.logs.parse import NOT_AN_ACCESS_RECORD
 from inferload.logs.scrub import client_key, hash_client_keys, scrub_query, scrub_value
@@ -45,6 +46,7 @@ class ChunkCounts:
     records: int = 0
     first_s: float | None = None
     last_s: float | None = None
+    per_operation: OperationAggregates = field(default_factory=OperationAggregates)
 
 
 def split_url(records: pl.DataFrame) -> pl.DataFrame:
@@ -187,6 +189,7 @@ def _count_unmatched(screened: pl.DataFrame, counts: ChunkCounts) -> None:
 def _count_kept(kept: pl.DataFrame, counts: ChunkCounts) -> None:
     for operation_id, count in kept.group_by("operation_id").len().iter_rows():
         counts.operations[operation_id] += count
+    counts.per_operation.add_chunk(kept)
     seconds = kept.select(pl.col("ts").floor().cast(pl.Int64).alias("s")).group_by("s").len()
     for second, count in seconds.iter_rows():
         counts.per_second[second] += count

@@ -21,6 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from inferload.errors import ErrorKind, InferloadError, Location
+from inferload.logs.aggregates import OperationAggregates
 from inferload.logs.clean import (
     STATIC_PATHS,
     ChunkCounts,
@@ -95,6 +96,12 @@ class LogIngest:
         self._sessions = 0
         self._inferred = False
         self.report: IngestReport | None = None
+
+    @property
+    def aggregates(self) -> OperationAggregates:
+        """Per-operation errors, response-time histograms and parameter values (complete once
+        iteration ends)."""
+        return self._counts.per_operation
 
     @property
     def sources(self) -> list[str]:

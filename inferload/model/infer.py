@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
-
-import numpy as np
+from urllib.parse import parse_qsl
 
 from inferload import __version__
 from inferload.errors import ErrorKind, InferloadError
+from inferload.logs.aggregates import OperationAggregates
 from inferload.logs.ingest import LogIngest
-from inferload.logs.model import IngestReport
+from inferload.logs.model import IngestReport, decode_params
 from inferload.model.collect import Collected, SessionRecord
 from inferload.model.journeys import (
     mine_guards,
@@ -40,6 +40,7 @@ from inferload.model.workload import (
 from inferload.spec.model import Catalog
 
 POOL_SIZE = 100  # values kept per data pool
+SAFE_QUERY_VALUE = 32  # longer query values are not replayed
 
 
 def file_sha256(path: str | Path) -> str:
@@ -67,7 +68,7 @@ def infer_from_logs(
             hint="check the ingest report: wrong --spec (everything unmatched) or wrong --format?",
         )
     personas = _personas(collected)
-    operations = _operations(catalog, collected, report)
+    operations = _operations(catalog, collected, report, ingest.aggregates)
     return Workload(
         api=Api(title=catalog.title, version=catalog.api_version, base_path=_base_path(catalog)),
         source=Source(
@@ -84,7 +85,7 @@ def infer_from_logs(
             window_start=_iso(report.first_s),
             window_end=_iso(report.last_s),
             requests=report.kept_requests,
-            sessions=len(collected.sessions),
+            sessions=len(collected.intervals),
             session_timeout_s=report.session_timeout_s,
             burst_window_s=burst_window_s,
             tool=f"inferload {__version__}",
@@ -92,8 +93,8 @@ def infer_from_logs(
         auth=_auth(catalog, operations),
         operations=operations,
         personas=personas,
-        load=load_levels(collected.sessions, report),
-        data_pools=_data_pools(collected),
+        load=load_levels(collected.intervals, report),
+        data_pools=_data_pools(ingest.aggregates),
         correlations=correlations(catalog, set(operations)),
     )
 
@@ -108,6 +109,7 @@ def _personas(collected: Collected) -> list[Persona]:
         groups.setdefault(label, []).append(session)
     ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), names[item[0]]))
     total = len(collected.sessions)
+    everyone = len(collected.intervals)
     personas = []
     weights = _weights([len(members) for _, members in ordered], total)
     for index, ((label, members), weight) in enumerate(zip(ordered, weights, strict=True)):
@@ -119,7 +121,7 @@ def _personas(collected: Collected) -> list[Persona]:
                 id=persona_id(index, names[label]),
                 name=names[label],
                 weight=weight,
-                sessions=len(members),
+                sessions=round(len(members) / total * everyone),
                 provenance=Provenance.LOGS,
                 steps={state: list(collected.step_operations[state]) for state in states},
                 transitions=chain,
@@ -127,7 +129,7 @@ def _personas(collected: Collected) -> list[Persona]:
                 default_think=overall,
                 guards=mine_guards(members),
                 top_journeys=top_journeys(chain),
-                session_length_steps=float(np.mean([len(s.states) for s in members])),
+                session_length_steps=sum(len(s.states) for s in members) / len(members),
             )
         )
     return personas
@@ -141,34 +143,24 @@ def _weights(sizes: list[int], total: int) -> list[float]:
 
 
 def _operations(
-    catalog: Catalog, collected: Collected, report: IngestReport
+    catalog: Catalog, collected: Collected, report: IngestReport, aggregates: OperationAggregates
 ) -> dict[str, Operation]:
-    total = sum(collected.requests.values())
+    total = max(report.kept_requests, 1)
     entries: Counter[str] = Counter()
     for session in collected.sessions:
         if session.states:
             entries.update(collected.step_operations[session.states[0]])
-    p95 = {
-        op: float(np.percentile(values, 95))
-        for op, values in collected.durations_ms.items()
-        if values
-    }
-    all_durations = [v for values in collected.durations_ms.values() for v in values]
-    api_p95 = float(np.percentile(all_durations, 95)) if all_durations else None
+    sampled = max(len(collected.sessions), 1)
+    api_p95 = aggregates.overall_percentile_ms(0.95)
     operations = {}
-    for operation_id, count in sorted(collected.requests.items()):
+    for operation_id, count in sorted(report.operations.items()):
         spec_op = catalog.operation(operation_id) if catalog.has_operation(operation_id) else None
         method = spec_op.method if spec_op else operation_id.split(" ", 1)[0]
         path = spec_op.path if spec_op else operation_id.split(" ", 1)[-1]
         share = count / total
+        p95 = aggregates.percentile_ms(operation_id, 0.95)
         priority, reasons = prioritise(
-            operation_id,
-            method,
-            path,
-            share,
-            entries[operation_id] / len(collected.sessions),
-            p95.get(operation_id),
-            api_p95,
+            operation_id, method, path, share, entries[operation_id] / sampled, p95, api_p95
         )
         operations[operation_id] = Operation(
             method=method,
@@ -178,16 +170,28 @@ def _operations(
             priority=priority,  # type: ignore[arg-type]
             reasons=reasons,
             provenance=Provenance.LOGS,
-            p95_ms=p95.get(operation_id),
-            error_rate=collected.errors[operation_id] / count,
+            p95_ms=p95,
+            error_rate=aggregates.errors[operation_id] / count,
             success_statuses=list(spec_op.success_statuses) if spec_op else [],
         )
     return operations
 
 
-def _data_pools(collected: Collected) -> dict[str, DataPool]:
+def _data_pools(aggregates: OperationAggregates) -> dict[str, DataPool]:
+    """Path and query values by parameter name (merged over the operations using the name)."""
+    path_values: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for operation, counter in aggregates.params.items():
+        for encoded, count in counter.items():
+            for name, value in decode_params(encoded):
+                path_values[(operation, name)][value] += count
+    query_values: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for operation, counter in aggregates.queries.items():
+        for query, count in counter.items():
+            for name, value in parse_qsl(query, keep_blank_values=True):
+                if len(value) <= SAFE_QUERY_VALUE and "<" not in value:
+                    query_values[(operation, name)][value] += count
     pools: dict[str, DataPool] = {}
-    for location, source in (("path", collected.path_values), ("query", collected.query_values)):
+    for location, source in (("path", path_values), ("query", query_values)):
         merged: dict[str, Counter[str]] = {}
         users: dict[str, set[str]] = {}
         for (operation, name), counter in source.items():

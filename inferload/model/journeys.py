@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 import networkx as nx
 
 from inferload.model.collect import SessionRecord
-from inferload.model.thinktime import MIN_SAMPLES, fit_think_time, with_fallback
+from inferload.model.thinktime import MIN_SAMPLES, fit_think_time
 from inferload.model.workload import END, START, Guard, Journey, ThinkTime
 
 EDGE_FLOOR = 0.01
@@ -57,7 +57,11 @@ def think_times(sessions: list[SessionRecord]) -> tuple[dict[str, ThinkTime], Th
             per_edge[f"{a}->{b}"].append(gap)
             everything.append(gap)
     overall = fit_think_time(everything) if everything else fit_think_time([1.0])
-    fitted = {edge: with_fallback(gaps, overall) for edge, gaps in sorted(per_edge.items())}
+    fitted = {
+        edge: fit_think_time(gaps)
+        for edge, gaps in sorted(per_edge.items())
+        if len(gaps) >= MIN_SAMPLES
+    }
     return fitted, overall
 
 
@@ -65,30 +69,39 @@ def mine_guards(sessions: list[SessionRecord]) -> list[Guard]:
     """`requires`: some step Y precedes the first X in (nearly: `GUARD_CONFIDENCE`) every
     session with X, seen in at least GUARD_MIN_SUPPORT sessions. `ends_session`: X is (nearly)
     always the last step when it occurs. Real logs carry a little noise (two visits from one
-    address merged into one session), hence "nearly"; emitters then apply the rule strictly."""
-    with_state: Counter[str] = Counter()
-    preceded_by: dict[str, Counter[str]] = defaultdict(Counter)
+    address merged into one session), hence "nearly"; emitters then apply the rule strictly.
+
+    Candidates for "X requires Y" come from the first sessions with X (a Y missing from more
+    than a few of those cannot hold in 99% of all), so the count stays linear in the data.
+    """
+    firsts: list[dict[str, int]] = []
+    with_state: dict[str, list[int]] = defaultdict(list)
     last: Counter[str] = Counter()
     occurrences: Counter[str] = Counter()
-    for session in sessions:
-        seen_before: set[str] = set()
-        firsts: set[str] = set()
-        for state in session.states:
-            occurrences[state] += 1
-            if state not in firsts:
-                firsts.add(state)
-                with_state[state] += 1
-                for earlier in seen_before:
-                    preceded_by[state][earlier] += 1
-            seen_before.add(state)
+    for index, session in enumerate(sessions):
+        first: dict[str, int] = {}
+        for position, state in enumerate(session.states):
+            first.setdefault(state, position)
+        occurrences.update(session.states)
+        firsts.append(first)
+        for state in first:
+            with_state[state].append(index)
         if session.states:
             last[session.states[-1]] += 1
     guards: list[Guard] = []
-    for state, sessions_with in sorted(with_state.items()):
-        if sessions_with < GUARD_MIN_SUPPORT:
+    for state in sorted(with_state):
+        holders = with_state[state]
+        total = len(holders)
+        if total < GUARD_MIN_SUPPORT:
             continue
-        for earlier, count in sorted(preceded_by[state].items()):
-            if count >= GUARD_CONFIDENCE * sessions_with and with_state[earlier] >= count:
+        probe: Counter[str] = Counter()
+        for index in holders[:100]:
+            at = firsts[index][state]
+            probe.update(y for y, position in firsts[index].items() if position < at)
+        candidates = sorted(y for y, c in probe.items() if c >= 0.95 * min(total, 100))
+        for earlier in candidates:
+            count = sum(1 for i in holders if firsts[i].get(earlier, 1 << 30) < firsts[i][state])
+            if count >= GUARD_CONFIDENCE * total:
                 guards.append(
                     Guard(kind="requires", operation=state, requires=earlier, support=count)
                 )
@@ -135,7 +148,8 @@ def top_journeys(
     for _ in range(max_steps + 1):
         extended: list[tuple[float, list[str]]] = []
         for probability, path in beam:
-            for target, p in chain.get(path[-1], {}).items():
+            likeliest = sorted(chain.get(path[-1], {}).items(), key=lambda kv: -kv[1])[: limit * 2]
+            for target, p in likeliest:
                 candidate = (probability * p, [*path, target])
                 (complete if target == END else extended).append(candidate)
         beam = sorted(extended, key=lambda item: -item[0])[: limit * 4]

@@ -12,22 +12,24 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from inferload.logs.model import IngestReport
-from inferload.model.collect import SessionRecord
 from inferload.model.workload import Load, Measured, Provenance
 
 LOGS = Provenance.LOGS
 
 
-def load_levels(sessions: list[SessionRecord], report: IngestReport) -> Load:
-    starts = sorted(s.start_s for s in sessions)
+def load_levels(intervals: list[tuple[float, float]], report: IngestReport) -> Load:
+    """From every session's (first request, last request) and the ingest report."""
+    starts = sorted(start for start, _ in intervals)
     window_start = math.floor(starts[0] / 3600) * 3600
     hours = int((starts[-1] - window_start) // 3600) + 1
     per_hour = [0] * hours
     for start in starts:
         per_hour[int((start - window_start) // 3600)] += 1
     active = [count for count in per_hour if count] or [0]
-    durations = sorted(s.end_s - s.start_s for s in sessions)
+    durations = sorted(end - start for start, end in intervals)
     mean_duration = sum(durations) / len(durations)
     peak_rate = max(per_hour) / 3600
     window_s = max((report.last_s or 0) - (report.first_s or 0), 1.0)
@@ -37,7 +39,7 @@ def load_levels(sessions: list[SessionRecord], report: IngestReport) -> Load:
         peak_arrival_rate_per_s=Measured(value=peak_rate, provenance=LOGS, note="busiest clock hour"),
         session_duration_s=Measured(value=mean_duration, provenance=LOGS, note="mean, first to last request"),
         session_duration_p90_s=Measured(value=durations[int(0.9 * (len(durations) - 1))], provenance=LOGS),
-        peak_concurrent_sessions=Measured(value=float(_peak_overlap(sessions)), provenance=LOGS),
+        peak_concurrent_sessions=Measured(value=float(_peak_overlap(intervals)), provenance=LOGS),
         littles_law_concurrency=Measured(value=peak_rate * mean_duration, provenance=LOGS,
                                          note="peak arrival rate x mean session duration"),
         requests_per_s_mean=Measured(value=report.kept_requests / window_s, provenance=LOGS),
@@ -46,11 +48,11 @@ def load_levels(sessions: list[SessionRecord], report: IngestReport) -> Load:
     )  # fmt: skip
 
 
-def _peak_overlap(sessions: list[SessionRecord]) -> int:
-    events = sorted([(s.start_s, 1) for s in sessions] + [(s.end_s, -1) for s in sessions],
-                    key=lambda e: (e[0], -e[1]))  # fmt: skip
-    current = peak = 0
-    for _, change in events:
-        current += change
-        peak = max(peak, current)
-    return peak
+def _peak_overlap(intervals: list[tuple[float, float]]) -> int:
+    """Most sessions open at once: a sweep over +1 at each start and -1 after each end (a
+    session ending at t still counts as open at t)."""
+    bounds = np.asarray(intervals, dtype=np.float64).reshape(-1, 2)
+    times = np.concatenate([bounds[:, 0], bounds[:, 1]])
+    changes = np.concatenate([np.ones(len(bounds)), -np.ones(len(bounds))])
+    order = np.lexsort((-changes, times))  # at equal times, starts before ends
+    return int(np.cumsum(changes[order]).max()) if len(order) else 0

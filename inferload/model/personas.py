@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
@@ -35,7 +36,7 @@ MIN_SILHOUETTE = 0.25
 CHARACTERISTIC = 0.5  # share of a cluster's sessions an operation must appear in
 UBIQUITOUS = 0.5  # share of all sessions above which an operation characterises nobody
 SAME_VOCABULARY = 1 / 3  # Jaccard similarity of characteristic sets that makes one persona
-_SAMPLE = 4000
+_SAMPLE = 2000
 _SEED = 7
 
 
@@ -49,14 +50,21 @@ class Clustering:
 
 def presence_vectors(
     sessions: list[SessionRecord], step_operations: dict[str, tuple[str, ...]]
-) -> tuple[np.ndarray, list[str]]:
+) -> tuple[sparse.csr_matrix, list[str]]:
+    """Sessions x operations, 1 where used: sparse, as a session touches few of many operations."""
     vocabulary = sorted({op for ops in step_operations.values() for op in ops})
     column = {op: i for i, op in enumerate(vocabulary)}
-    presence = np.zeros((len(sessions), len(vocabulary)), dtype=np.float64)
+    rows: list[int] = []
+    columns: list[int] = []
     for row, session in enumerate(sessions):
-        for state in session.states:
-            for operation in step_operations[state]:
-                presence[row, column[operation]] = 1.0
+        used = {
+            column[operation] for state in session.states for operation in step_operations[state]
+        }
+        rows.extend([row] * len(used))
+        columns.extend(used)
+    presence = sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, columns)), shape=(len(sessions), len(vocabulary))
+    )
     return presence, vocabulary
 
 
@@ -65,16 +73,16 @@ def cluster_sessions(
 ) -> Clustering:
     presence, _ = presence_vectors(sessions, step_operations)
     count = len(sessions)
-    document_frequency = presence.mean(axis=0)
+    document_frequency = np.asarray(presence.mean(axis=0)).ravel()
     idf = np.log(1.0 / np.maximum(document_frequency, 1e-9))
-    vectors = normalize(presence * idf)
-    if count < 10 or len(np.unique(vectors, axis=0)) < 2:
-        return Clustering([0] * count, 1, None, 1)
+    vectors = normalize(presence @ sparse.diags(idf))
     rng = np.random.default_rng(_SEED)
-    sample = vectors[rng.choice(count, size=min(_SAMPLE, count), replace=False)]
+    sample = vectors[rng.choice(count, size=min(_SAMPLE, count), replace=False)].toarray()
+    if count < 10 or len(np.unique(sample, axis=0)) < 2:
+        return Clustering([0] * count, 1, None, 1)
     best: tuple[float, KMeans] | None = None
     for k in range(2, min(MAX_PERSONAS, len(np.unique(sample, axis=0))) + 1):
-        model = KMeans(n_clusters=k, n_init=4, random_state=_SEED).fit(sample)
+        model = KMeans(n_clusters=k, n_init=1, random_state=_SEED).fit(sample)
         score = float(
             silhouette_score(
                 sample, model.labels_, sample_size=min(2000, len(sample)), random_state=_SEED
@@ -114,8 +122,12 @@ def _merge_by_vocabulary(
 
     characteristic: list[set[int]] = []
     for cluster in range(k):
-        members = presence[labels == cluster]
-        share = members.mean(axis=0) if len(members) else np.zeros(presence.shape[1])
+        members = presence[np.flatnonzero(labels == cluster)]
+        share = (
+            np.asarray(members.mean(axis=0)).ravel()
+            if members.shape[0]
+            else np.zeros(presence.shape[1])
+        )
         characteristic.append(
             {
                 int(i)

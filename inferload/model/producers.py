@@ -73,7 +73,10 @@ def _collection_producer(
         if op.path == collection and op.method in ("GET", "POST")
         and (allowed is None or op.operation_id in allowed)
     ]  # fmt: skip
-    ways: tuple[tuple[str, Literal["collection", "create"]], ...] = (("GET", "collection"), ("POST", "create"))
+    ways: tuple[tuple[str, Literal["collection", "create"]], ...] = (
+        ("GET", "collection"),
+        ("POST", "create"),
+    )
     for method, via in ways:
         for producer in candidates:
             if producer.method == method:

@@ -37,3 +37,18 @@ def split_steps(session: Session, burst_window_s: float) -> list[Step]:
     if operations:
         steps.append(Step("+".join(operations), tuple(operations), start, end))
     return steps
+
+
+def session_steps(
+    session: Session, burst_window_s: float
+) -> tuple[list[str], list[float], list[tuple[str, ...]]]:
+    """(states, gaps between steps, operations of each step) without building `Step`s: the
+    common session has no burst at all and costs one pass."""
+    times = session.timestamps_s
+    if all(b - a >= burst_window_s for a, b in zip(times, times[1:], strict=False)):
+        operations = list(session.operations)
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        return operations, gaps, [(op,) for op in operations]
+    steps = split_steps(session, burst_window_s)
+    gaps = [b.start_s - a.end_s for a, b in zip(steps, steps[1:], strict=False)]
+    return [s.state for s in steps], gaps, [s.operations for s in steps]

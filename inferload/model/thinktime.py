@@ -12,7 +12,9 @@ from collections.abc import Sequence
 
 from inferload.model.workload import Provenance, ThinkTime
 
-MIN_SAMPLES = 20  # below this a transition borrows its persona's overall fit
+MIN_SAMPLES = (
+    20  # below this a transition gets no fit of its own: the persona's overall one applies
+)
 _HALF_TICK_S = 0.5
 
 
@@ -29,12 +31,6 @@ def fit_think_time(gaps_s: Sequence[float]) -> ThinkTime:
         samples=len(values),
         provenance=Provenance.LOGS,
     )
-
-
-def with_fallback(gaps_s: Sequence[float], persona_fit: ThinkTime) -> ThinkTime:
-    if len(gaps_s) >= MIN_SAMPLES:
-        return fit_think_time(gaps_s)
-    return persona_fit.model_copy(update={"samples": len(gaps_s), "fallback": True})
 
 
 def default_think_time(median_s: float, p90_s: float) -> ThinkTime:

@@ -40,7 +40,6 @@ class ThinkTime(_Frozen):
     sigma: float = Field(ge=0, description="lognormal: standard deviation of ln(seconds)")
     samples: int = Field(ge=0)
     provenance: Provenance
-    fallback: bool = Field(default=False, description="too few samples: the persona's overall fit")
 
 
 class Guard(_Frozen):
@@ -69,7 +68,9 @@ class Persona(_Frozen):
         description="state -> the operations it runs; more than one means a burst run as a batch"
     )
     transitions: dict[str, dict[str, float]]
-    think_times: dict[str, ThinkTime] = Field(description='keyed "A->B"')
+    think_times: dict[str, ThinkTime] = Field(
+        description='keyed "A->B"; a transition without an entry (too few samples) uses default_think'
+    )
     default_think: ThinkTime
     guards: list[Guard] = []
     top_journeys: list[Journey] = []

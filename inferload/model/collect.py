@@ -45,9 +45,15 @@ class Collected:
         slot = seen - 1 if seen <= SESSION_SAMPLE else self._rng.randrange(seen)
         if slot < SESSION_SAMPLE:
             states, gaps, operations_of = session_steps(session, self.burst_window_s)
-            for state, operations in zip(states, operations_of, strict=True):
-                if state not in self.step_operations:
-                    self.step_operations[state] = operations
+            known = self.step_operations
+            if operations_of is None:
+                for state in states:
+                    if state not in known:
+                        known[state] = (state,)
+            else:
+                for state, operations in zip(states, operations_of, strict=True):
+                    if state not in known:
+                        known[state] = operations
             record = SessionRecord(states, gaps, session.start_s, session.end_s)
             if slot == len(self.sessions):
                 self.sessions.append(record)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -56,8 +57,17 @@ def infer_from_logs(
 ) -> Workload:
     """Run the ingest to its end, collecting as sessions close, then infer."""
     collected = Collected(burst_window_s=burst_window_s)
-    for session in ingest:
-        collected.add(session)
+    # Hundreds of thousands of small, acyclic records accumulate here while the ingest
+    # allocates chunk after chunk: with the cyclic GC on, CPython rescans them all again and
+    # again (measured: a third of the run). Nothing here forms cycles.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for session in ingest:
+            collected.add(session)
+    finally:
+        if was_enabled:
+            gc.enable()
     report = ingest.report
     assert report is not None  # set when the iteration ends
     log_paths = ingest.sources

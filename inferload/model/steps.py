@@ -41,14 +41,13 @@ def split_steps(session: Session, burst_window_s: float) -> list[Step]:
 
 def session_steps(
     session: Session, burst_window_s: float
-) -> tuple[list[str], list[float], list[tuple[str, ...]]]:
-    """(states, gaps between steps, operations of each step) without building `Step`s: the
-    common session has no burst at all and costs one pass."""
+) -> tuple[list[str], list[float], list[tuple[str, ...]] | None]:
+    """(states, gaps between steps, operations of each step, or None when every step is a
+    single operation) without building `Step`s: the common session has no burst at all."""
     times = session.timestamps_s
-    if all(b - a >= burst_window_s for a, b in zip(times, times[1:], strict=False)):
-        operations = list(session.operations)
-        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-        return operations, gaps, [(op,) for op in operations]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    if not gaps or min(gaps) >= burst_window_s:
+        return list(session.operations), gaps, None
     steps = split_steps(session, burst_window_s)
     gaps = [b.start_s - a.end_s for a, b in zip(steps, steps[1:], strict=False)]
     return [s.state for s in steps], gaps, [s.operations for s in steps]

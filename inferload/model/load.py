@@ -1,7 +1,7 @@
 """Load levels: how many sessions arrive, how long they stay, how many overlap.
 
 - normal arrival rate: sessions per second averaged over the hours that had traffic;
-- peak arrival rate: the busiest clock hour's rate;
+- peak arrival rate: the busiest clock hour's rate (and the busiest minute's, for spikes);
 - peak concurrent sessions: a sweep over [first request, last request] of every session;
 - Little's law: L = lambda * W with the peak arrival rate and the mean session duration, the
   concurrency a closed-model test needs to carry the peak (compare with the measured peak);
@@ -37,6 +37,9 @@ def load_levels(intervals: list[tuple[float, float]], report: IngestReport) -> L
         normal_arrival_rate_per_s=Measured(value=sum(active) / len(active) / 3600, provenance=LOGS,
                                            note=f"mean over {len(active)} active hour(s)"),
         peak_arrival_rate_per_s=Measured(value=peak_rate, provenance=LOGS, note="busiest clock hour"),
+        peak_minute_arrival_rate_per_s=Measured(
+            value=_busiest_minute(starts) / 60, provenance=LOGS, note="busiest clock minute: the burst to survive"
+        ),
         session_duration_s=Measured(value=mean_duration, provenance=LOGS, note="mean, first to last request"),
         session_duration_p90_s=Measured(value=durations[int(0.9 * (len(durations) - 1))], provenance=LOGS),
         peak_concurrent_sessions=Measured(value=float(_peak_overlap(intervals)), provenance=LOGS),
@@ -46,6 +49,11 @@ def load_levels(intervals: list[tuple[float, float]], report: IngestReport) -> L
         requests_per_s_peak=Measured(value=float(report.peak_requests_per_s), provenance=LOGS, note="busiest second"),
         arrivals_per_hour=per_hour,
     )  # fmt: skip
+
+
+def _busiest_minute(starts: list[float]) -> int:
+    minutes = np.floor(np.asarray(starts) / 60).astype(np.int64)
+    return int(np.bincount(minutes - minutes.min()).max()) if len(minutes) else 0
 
 
 def _peak_overlap(intervals: list[tuple[float, float]]) -> int:

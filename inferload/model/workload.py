@@ -123,6 +123,7 @@ class Measured(_Frozen):
 class Load(_Frozen):
     normal_arrival_rate_per_s: Measured
     peak_arrival_rate_per_s: Measured
+    peak_minute_arrival_rate_per_s: Measured
     session_duration_s: Measured
     session_duration_p90_s: Measured
     peak_concurrent_sessions: Measured

@@ -38,7 +38,7 @@ def main() -> None:
     log = log_of(lines)
     catalog = load_catalog(STRIPE)
     began = time.perf_counter()
-    ingest = LogIngest([log], catalog, IngestOptions(salt=b"bench"))
+    ingest = LogIngest([log], catalog, IngestOptions(salt=b"bench", aggregate_operations=True))
     sessions = list(ingest)
     ingest_s = time.perf_counter() - began
 
@@ -47,7 +47,11 @@ def main() -> None:
     inference_s = time.perf_counter() - began
 
     began = time.perf_counter()
-    infer_from_logs(catalog, LogIngest([log], catalog, IngestOptions(salt=b"bench")), spec_path=str(STRIPE))
+    infer_from_logs(
+        catalog,
+        LogIngest([log], catalog, IngestOptions(salt=b"bench", aggregate_operations=True)),
+        spec_path=str(STRIPE),
+    )
     end_to_end_s = time.perf_counter() - began
     added = end_to_end_s - ingest_s
     print(

@@ -243,6 +243,7 @@ def infer_command(
         options = IngestOptions(
             format=log_format_name, log_format=nginx_format,
             session_timeout_s=parse_duration(session_timeout, "--session-timeout"),
+            aggregate_operations=True,
         )  # fmt: skip
         with _progress(as_json) as (progress, task):
             ingest = LogIngest(

@@ -46,7 +46,7 @@ class ChunkCounts:
     records: int = 0
     first_s: float | None = None
     last_s: float | None = None
-    per_operation: OperationAggregates = field(default_factory=OperationAggregates)
+    per_operation: OperationAggregates | None = None  # set when the caller wants them
 
 
 def split_url(records: pl.DataFrame) -> pl.DataFrame:
@@ -94,7 +94,11 @@ class OperationMatcher:
         fresh = [key for key in keys if key not in known]
         for key, result in zip(fresh, self.router.match_many(fresh), strict=True):
             if isinstance(result, Match):
-                params = encode_params((n, scrub_value(v)) for n, v in result.params)
+                if len(result.params) == 1:  # the common case, without a generator
+                    ((name, value),) = result.params
+                    params = encode_params(((name, scrub_value(value)),))
+                else:
+                    params = encode_params((n, scrub_value(v)) for n, v in result.params)
                 known[key] = (result.operation_id, params, None)
             else:
                 known[key] = (None, "", result.reason)
@@ -189,7 +193,8 @@ def _count_unmatched(screened: pl.DataFrame, counts: ChunkCounts) -> None:
 def _count_kept(kept: pl.DataFrame, counts: ChunkCounts) -> None:
     for operation_id, count in kept.group_by("operation_id").len().iter_rows():
         counts.operations[operation_id] += count
-    counts.per_operation.add_chunk(kept)
+    if counts.per_operation is not None:
+        counts.per_operation.add_chunk(kept)
     seconds = kept.select(pl.col("ts").floor().cast(pl.Int64).alias("s")).group_by("s").len()
     for second, count in seconds.iter_rows():
         counts.per_second[second] += count

@@ -60,6 +60,7 @@ class IngestOptions:
     fields: tuple[tuple[str, str], ...] = ()  # JSON lines: canonical field -> dotted key
     session_timeout_s: float = 1800.0
     salt: bytes | None = None  # None: a fresh random salt per run
+    aggregate_operations: bool = False  # per-operation errors, timings, values (for inference)
     chunk_bytes: int = CHUNK_BYTES
 
 
@@ -92,7 +93,9 @@ class LogIngest:
         self._formats: dict[int, str] = {}
         self._lines: Counter[int] = Counter()
         self._notes: list[str] = []
-        self._counts = ChunkCounts()
+        self._counts = ChunkCounts(
+            per_operation=OperationAggregates() if options.aggregate_operations else None
+        )
         self._sessions = 0
         self._inferred = False
         self.report: IngestReport | None = None
@@ -100,7 +103,9 @@ class LogIngest:
     @property
     def aggregates(self) -> OperationAggregates:
         """Per-operation errors, response-time histograms and parameter values (complete once
-        iteration ends)."""
+        iteration ends). Counted only with `IngestOptions(aggregate_operations=True)`."""
+        if self._counts.per_operation is None:
+            raise ValueError("this ingest was not asked to aggregate operations")
         return self._counts.per_operation
 
     @property

@@ -55,7 +55,8 @@ def file_sha256(path: str | Path) -> str:
 def infer_from_logs(
     catalog: Catalog, ingest: LogIngest, *, spec_path: str, burst_window_s: float = 1.0
 ) -> Workload:
-    """Run the ingest to its end, collecting as sessions close, then infer."""
+    """Run the ingest (made with `IngestOptions(aggregate_operations=True)`) to its end,
+    collecting as sessions close, then infer."""
     collected = Collected(burst_window_s=burst_window_s)
     # Hundreds of thousands of small, acyclic records accumulate here while the ingest
     # allocates chunk after chunk: with the cyclic GC on, CPython rescans them all again and

@@ -241,7 +241,9 @@ def _default_load() -> Load:
         peak_arrival_rate_per_s=Measured(
             value=3.0, provenance=DEFAULT, note="3x normal, a common peak factor"
         ),
-        peak_minute_arrival_rate_per_s=Measured(value=5.0, provenance=DEFAULT, note="5x normal for a minute"),
+        peak_minute_arrival_rate_per_s=Measured(
+            value=5.0, provenance=DEFAULT, note="5x normal for a minute"
+        ),
         session_duration_s=Measured(value=300.0, provenance=DEFAULT, note="5 minutes"),
         session_duration_p90_s=Measured(value=900.0, provenance=DEFAULT),
         peak_concurrent_sessions=Measured(

@@ -28,7 +28,9 @@ def inferred(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workload, dict[s
     counts = simulate(log, SESSIONS)
     catalog = load_catalog(spec)
     workload = infer_from_logs(
-        catalog, LogIngest([log], catalog, IngestOptions(salt=b"x")), spec_path=str(spec)
+        catalog,
+        LogIngest([log], catalog, IngestOptions(salt=b"x", aggregate_operations=True)),
+        spec_path=str(spec),
     )
     return workload, counts
 

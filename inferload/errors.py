@@ -63,3 +63,16 @@ class InferloadError(Exception):
         where = f"{self.location}: " if self.location else ""
         hint = f" ({self.hint})" if self.hint else ""
         return f"{where}{self.message}{hint}"
+
+
+def file_error(exc: OSError, path: str) -> InferloadError:
+    """The one-line error for a file that cannot be opened, whatever stage opens it."""
+    if isinstance(exc, FileNotFoundError):
+        return InferloadError(ErrorKind.FILE_NOT_FOUND, "no such file", location=Location(path))
+    if isinstance(exc, IsADirectoryError):
+        return InferloadError(
+            ErrorKind.UNREADABLE, "is a directory, not a file", location=Location(path)
+        )
+    return InferloadError(
+        ErrorKind.UNREADABLE, f"cannot read: {exc.strerror}", location=Location(path)
+    )

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
-from inferload.errors import ErrorKind, InferloadError, Location
+from inferload.errors import ErrorKind, InferloadError, file_error
 from inferload.logs.aggregates import OperationAggregates
 from inferload.logs.clean import (
     STATIC_PATHS,
@@ -175,14 +175,8 @@ class LogIngest:
                 continue
             try:
                 sizes.append(os.path.getsize(source))
-            except FileNotFoundError:
-                raise InferloadError(
-                    ErrorKind.FILE_NOT_FOUND, "no such file", location=Location(source)
-                ) from None
             except OSError as exc:
-                raise InferloadError(
-                    ErrorKind.UNREADABLE, f"cannot read: {exc.strerror}", location=Location(source)
-                ) from None
+                raise file_error(exc, source) from None
         return sizes
 
     def _records(

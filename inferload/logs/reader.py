@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 import polars as pl
 
-from inferload.errors import ErrorKind, InferloadError, Location
+from inferload.errors import ErrorKind, InferloadError, Location, file_error
 
 CHUNK_BYTES = (
     8 * 1024 * 1024
@@ -36,18 +36,8 @@ def open_log(source: str | Path) -> Iterator[tuple[BinaryIO, BinaryIO]]:
     name = display_name(source)
     try:
         raw: BinaryIO = sys.stdin.buffer if str(source) == STDIN else open(source, "rb")  # noqa: SIM115
-    except FileNotFoundError:
-        raise InferloadError(
-            ErrorKind.FILE_NOT_FOUND, "no such file", location=Location(name)
-        ) from None
-    except IsADirectoryError:
-        raise InferloadError(
-            ErrorKind.UNREADABLE, "is a directory", location=Location(name)
-        ) from None
     except OSError as exc:
-        raise InferloadError(
-            ErrorKind.UNREADABLE, f"cannot read: {exc.strerror}", location=Location(name)
-        ) from None
+        raise file_error(exc, name) from None
     try:
         head = raw.peek(2)[:2]  # type: ignore[attr-defined]
         stream: BinaryIO = gzip.GzipFile(fileobj=raw) if head == _GZIP_MAGIC else raw  # type: ignore[assignment]

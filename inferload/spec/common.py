@@ -96,3 +96,28 @@ def example_values(node: dict[str, Any], resolve_example: Any) -> tuple[Any, ...
 
 def text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def operation_fields(
+    raw_op: dict[str, Any],
+    method: str,
+    path: str,
+    default_security: Any,
+    schemes: dict[str, SecurityScheme],
+    where: str,
+    problems: list[str],
+) -> dict[str, Any]:
+    """The `Operation` fields Swagger 2.0 and OpenAPI 3 express alike."""
+    operation_id = raw_op.get("operationId")
+    return {
+        "operation_id": str(operation_id) if operation_id else synthesized_id(method, path),
+        "method": method.upper(),
+        "path": path,
+        "summary": text(raw_op.get("summary")),
+        "security": security_requirements(
+            raw_op.get("security", default_security), schemes, where, problems
+        ),
+        "tags": tuple(str(t) for t in raw_op.get("tags") or ()),
+        "deprecated": bool(raw_op.get("deprecated", False)),
+        "has_synthesized_id": not operation_id,
+    }

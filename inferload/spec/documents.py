@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 import yaml
 
-from inferload.errors import ErrorKind, InferloadError, Location
+from inferload.errors import ErrorKind, InferloadError, Location, file_error
 
 
 class _SpecYamlLoader(yaml.CSafeLoader):
@@ -55,12 +55,8 @@ def parse_document(path: Path) -> Any:
 def _read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
-        raise _file_error(ErrorKind.FILE_NOT_FOUND, "no such file", path) from None
-    except IsADirectoryError:
-        raise _file_error(ErrorKind.UNREADABLE, "is a directory, not a spec file", path) from None
     except OSError as exc:
-        raise _file_error(ErrorKind.UNREADABLE, f"cannot read: {exc.strerror}", path) from None
+        raise file_error(exc, str(path)) from None
     if b"\x00" in raw:
         raise _file_error(ErrorKind.UNREADABLE, "binary content, not YAML or JSON", path)
     try:

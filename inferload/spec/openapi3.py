@@ -11,8 +11,7 @@ from inferload.spec.common import (
     check_path_parameters,
     example_values,
     merge_parameters,
-    security_requirements,
-    synthesized_id,
+    operation_fields,
     text,
 )
 from inferload.spec.documents import DocumentSet
@@ -102,16 +101,12 @@ class OpenAPI3Builder:
                 params = merge_parameters(
                     item_params, self._parameters(raw_op.get("parameters"), item_file, op_where)
                 )
-                operation_id = raw_op.get("operationId")
                 operations.append(
                     Operation(
-                        operation_id=str(operation_id)
-                        if operation_id
-                        else synthesized_id(method, path),
-                        method=method.upper(),
-                        path=path,
+                        **operation_fields(
+                            raw_op, method, path, default_security, schemes, op_where, self.problems
+                        ),
                         base_paths=self._bases(raw_op, item_bases),
-                        summary=text(raw_op.get("summary")),
                         parameters=check_path_parameters(
                             method.upper(), path, params, self.problems
                         ),
@@ -119,15 +114,6 @@ class OpenAPI3Builder:
                             raw_op.get("requestBody"), item_file, op_where
                         ),
                         responses=self._responses(raw_op.get("responses"), item_file, op_where),
-                        security=security_requirements(
-                            raw_op.get("security", default_security),
-                            schemes,
-                            op_where,
-                            self.problems,
-                        ),
-                        tags=tuple(str(t) for t in raw_op.get("tags") or ()),
-                        deprecated=bool(raw_op.get("deprecated", False)),
-                        has_synthesized_id=not operation_id,
                     )
                 )
         return operations

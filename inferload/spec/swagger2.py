@@ -12,8 +12,7 @@ from typing import Any
 from inferload.spec.common import (
     check_path_parameters,
     merge_parameters,
-    security_requirements,
-    synthesized_id,
+    operation_fields,
     text,
 )
 from inferload.spec.documents import DocumentSet
@@ -107,16 +106,12 @@ class Swagger2Builder:
                         if p["in"] not in ("body", "formData")
                     ],
                 )
-                operation_id = raw_op.get("operationId")
                 operations.append(
                     Operation(
-                        operation_id=str(operation_id)
-                        if operation_id
-                        else synthesized_id(method, path),
-                        method=method.upper(),
-                        path=path,
+                        **operation_fields(
+                            raw_op, method, path, default_security, schemes, op_where, self.problems
+                        ),
                         base_paths=bases,
-                        summary=text(raw_op.get("summary")),
                         parameters=check_path_parameters(
                             method.upper(), path, params, self.problems
                         ),
@@ -129,15 +124,6 @@ class Swagger2Builder:
                             item_file,
                             op_where,
                         ),
-                        security=security_requirements(
-                            raw_op.get("security", default_security),
-                            schemes,
-                            op_where,
-                            self.problems,
-                        ),
-                        tags=tuple(str(t) for t in raw_op.get("tags") or ()),
-                        deprecated=bool(raw_op.get("deprecated", False)),
-                        has_synthesized_id=not operation_id,
                     )
                 )
         return operations

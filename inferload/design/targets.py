@@ -1,0 +1,143 @@
+"""targets.yaml: what the test must show, in the team's own numbers. Every field is optional.
+
+Arrival rates (sessions per second) default to the workload's measured load levels; the SLA to
+the usual SaaS targets (p95 < 500 ms, p99 < 1000 ms, errors < 1%). Resolution records where
+each number came from: `targets` (the file), `logs`/`spec`/`default` (via the workload).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from inferload.errors import ErrorKind, InferloadError, Location, file_error
+from inferload.model.workload import Workload
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EndpointSla(_Strict):
+    p95_ms: float | None = Field(default=None, gt=0)
+    p99_ms: float | None = Field(default=None, gt=0)
+    error_rate: float | None = Field(default=None, ge=0, le=1)
+
+
+class Sla(_Strict):
+    p95_ms: float = Field(default=500.0, gt=0)
+    p99_ms: float = Field(default=1000.0, gt=0)
+    error_rate: float = Field(default=0.01, ge=0, le=1)
+    throughput_rps: float | None = Field(
+        default=None, gt=0, description="requests/s the system must sustain"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Sla:
+        if self.p99_ms < self.p95_ms:
+            raise ValueError(f"p99_ms ({self.p99_ms}) is below p95_ms ({self.p95_ms})")
+        return self
+
+
+class Targets(_Strict):
+    normal_arrival_rate_per_s: float | None = Field(
+        default=None, gt=0, description="sessions/s on a normal day"
+    )
+    peak_arrival_rate_per_s: float | None = Field(
+        default=None, gt=0, description="sessions/s at the busiest hour"
+    )
+    max_arrival_rate_per_s: float | None = Field(
+        default=None, gt=0, description="sessions/s the system must survive"
+    )
+    soak_hours: float = Field(default=4.0, gt=0, le=72)
+    sla: Sla = Sla()
+    endpoints: dict[str, EndpointSla] = Field(
+        default={}, description="operation id -> SLA overrides"
+    )
+    allow_hosts: list[str] = Field(
+        default=[], description="non-loopback hosts a run may target (staging)"
+    )
+
+
+class Resolved(_Strict):
+    """Targets with every number filled in and its origin."""
+
+    normal_arrival_rate_per_s: float
+    peak_arrival_rate_per_s: float
+    max_arrival_rate_per_s: float
+    session_duration_s: float
+    soak_hours: float
+    sla: Sla
+    endpoints: dict[str, EndpointSla]
+    origin: dict[str, str]
+
+
+def load_targets(path: str | Path | None) -> Targets:
+    if path is None:
+        return Targets()
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise file_error(exc, str(path)) from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise InferloadError(
+            ErrorKind.SYNTAX,
+            f"invalid YAML: {exc.problem}",
+            location=Location(str(path), line=line),
+        ) from None
+    try:
+        return Targets.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        raise InferloadError(
+            ErrorKind.INVALID, first["msg"], location=Location(str(path), field=field)
+        ) from None
+
+
+def resolve(workload: Workload, targets: Targets) -> Resolved:
+    """Fill what targets.yaml leaves out from the workload's load levels."""
+    load = workload.load
+    origin: dict[str, str] = {}
+
+    def pick(name: str, given: float | None, measured: float, provenance: str) -> float:
+        origin[name] = "targets" if given is not None else provenance
+        return given if given is not None else measured
+
+    normal = pick(
+        "normal_arrival_rate_per_s",
+        targets.normal_arrival_rate_per_s,
+        load.normal_arrival_rate_per_s.value,
+        load.normal_arrival_rate_per_s.provenance.value,
+    )
+    peak = pick(
+        "peak_arrival_rate_per_s",
+        targets.peak_arrival_rate_per_s,
+        max(load.peak_arrival_rate_per_s.value, normal),
+        load.peak_arrival_rate_per_s.provenance.value,
+    )
+    maximum = pick("max_arrival_rate_per_s", targets.max_arrival_rate_per_s, 3 * normal, "default: 3x normal")  # fmt: skip
+    unknown = sorted(set(targets.endpoints) - set(workload.operations))
+    if unknown:
+        raise InferloadError(
+            ErrorKind.INVALID,
+            f"endpoint SLA for unknown operation(s): {', '.join(unknown)}",
+            location=Location("targets.yaml", field="endpoints"),
+            hint="use operation ids as they appear in workload.yaml",
+        )
+    return Resolved(
+        normal_arrival_rate_per_s=normal,
+        peak_arrival_rate_per_s=max(peak, normal),
+        max_arrival_rate_per_s=max(maximum, peak),
+        session_duration_s=max(load.session_duration_s.value, 1.0),
+        soak_hours=targets.soak_hours,
+        sla=targets.sla,
+        endpoints=targets.endpoints,
+        origin=origin,
+    )

@@ -1,0 +1,98 @@
+"""Targets resolve against the workload; profiles have the shapes and sizes they promise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from inferload.design.profiles import PROFILES, design_profiles, design_thresholds
+from inferload.design.targets import Targets, load_targets, resolve
+from inferload.errors import InferloadError
+from inferload.model import infer_from_spec
+from inferload.model.workload import Workload
+from inferload.spec import load_catalog
+from tests.conftest import FIXTURES
+
+
+@pytest.fixture(scope="module")
+def workload() -> Workload:
+    spec = FIXTURES / "lms/openapi.yaml"
+    return infer_from_spec(load_catalog(spec), str(spec))
+
+
+def test_defaults_come_from_the_workload_and_the_usual_sla(workload: Workload) -> None:
+    resolved = resolve(workload, Targets())
+    assert resolved.normal_arrival_rate_per_s == workload.load.normal_arrival_rate_per_s.value
+    assert resolved.max_arrival_rate_per_s == 3 * resolved.normal_arrival_rate_per_s
+    assert (resolved.sla.p95_ms, resolved.sla.p99_ms, resolved.sla.error_rate) == (500, 1000, 0.01)
+    assert resolved.origin["normal_arrival_rate_per_s"] == "default"
+
+
+def test_targets_file_overrides_and_is_checked(workload: Workload, tmp_path: Path) -> None:
+    good = tmp_path / "targets.yaml"
+    good.write_text(
+        "normal_arrival_rate_per_s: 2\nsla: {p95_ms: 300, p99_ms: 800}\nendpoints: {login: {p95_ms: 200}}\n"
+    )
+    resolved = resolve(workload, load_targets(good))
+    assert (
+        resolved.normal_arrival_rate_per_s == 2
+        and resolved.origin["normal_arrival_rate_per_s"] == "targets"
+    )
+    assert resolved.sla.p95_ms == 300
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sla: {p95_ms: 900, p99_ms: 300}\n")
+    with pytest.raises(InferloadError, match="below p95_ms"):
+        load_targets(bad)
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("normal_rate: 3\n")
+    with pytest.raises(InferloadError) as caught:
+        load_targets(typo)
+    assert caught.value.location is not None and caught.value.location.field == "normal_rate"
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text("endpoints: {noSuchOperation: {p95_ms: 100}}\n")
+    with pytest.raises(InferloadError, match="noSuchOperation"):
+        resolve(workload, load_targets(unknown))
+
+
+def test_profile_shapes_and_littles_law_sizing(workload: Workload) -> None:
+    resolved = resolve(
+        workload, Targets(normal_arrival_rate_per_s=2.0, peak_arrival_rate_per_s=4.0)
+    )
+    profiles = design_profiles(resolved)
+    assert tuple(profiles) == PROFILES
+    stress = profiles["stress"]
+    assert stress.peak_per_s == pytest.approx(6.0)  # 3x normal
+    assert stress.stages[-2].target_per_s == pytest.approx(2.0)  # recovery at normal
+    spike = profiles["spike"]
+    assert (
+        sum(1 for s in spike.stages if s.target_per_s > 2.0 and s.duration_s == 10) == 2
+    )  # two bursts
+    assert profiles["breakpoint"].abort_on_fail and profiles[
+        "breakpoint"
+    ].peak_per_s == pytest.approx(40.0)
+    assert profiles["soak"].duration_s >= 4 * 3600
+    smoke = profiles["smoke"]
+    assert smoke.in_flight == pytest.approx(2.0)  # ~2 sessions in flight
+    load = profiles["load"]
+    expected = 2.0 * resolved.session_duration_s  # L = lambda W
+    assert load.in_flight == pytest.approx(expected)
+    assert load.pre_allocated_vus >= expected and load.max_vus >= 2 * expected
+
+
+def test_thresholds_global_per_endpoint_and_kill_switch(workload: Workload) -> None:
+    resolved = resolve(
+        workload,
+        Targets.model_validate(
+            {"endpoints": {"getReportOverview": {"p95_ms": 900, "error_rate": 0.05}}}
+        ),
+    )
+    thresholds = design_thresholds(workload, resolved)
+    pairs = {(t.metric, t.condition, t.abort_on_fail) for t in thresholds}
+    assert ("http_req_duration", "p(95)<500", False) in pairs
+    assert ("http_req_failed", "rate<0.1", True) in pairs
+    assert ("http_req_duration{name:/api/reports/overview}", "p(95)<900", False) in pairs
+    assert ("http_req_failed{name:/api/reports/overview}", "rate<0.05", False) in pairs
+    assert any(
+        t.metric == "http_req_duration{name:/api/auth/login}" for t in thresholds
+    )  # high priority

@@ -25,6 +25,9 @@ from rich.progress import (
 )
 
 from inferload import __version__
+from inferload.design.plan import design
+from inferload.design.targets import load_targets
+from inferload.emit.k6 import render_k6
 from inferload.errors import ErrorKind, InferloadError, Location
 from inferload.logs import FORMATS, IngestOptions, LogIngest
 from inferload.model import (
@@ -280,6 +283,59 @@ def validate_command(workload_path: Path) -> None:
     workload = load_workload(workload_path)
     stdout.print(
         f"{workload_path}: valid (version {workload.version}, {len(workload.personas)} personas, {len(workload.operations)} operations)"
+    )
+
+
+@main.command("generate")
+@click.argument("workload_path", metavar="WORKLOAD.yaml", type=click.Path(path_type=Path))
+@click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(path_type=Path),
+    help="The OpenAPI document (default: the one workload.yaml was inferred from).",
+)
+@click.option(
+    "--targets",
+    "targets_path",
+    type=click.Path(path_type=Path),
+    help="targets.yaml (docs/targets.md); defaults from the workload.",
+)
+@click.option("--tool", type=click.Choice(["k6"]), default="k6", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Output folder.",
+)
+@click.option("--force", is_flag=True, help="Write into a non-empty output folder.")
+@reports_errors
+def generate_command(
+    workload_path: Path,
+    spec_path: Path | None,
+    targets_path: Path | None,
+    tool: str,
+    output: Path,
+    force: bool,
+) -> None:
+    """Write ready-to-run load-test scripts for WORKLOAD.yaml into the output folder."""
+    workload = load_workload(workload_path)
+    if output.exists() and any(output.iterdir()) and not force:
+        raise InferloadError(
+            ErrorKind.INVALID, "is not empty; refusing to overwrite", location=Location(str(output)),
+            hint="pass --force, or choose another folder",
+        )  # fmt: skip
+    catalog = load_catalog(spec_path or Path(workload.source.spec_path))
+    plan = design(workload, catalog, load_targets(targets_path))
+    files = render_k6(plan)
+    for relative, text in files.items():
+        target = output / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    stdout.print(f"wrote {', '.join(sorted(files))} under {output}")
+    stdout.print(
+        f"run: cd {output / 'k6'} && BASE_URL=http://127.0.0.1:8800 PROFILE=smoke k6 run script.js"
     )
 
 

@@ -116,7 +116,8 @@ def design_thresholds(workload: Workload, resolved: Resolved) -> list[Threshold]
         override = resolved.endpoints.get(operation_id)
         if operation.priority != "high" and override is None:
             continue
-        tag = f"http_req_duration{{name:{operation.path}}}"
+        template = f"{workload.api.base_path}{operation.path}"
+        tag = f"http_req_duration{{name:{template}}}"
         p95 = override.p95_ms if override and override.p95_ms else sla.p95_ms
         thresholds.append(Threshold(tag, f"p(95)<{p95:g}"))
         if override and override.p99_ms:

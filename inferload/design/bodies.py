@@ -1,0 +1,118 @@
+"""Request bodies from schemas: the spec's examples first, else a valid value built from the
+schema (type, format, enum, bounds, required properties). Strings the server may require to be
+unique get a `{{unique}}` marker the scripts replace per iteration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inferload.spec.model import Catalog, Operation
+
+UNIQUE = "{{unique}}"
+_MAX_DEPTH = 6
+
+
+def example_body(catalog: Catalog, operation: Operation) -> tuple[str, Any] | None:
+    """(media type, body) for the operation's request, or None when it takes none."""
+    body = operation.request_body
+    if body is None or not body.content:
+        return None
+    media = next((m for m in body.content if "json" in m.media_type), body.content[0])
+    if media.examples:
+        return media.media_type, media.examples[0]
+    if media.schema is None:
+        return media.media_type, {} if "json" in media.media_type else ""
+    return media.media_type, value_for(catalog, media.schema, "body", 0)
+
+
+def value_for(catalog: Catalog, schema: Any, name: str, depth: int) -> Any:
+    schema = _resolve(catalog, schema)
+    if not isinstance(schema, dict) or depth > _MAX_DEPTH:
+        return None
+    for key in ("example", "default"):
+        if key in schema:
+            return schema[key]
+    if isinstance(schema.get("examples"), list) and schema["examples"]:
+        return schema["examples"][0]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    for combinator in ("allOf", "oneOf", "anyOf"):
+        if schema.get(combinator):
+            if combinator == "allOf":
+                merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
+                for part in schema["allOf"]:
+                    part = _resolve(catalog, part)
+                    merged["properties"].update(part.get("properties") or {})
+                    merged["required"] += part.get("required") or []
+                return value_for(catalog, merged, name, depth + 1)
+            return value_for(catalog, schema[combinator][0], name, depth + 1)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "string")
+    if kind == "object" or "properties" in schema:
+        required = set(schema.get("required") or [])
+        properties = schema.get("properties") or {}
+        return {
+            prop: value_for(catalog, sub, prop, depth + 1)
+            for prop, sub in properties.items()
+            if prop in required or depth == 0 and not required
+        }
+    if kind == "array":
+        count = max(int(schema.get("minItems", 1)), 1)
+        return [
+            value_for(catalog, schema.get("items") or {}, name, depth + 1) for _ in range(count)
+        ]
+    if kind == "integer":
+        return int(_bounded(schema, 1))
+    if kind == "number":
+        return float(_bounded(schema, 1.5))
+    if kind == "boolean":
+        return True
+    return _string(schema, name)
+
+
+def _bounded(schema: dict[str, Any], preferred: float) -> float:
+    low = schema.get("minimum", schema.get("exclusiveMinimum"))
+    high = schema.get("maximum", schema.get("exclusiveMaximum"))
+    value = preferred
+    if isinstance(low, int | float):
+        value = max(
+            value, low + (1 if "exclusiveMinimum" in schema and "minimum" not in schema else 0)
+        )
+    if isinstance(high, int | float):
+        value = min(value, high)
+    return value
+
+
+def _string(schema: dict[str, Any], name: str) -> str:
+    kind = schema.get("format", "")
+    lowered = name.lower()
+    if kind == "email" or "email" in lowered:
+        return f"load-{UNIQUE}@example.test"
+    if kind == "date-time":
+        return "2025-01-01T00:00:00Z"
+    if kind == "date":
+        return "2025-01-01"
+    if kind == "uuid":
+        return "00000000-0000-4000-8000-000000000000"
+    if kind in ("uri", "url"):
+        return "https://example.test/item"
+    if "password" in lowered:
+        return "Load-test-passw0rd"
+    minimum = int(schema.get("minLength", 0))
+    maximum = int(schema.get("maxLength", 64))
+    unique = any(w in lowered for w in ("name", "title", "slug", "user"))
+    text = f"{name}-{UNIQUE}" if unique and maximum >= len(name) + 12 else name
+    text = text.ljust(minimum, "x")
+    return text if UNIQUE in text else text[: max(maximum, 1)]
+
+
+def _resolve(catalog: Catalog, schema: Any) -> Any:
+    for _ in range(20):
+        if isinstance(schema, dict) and "$ref" in schema:
+            schema = catalog.schemas.get(schema["$ref"]) or {}
+        else:
+            break
+    return schema

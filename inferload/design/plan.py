@@ -1,0 +1,182 @@
+"""The test design the emitters render: one JSON-ready view model, built from workload.yaml,
+the catalog (bodies, security) and the targets. Templates receive this, never live objects.
+
+Everything that came from logs or the spec is data in this model; the emitters embed it as JSON
+(never as code), so hostile paths or names cannot change what a script does.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from inferload.design.bodies import example_body
+from inferload.design.profiles import Profile, Threshold, design_profiles, design_thresholds
+from inferload.design.targets import Resolved, Targets, resolve
+from inferload.model.workload import END, START, Workload
+from inferload.spec.model import Catalog, Operation
+
+_USERNAME = re.compile(r"(?i)^(email|e-mail|username|user_name|login|user)$")
+_PASSWORD = re.compile(r"(?i)^(password|passwd|pass)$")
+_TOKEN_FIELDS = ("token", "access_token", "accessToken", "jwt", "id_token", "session")
+
+
+def design(workload: Workload, catalog: Catalog, targets: Targets) -> dict[str, Any]:
+    resolved = resolve(workload, targets)
+    profiles = design_profiles(resolved)
+    return {
+        "api": workload.api.model_dump(),
+        "base_path": workload.api.base_path,
+        "operations": {op_id: _operation(catalog, workload, op_id) for op_id in sorted(_used_operations(workload))},
+        "personas": [_persona(p) for p in workload.personas],
+        "pools": {name: {"values": [v.value for v in pool.values], "weights": [v.weight for v in pool.values]}
+                  for name, pool in sorted(workload.data_pools.items())},
+        "correlations": {op: {param: {"producer": c.producer, "pointer": c.pointer} for param, c in params.items()}
+                         for op, params in sorted(workload.correlations.items())},
+        "auth": _auth(catalog, workload),
+        "profiles": {name: _profile(profile) for name, profile in profiles.items()},
+        "thresholds": _thresholds(design_thresholds(workload, resolved)),
+        "targets": _targets(resolved),
+    }  # fmt: skip
+
+
+def _used_operations(workload: Workload) -> set[str]:
+    used = {op for persona in workload.personas for ops in persona.steps.values() for op in ops}
+    if workload.auth.login_operation:
+        used.add(workload.auth.login_operation)
+    return used & set(workload.operations)
+
+
+def _operation(catalog: Catalog, workload: Workload, operation_id: str) -> dict[str, Any]:
+    info = workload.operations[operation_id]
+    spec_op: Operation | None = (
+        catalog.operation(operation_id) if catalog.has_operation(operation_id) else None
+    )
+    body = example_body(catalog, spec_op) if spec_op else None
+    query = {}
+    if spec_op:
+        for parameter in spec_op.parameters:
+            if parameter.location != "query":
+                continue
+            pool = f"query.{parameter.name}"
+            example = (
+                parameter.examples[0]
+                if parameter.examples
+                else (parameter.schema or {}).get("example")
+            )
+            if pool in workload.data_pools or parameter.required or example is not None:
+                query[parameter.name] = {
+                    "pool": pool if pool in workload.data_pools else None,
+                    "example": example
+                    if example is not None
+                    else _schema_default(parameter.schema),
+                    "required": parameter.required,
+                }
+    return {
+        "method": info.method,
+        "path": info.path,
+        "path_params": [p.name for p in spec_op.path_parameters] if spec_op else re.findall(r"\{([^{}]+)\}", info.path),
+        "examples": {p.name: (p.examples[0] if p.examples else (p.schema or {}).get("example")) for p in (spec_op.path_parameters if spec_op else ())},
+        "query": query,
+        "body": None if body is None else {"media_type": body[0], "value": body[1]},
+        "secured": bool(spec_op and any(spec_op.security)),
+        "success": [int(s) for s in info.success_statuses if s.isdigit()] or None,
+    }  # fmt: skip
+
+
+def _schema_default(schema: dict[str, Any] | None) -> Any:
+    schema = schema or {}
+    if "default" in schema:
+        return schema["default"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    return 1 if schema.get("type") in ("integer", "number") else "a"
+
+
+def _persona(persona: Any) -> dict[str, Any]:
+    return {
+        "id": persona.id,
+        "name": persona.name,
+        "weight": persona.weight,
+        "steps": persona.steps,
+        "transitions": {
+            source: list(targets.items()) for source, targets in persona.transitions.items()
+        },
+        "think": {edge: [t.mu, t.sigma] for edge, t in persona.think_times.items()},
+        "default_think": [persona.default_think.mu, persona.default_think.sigma],
+        "requires": {g.operation: g.requires for g in persona.guards if g.kind == "requires"},
+        "ends": sorted(g.operation for g in persona.guards if g.kind == "ends_session"),
+        "start": START,
+        "end": END,
+    }
+
+
+def _auth(catalog: Catalog, workload: Workload) -> dict[str, Any]:
+    login = workload.auth.login_operation
+    schemes = [
+        catalog.security_schemes[key]
+        for key in workload.auth.schemes
+        if key in catalog.security_schemes
+    ]
+    scheme = schemes[0] if schemes else None
+    fields: dict[str, list[str]] = {}
+    if login and catalog.has_operation(login):
+        body = example_body(catalog, catalog.operation(login))
+        if body is not None:
+            fields = _credential_fields(body[1], [])
+    return {
+        "login": login,
+        "username_path": fields.get("username"),
+        "password_path": fields.get("password"),
+        "token_fields": list(_TOKEN_FIELDS),
+        "scheme": None if scheme is None else {
+            "type": scheme.type, "scheme": scheme.scheme, "in": scheme.location, "name": scheme.parameter_name,
+        },
+    }  # fmt: skip
+
+
+def _credential_fields(value: Any, path: list[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            if _USERNAME.match(str(key)) and not isinstance(sub, dict):
+                found.setdefault("username", [*path, key])
+            elif _PASSWORD.match(str(key)):
+                found.setdefault("password", [*path, key])
+            else:
+                for kind, where in _credential_fields(sub, [*path, key]).items():
+                    found.setdefault(kind, where)
+    return found
+
+
+def _profile(profile: Profile) -> dict[str, Any]:
+    return {
+        "description": profile.description,
+        "start": profile.start_per_s,
+        "stages": [[stage.duration_s, stage.target_per_s] for stage in profile.stages],
+        "in_flight": profile.in_flight,
+        "pre_allocated_vus": profile.pre_allocated_vus,
+        "max_vus": profile.max_vus,
+        "abort_on_fail": profile.abort_on_fail,
+    }
+
+
+def _thresholds(thresholds: list[Threshold]) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
+    for threshold in thresholds:
+        entry: Any = threshold.condition
+        if threshold.abort_on_fail:
+            entry = {"threshold": threshold.condition, "abortOnFail": True, "delayAbortEval": "10s"}
+        grouped.setdefault(threshold.metric, []).append(entry)
+    return grouped
+
+
+def _targets(resolved: Resolved) -> dict[str, Any]:
+    return {
+        "normal_arrival_rate_per_s": resolved.normal_arrival_rate_per_s,
+        "peak_arrival_rate_per_s": resolved.peak_arrival_rate_per_s,
+        "max_arrival_rate_per_s": resolved.max_arrival_rate_per_s,
+        "session_duration_s": resolved.session_duration_s,
+        "sla": resolved.sla.model_dump(),
+        "origin": resolved.origin,
+    }

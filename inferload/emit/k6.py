@@ -1,0 +1,45 @@
+"""Render the k6 script. Returns {relative path: text}; the CLI writes the files.
+
+Safety: every value that came from the spec or the logs (paths, names, examples, pool values)
+travels in plan.json, read by the script as data; the only thing the template interpolates into
+code is a JSON-encoded comment per persona (ASCII-only, so no line terminator can end it).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+    )
+
+
+def render_k6(plan: dict[str, Any]) -> dict[str, str]:
+    personas = [
+        {
+            "comment": json.dumps(
+                f"{p['id']}: {p['name']} ({p['weight']:.1%} of sessions)", ensure_ascii=True
+            )
+        }
+        for p in plan["personas"]
+    ]
+    script = (
+        environment()
+        .get_template("k6/script.js.j2")
+        .render(title=json.dumps(plan["api"]["title"], ensure_ascii=True), personas=personas)
+    )
+    return {
+        "k6/script.js": script,
+        "k6/plan.json": json.dumps(plan, indent=1, sort_keys=True, ensure_ascii=True) + "\n",
+    }

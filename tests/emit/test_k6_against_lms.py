@@ -1,0 +1,98 @@
+"""The generated k6 script runs unedited, with the real k6, against the real sample service."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from inferload.cli import main
+from inferload.run.engines import engine_environment, find_k6
+from tests.conftest import FIXTURES
+from tests.lms_server import RunningService, lms_service, seeded_database
+
+pytestmark = pytest.mark.engines
+LMS = FIXTURES / "lms"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("generated")
+    workload = folder / "workload.yaml"
+    runner = CliRunner()
+    result = runner.invoke(
+        main,
+        [
+            "infer",
+            "--spec",
+            str(LMS / "openapi.yaml"),
+            "--logs",
+            str(LMS / "access.log.gz"),
+            "-o",
+            str(workload),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["generate", str(workload), "-o", str(folder / "out")])
+    assert result.exit_code == 0, result.output
+    return folder / "out"
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
+    database = seeded_database(tmp_path_factory.mktemp("db"))
+    with lms_service(tmp_path_factory.mktemp("svc"), database) as running:
+        yield running
+
+
+def test_generate_refuses_a_non_empty_folder(generated: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["generate", str(generated.parent / "workload.yaml"), "-o", str(generated)]
+    )
+    assert result.exit_code == 2 and "refusing to overwrite" in result.stderr
+
+
+def test_k6_smoke_runs_every_persona_without_errors(
+    generated: Path, service: RunningService, tmp_path: Path
+) -> None:
+    users = tmp_path / "users.csv"
+    users.write_text("persona,username,password\n*,user1@lms.example,lms-demo-password\n")
+    summary = tmp_path / "summary.json"
+    completed = subprocess.run(
+        [str(find_k6()), "run", "--quiet", "--no-usage-report", "script.js"],
+        cwd=generated / "k6",
+        env=engine_environment(
+            BASE_URL=service.base_url,
+            PROFILE="smoke",
+            THINK_SCALE="0.01",
+            DURATION_SCALE="0.1",
+            USERS_CSV=str(users),
+            SUMMARY_PATH=str(summary),
+        ),  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    data = json.loads(summary.read_text())
+    requests = data["metrics"]["http_reqs"]["values"]["count"]
+    assert requests > 100
+    assert data["metrics"]["http_req_failed"]["values"]["rate"] == 0
+    assert data["metrics"]["checks"]["values"]["fails"] == 0
+    assert data["metrics"]["iterations"]["values"]["count"] > 10  # sessions ran
+    log = service.access_log.read_text()
+    assert '"POST /api/auth/login' in log and "/api/courses/" in log
+
+
+def test_k6_fails_fast_without_base_url(generated: Path) -> None:
+    completed = subprocess.run(
+        [str(find_k6()), "run", "--quiet", "--no-usage-report", "script.js"],
+        cwd=generated / "k6", env=engine_environment(BASE_URL=""), capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert completed.returncode != 0
+    assert "BASE_URL is required" in completed.stdout + completed.stderr

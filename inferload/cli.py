@@ -28,6 +28,7 @@ from inferload import __version__
 from inferload.design.plan import design
 from inferload.design.targets import load_targets
 from inferload.emit.k6 import render_k6
+from inferload.emit.plan_doc import render_plan
 from inferload.errors import ErrorKind, InferloadError, Location
 from inferload.logs import FORMATS, IngestOptions, LogIngest
 from inferload.model import (
@@ -328,7 +329,7 @@ def generate_command(
         )  # fmt: skip
     catalog = load_catalog(spec_path or Path(workload.source.spec_path))
     plan = design(workload, catalog, load_targets(targets_path))
-    files = render_k6(plan)
+    files = {**render_k6(plan), **render_plan(workload, plan)}
     for relative, text in files.items():
         target = output / relative
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ class SessionRecord:
 
 
 SESSION_SAMPLE = 20_000  # sessions kept for personas and chains (a uniform reservoir sample)
+BURST_MIN_COUNT = 20  # a burst seen fewer times is replayed as separate steps
 
 
 @dataclass
@@ -59,3 +60,32 @@ class Collected:
                 self.sessions.append(record)
             else:
                 self.sessions[slot] = record
+
+    def dissolve_rare_bursts(self, min_count: int = BURST_MIN_COUNT) -> None:
+        """A burst seen only a few times is a coincidence of timing (two requests in the same
+        logged second), not a page that fires them together: replay it as separate steps."""
+        counts: dict[str, int] = {}
+        for record in self.sessions:
+            for state in record.states:
+                if "+" in state:
+                    counts[state] = counts.get(state, 0) + 1
+        rare = {state for state, count in counts.items() if count < min_count and len(self.step_operations[state]) > 1}
+        if not rare:
+            return
+        for record in self.sessions:
+            if not rare.intersection(record.states):
+                continue
+            states: list[str] = []
+            gaps: list[float] = []
+            for index, state in enumerate(record.states):
+                if index:
+                    gaps.append(record.gaps_s[index - 1])
+                parts = self.step_operations[state] if state in rare else (state,)
+                for position, operation in enumerate(parts):
+                    if position:
+                        gaps.append(0.0)
+                    states.append(operation)
+                    self.step_operations.setdefault(operation, (operation,))
+            record.states, record.gaps_s = states, gaps
+        for state in rare:
+            del self.step_operations[state]

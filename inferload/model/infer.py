@@ -69,6 +69,7 @@ def infer_from_logs(
     finally:
         if was_enabled:
             gc.enable()
+    collected.dissolve_rare_bursts()
     report = ingest.report
     assert report is not None  # set when the iteration ends
     log_paths = ingest.sources

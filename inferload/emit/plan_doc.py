@@ -1,0 +1,124 @@
+"""TEST-PLAN.md and the output folder's README: written as a performance engineer would."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from inferload.emit.k6 import environment
+from inferload.model.workload import END, START, Workload
+
+
+def render_plan(workload: Workload, plan: dict[str, Any]) -> dict[str, str]:
+    text = environment().get_template("plan/TEST-PLAN.md.j2").render(
+        api=plan["api"],
+        source=_source(workload),
+        t=plan["targets"],
+        operations=[
+            {"id": _cell(op_id), "method": op.method, "path": _cell(op.path), "share": op.share,
+             "priority": op.priority, "reasons": _cell("; ".join(op.reasons))}
+            for op_id, op in sorted(workload.operations.items(), key=lambda kv: -kv[1].share)
+        ],
+        personas=[_persona(p) for p in workload.personas],
+        profiles=[_profile(name, p) for name, p in plan["profiles"].items()],
+        pools=", ".join(sorted(plan["pools"])) or "none",
+        high=", ".join(op_id for op_id, op in workload.operations.items() if op.priority == "high") or "none",
+        profile_names=", ".join(plan["profiles"]),
+        assumptions=_assumptions(workload),
+        lint=_lint(workload, plan),
+    )  # fmt: skip
+    readme = (
+        f"# Load tests for {workload.api.title}\n\n"
+        "Start with TEST-PLAN.md. Run a profile with k6:\n\n"
+        "```sh\ncd k6\nBASE_URL=http://127.0.0.1:8800 PROFILE=smoke k6 run script.js\n```\n\n"
+        f"Profiles: {', '.join(plan['profiles'])}. BASE_URL is required; point it at a test environment.\n"
+    )
+    return {"TEST-PLAN.md": text, "README.md": readme}
+
+
+def _cell(text: str) -> str:
+    """Safe inside a Markdown table cell: no pipes, no line breaks, no HTML."""
+    return re.sub(r"[\r\n]+", " ", text).replace("|", "\\|").replace("<", "&lt;").replace("`", "'")
+
+
+def _mermaid_id(state: str) -> str:
+    return "s_" + re.sub(r"[^A-Za-z0-9_]", "_", state)
+
+
+def _persona(persona: Any) -> dict[str, Any]:
+    edges = []
+    for source, targets in persona.transitions.items():
+        for target, probability in targets.items():
+            if probability >= 0.05:
+                edges.append(f'{_mermaid_id(source)}["{_label(source)}"] -->|{probability:.0%}| {_mermaid_id(target)}["{_label(target)}"]')
+    journeys = [
+        {"text": " -> ".join(_cell(step) for step in journey.steps) or "(leaves at once)", "probability": journey.probability}
+        for journey in persona.top_journeys
+    ]
+    guards = "; ".join(
+        f"{_cell(g.operation)} only after {_cell(g.requires or '')}" if g.kind == "requires" else f"nothing after {_cell(g.operation)}"
+        for g in persona.guards
+    )
+    return {"id": persona.id, "name": _cell(persona.name), "weight": persona.weight, "length": persona.session_length_steps,
+            "journeys": journeys, "guards": guards, "edges": edges}  # fmt: skip
+
+
+def _label(state: str) -> str:
+    if state == START:
+        return "start"
+    if state == END:
+        return "end"
+    return re.sub(r'["\[\]{}<>|`]', "", state)
+
+
+def _profile(name: str, profile: dict[str, Any]) -> dict[str, Any]:
+    total = sum(duration for duration, _ in profile["stages"])
+    stages = ", ".join(f"{_duration(d)} -> {rate * 60:.2f}" for d, rate in profile["stages"])
+    peak = max([profile["start"], *(rate for _, rate in profile["stages"])])
+    return {"name": name, "description": profile["description"], "duration": _duration(total), "peak": peak,
+            "pre": profile["pre_allocated_vus"], "max": profile["max_vus"], "stages": stages}  # fmt: skip
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds >= 3600:
+        return f"{seconds / 3600:g} h"
+    if seconds >= 60:
+        return f"{seconds / 60:g} min"
+    return f"{seconds} s"
+
+
+def _source(workload: Workload) -> str:
+    logs = ", ".join(f"`{_cell(log.path)}` ({log.lines:,} lines)" for log in workload.source.logs)
+    spec = f"`{_cell(workload.source.spec_path)}`"
+    window = f" from {workload.source.window_start} to {workload.source.window_end}" if workload.source.window_start else ""
+    return f"{spec} and {logs}{window}" if logs else f"{spec} alone (no production logs)"
+
+
+def _assumptions(workload: Workload) -> list[str]:
+    found = []
+    for name, measured in workload.load:
+        if hasattr(measured, "provenance") and measured.provenance.value != "logs":
+            found.append(f"load.{name} = {measured.value:g} ({measured.provenance.value}{': ' + measured.note if measured.note else ''})")
+    for persona in workload.personas:
+        if persona.provenance.value != "logs":
+            found.append(f"persona {persona.id}: journeys and mix from the {persona.provenance.value}, not observed")
+        if persona.default_think.provenance.value == "default":
+            found.append(f"persona {persona.id}: think times from rules of thumb (median {persona.default_think.median_s:g} s)")
+    for name, pool in workload.data_pools.items():
+        if pool.provenance.value == "default":
+            found.append(f"data pool {name}: placeholder values {[v.value for v in pool.values]}")
+    return found
+
+
+def _lint(workload: Workload, plan: dict[str, Any]) -> list[tuple[str, str]]:
+    operations = {op for p in workload.personas for ops in p.steps.values() for op in ops}
+    thinks = [t for p in workload.personas for t in p.think_times.values()] + [p.default_think for p in workload.personas]
+    load = plan["profiles"]["load"]["stages"]
+    return [
+        ("single endpoint", "ok: " + f"{len(operations)} operations" if len(operations) > 1 else "FAIL: one operation only"),
+        ("no think time", "ok: lognormal think times per transition" if all(t.median_s > 0 for t in thinks) else "WARN: zero think times"),
+        ("no ramp", "ok: load ramps up over " + _duration(load[0][0]) if load and load[0][0] > 0 else "FAIL: no ramp-up"),
+        ("no thresholds", f"ok: {sum(len(v) for v in plan['thresholds'].values())} thresholds" if plan["thresholds"] else "FAIL: none"),
+        ("closed model only", "ok: arrival-rate (open) executors"),
+    ]  # fmt: skip

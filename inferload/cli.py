@@ -327,7 +327,12 @@ def generate_command(
             ErrorKind.INVALID, "is not empty; refusing to overwrite", location=Location(str(output)),
             hint="pass --force, or choose another folder",
         )  # fmt: skip
-    catalog = load_catalog(spec_path or Path(workload.source.spec_path))
+    recorded = Path(workload.source.spec_path)
+    if spec_path is None and not recorded.is_absolute() and not recorded.exists():
+        recorded = (
+            workload_path.parent / recorded
+        )  # a relative path as written next to the workload
+    catalog = load_catalog(spec_path or recorded)
     plan = design(workload, catalog, load_targets(targets_path))
     files = {**render_k6(plan), **render_plan(workload, plan)}
     for relative, text in files.items():

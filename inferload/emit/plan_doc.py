@@ -50,13 +50,20 @@ def _persona(persona: Any) -> dict[str, Any]:
     for source, targets in persona.transitions.items():
         for target, probability in targets.items():
             if probability >= 0.05:
-                edges.append(f'{_mermaid_id(source)}["{_label(source)}"] -->|{probability:.0%}| {_mermaid_id(target)}["{_label(target)}"]')
+                edges.append(
+                    f'{_mermaid_id(source)}["{_label(source)}"] -->|{probability:.0%}| {_mermaid_id(target)}["{_label(target)}"]'
+                )
     journeys = [
-        {"text": " -> ".join(_cell(step) for step in journey.steps) or "(leaves at once)", "probability": journey.probability}
+        {
+            "text": " -> ".join(_cell(step) for step in journey.steps) or "(leaves at once)",
+            "probability": journey.probability,
+        }
         for journey in persona.top_journeys
     ]
     guards = "; ".join(
-        f"{_cell(g.operation)} only after {_cell(g.requires or '')}" if g.kind == "requires" else f"nothing after {_cell(g.operation)}"
+        f"{_cell(g.operation)} only after {_cell(g.requires or '')}"
+        if g.kind == "requires"
+        else f"nothing after {_cell(g.operation)}"
         for g in persona.guards
     )
     return {"id": persona.id, "name": _cell(persona.name), "weight": persona.weight, "length": persona.session_length_steps,
@@ -91,7 +98,11 @@ def _duration(seconds: float) -> str:
 def _source(workload: Workload) -> str:
     logs = ", ".join(f"`{_cell(log.path)}` ({log.lines:,} lines)" for log in workload.source.logs)
     spec = f"`{_cell(workload.source.spec_path)}`"
-    window = f" from {workload.source.window_start} to {workload.source.window_end}" if workload.source.window_start else ""
+    window = (
+        f" from {workload.source.window_start} to {workload.source.window_end}"
+        if workload.source.window_start
+        else ""
+    )
     return f"{spec} and {logs}{window}" if logs else f"{spec} alone (no production logs)"
 
 
@@ -99,12 +110,18 @@ def _assumptions(workload: Workload) -> list[str]:
     found = []
     for name, measured in workload.load:
         if hasattr(measured, "provenance") and measured.provenance.value != "logs":
-            found.append(f"load.{name} = {measured.value:g} ({measured.provenance.value}{': ' + measured.note if measured.note else ''})")
+            found.append(
+                f"load.{name} = {measured.value:g} ({measured.provenance.value}{': ' + measured.note if measured.note else ''})"
+            )
     for persona in workload.personas:
         if persona.provenance.value != "logs":
-            found.append(f"persona {persona.id}: journeys and mix from the {persona.provenance.value}, not observed")
+            found.append(
+                f"persona {persona.id}: journeys and mix from the {persona.provenance.value}, not observed"
+            )
         if persona.default_think.provenance.value == "default":
-            found.append(f"persona {persona.id}: think times from rules of thumb (median {persona.default_think.median_s:g} s)")
+            found.append(
+                f"persona {persona.id}: think times from rules of thumb (median {persona.default_think.median_s:g} s)"
+            )
     for name, pool in workload.data_pools.items():
         if pool.provenance.value == "default":
             found.append(f"data pool {name}: placeholder values {[v.value for v in pool.values]}")
@@ -113,7 +130,9 @@ def _assumptions(workload: Workload) -> list[str]:
 
 def _lint(workload: Workload, plan: dict[str, Any]) -> list[tuple[str, str]]:
     operations = {op for p in workload.personas for ops in p.steps.values() for op in ops}
-    thinks = [t for p in workload.personas for t in p.think_times.values()] + [p.default_think for p in workload.personas]
+    thinks = [t for p in workload.personas for t in p.think_times.values()] + [
+        p.default_think for p in workload.personas
+    ]
     load = plan["profiles"]["load"]["stages"]
     return [
         ("single endpoint", "ok: " + f"{len(operations)} operations" if len(operations) > 1 else "FAIL: one operation only"),

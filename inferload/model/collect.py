@@ -69,7 +69,11 @@ class Collected:
             for state in record.states:
                 if "+" in state:
                     counts[state] = counts.get(state, 0) + 1
-        rare = {state for state, count in counts.items() if count < min_count and len(self.step_operations[state]) > 1}
+        rare = {
+            state
+            for state, count in counts.items()
+            if count < min_count and len(self.step_operations[state]) > 1
+        }
         if not rare:
             return
         for record in self.sessions:

@@ -1,8 +1,10 @@
-"""A throwaway HTTP server on 127.0.0.1 that records what it receives and answers 200 JSON."""
+"""A throwaway HTTP server on 127.0.0.1 that records what it receives and answers JSON (200, or
+what `status_for(method, path)` says)."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
@@ -10,8 +12,9 @@ from types import TracebackType
 class RecordingServer:
     """`with RecordingServer() as server:` then point an engine at `server.base_url`."""
 
-    def __init__(self) -> None:
+    def __init__(self, status_for: Callable[[str, str], int] | None = None) -> None:
         self.requests: list[tuple[str, str]] = []
+        answer = status_for or (lambda _method, _path: 200)
         lock = threading.Lock()
         recorded = self.requests
 
@@ -24,8 +27,9 @@ class RecordingServer:
                     self.rfile.read(length)
                 with lock:
                     recorded.append((self.command, self.path))
-                body = b'{"ok": true}'
-                self.send_response(200)
+                status = answer(self.command, self.path)
+                body = b"" if status == 204 else b'{"ok": true}'
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

@@ -1,0 +1,85 @@
+"""Hostile names and paths in a spec cannot change what a generated script does: it parses, it
+sends exactly those paths, and nothing from the spec is interpolated as code."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from inferload.cli import main
+from inferload.run.engines import engine_environment, find_k6
+from tests.engines.recording_server import RecordingServer
+
+pytestmark = pytest.mark.engines
+
+BASE = 'it"em`s/$(process.exit)'  # braces would make it a path template, by OpenAPI's rules
+HOSTILE = {
+    "openapi": "3.0.3",
+    "info": {"title": 'Hostile </script> `${x}` "api"', "version": "1"},
+    "paths": {
+        f"/{BASE}": {"get": {"operationId": 'list`${1}"</script>', "responses": {"200": {"description": "ok"}}}},
+        f"/{BASE}/{{id}}": {
+            "get": {
+                "operationId": "get\u2028item\nnext",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}, "example": "7${process.exit()}`"}],
+                "responses": {"200": {"description": "ok"}},
+            }
+        },
+        f"/{BASE}/{{id}}/</script>\nnote?x#y": {
+            "post": {
+                "operationId": "note');process.exit('",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "requestBody": {"content": {"application/json": {"schema": {
+                    "type": "object", "required": ["note"],
+                    "properties": {"note": {"type": "string", "example": "</script>${injected}`"}}}}}},
+                "responses": {"200": {"description": "ok"}},
+            }
+        },
+        "/a b/x?y#z": {"get": {"operationId": "GET /a b", "responses": {"200": {"description": "ok"}}}},
+    },
+}  # fmt: skip
+VALUE = "7${process.exit()}`"
+EXPECTED = {f"/{BASE}", f"/{BASE}/{VALUE}", f"/{BASE}/{VALUE}/</script>\nnote?x#y", "/a b/x?y#z"}
+
+
+def test_hostile_spec_gives_a_script_that_parses_and_sends_exactly_its_paths(
+    tmp_path: Path,
+) -> None:
+    spec = tmp_path / "hostile.yaml"
+    spec.write_text(yaml.safe_dump(HOSTILE))
+    runner = CliRunner()
+    assert (
+        runner.invoke(
+            main, ["infer", "--spec", str(spec), "-o", str(tmp_path / "w.yaml")]
+        ).exit_code
+        == 0
+    )
+    result = runner.invoke(
+        main, ["generate", str(tmp_path / "w.yaml"), "-o", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    k6_folder = tmp_path / "out" / "k6"
+    script = (k6_folder / "script.js").read_text()
+    assert "process.exit()" not in script and "</script>" not in script.split("// Run:")[1]
+    inspect = subprocess.run(
+        [str(find_k6()), "inspect", "-e", "BASE_URL=http://127.0.0.1:9", "script.js"],
+        cwd=k6_folder, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert inspect.returncode == 0, inspect.stderr
+    with RecordingServer() as server:
+        run = subprocess.run(
+            [str(find_k6()), "run", "--quiet", "--no-usage-report", "script.js"],
+            cwd=k6_folder,
+            env=engine_environment(BASE_URL=server.base_url, THINK_SCALE="0", DURATION_SCALE="0.05",
+                                   SUMMARY_PATH=str(tmp_path / "summary.json")),  # fmt: skip
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    sent = {unquote(path) for _, path in server.requests}
+    assert sent == EXPECTED
+    assert ("POST", next(p for _, p in server.requests if "note" in unquote(p))) in server.requests

@@ -27,6 +27,7 @@ from rich.progress import (
 from inferload import __version__
 from inferload.design.plan import design
 from inferload.design.targets import load_targets
+from inferload.emit.artillery import render_artillery
 from inferload.emit.k6 import render_k6
 from inferload.emit.plan_doc import render_plan
 from inferload.errors import ErrorKind, InferloadError, Location
@@ -301,7 +302,9 @@ def validate_command(workload_path: Path) -> None:
     type=click.Path(path_type=Path),
     help="targets.yaml (docs/targets.md); defaults from the workload.",
 )
-@click.option("--tool", type=click.Choice(["k6"]), default="k6", show_default=True)
+@click.option(
+    "--tool", type=click.Choice(["k6", "artillery", "all"]), default="all", show_default=True
+)
 @click.option(
     "-o",
     "--output",
@@ -334,7 +337,11 @@ def generate_command(
         )  # a relative path as written next to the workload
     catalog = load_catalog(spec_path or recorded)
     plan = design(workload, catalog, load_targets(targets_path))
-    files = {**render_k6(plan), **render_plan(workload, plan)}
+    files = render_plan(workload, plan)
+    if tool in ("k6", "all"):
+        files.update(render_k6(plan))
+    if tool in ("artillery", "all"):
+        files.update(render_artillery(plan))
     for relative, text in files.items():
         target = output / relative
         target.parent.mkdir(parents=True, exist_ok=True)

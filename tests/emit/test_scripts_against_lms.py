@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from inferload.cli import main
-from inferload.run.engines import engine_environment, find_k6
+from inferload.run.engines import engine_environment, find_artillery, find_k6
 from tests.conftest import FIXTURES
 from tests.lms_server import RunningService, lms_service, seeded_database
 
@@ -96,3 +96,29 @@ def test_k6_fails_fast_without_base_url(generated: Path) -> None:
     )  # fmt: skip
     assert completed.returncode != 0
     assert "BASE_URL is required" in completed.stdout + completed.stderr
+
+
+def test_artillery_smoke_runs_every_persona_without_unexpected_statuses(
+    generated: Path, service: RunningService, tmp_path: Path
+) -> None:
+    users = tmp_path / "users.csv"
+    users.write_text("persona,username,password\n*,user1@lms.example,lms-demo-password\n")
+    report = tmp_path / "artillery.json"
+    completed = subprocess.run(
+        [str(find_artillery()), "run", "--output", str(report),
+         "--overrides", json.dumps({"config": {"phases": [{"duration": 5, "arrivalRate": 4}]}}), "script.yml"],
+        cwd=generated / "artillery",
+        env=engine_environment(BASE_URL=service.base_url, THINK_SCALE="0.01", USERS_CSV=str(users)),
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    counters = json.loads(report.read_text())["aggregate"]["counters"]
+    assert counters["http.requests"] > 50
+    assert counters.get("vusers.failed", 0) == 0
+    assert counters.get("inferload.unexpected_status", 0) == 0
+    assert set(k for k in counters if k.startswith("http.codes.")) <= {
+        "http.codes.200",
+        "http.codes.201",
+        "http.codes.204",
+    }
+    assert any(k.startswith("plugins.metrics-by-endpoint.POST /api/auth/login") for k in counters)

@@ -1,0 +1,109 @@
+"""Render the Artillery test: a YAML script (written with yaml.safe_dump: no value from the spec
+or logs is spliced into it) and a processor that walks the journey graphs, reading plan.json.
+
+Profiles are Artillery environments: `artillery run -e load script.yml`. Rates are sessions per
+second (`arrivalRate`/`rampTo` accept fractions); smoke is one arrival a second, at most five
+sessions at once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+
+from inferload.emit.k6 import environment
+
+
+def render_artillery(plan: dict[str, Any]) -> dict[str, str]:
+    personas = [
+        {
+            "comment": json.dumps(
+                f"{p['id']}: {p['name']} ({p['weight']:.1%} of sessions)", ensure_ascii=True
+            )
+        }
+        for p in plan["personas"]
+    ]
+    processor = (
+        environment()
+        .get_template("artillery/processor.js.j2")
+        .render(title=json.dumps(plan["api"]["title"], ensure_ascii=True), personas=personas)
+    )
+    script = {
+        "config": {
+            "target": "{{ $env.BASE_URL }}",
+            "processor": "./processor.js",
+            # names are set per request by the processor: group by them, after it ran
+            "plugins": {
+                "metrics-by-endpoint": {"useOnlyRequestNames": True, "groupDynamicURLs": False}
+            },
+            "ensure": {"thresholds": _ensure(plan)},
+            "environments": {
+                name: {"phases": _phases({**profile, "smoke": name == "smoke"})}
+                for name, profile in plan["profiles"].items()
+            },
+        },
+        "scenarios": [
+            {
+                "name": persona["id"],
+                "weight": max(1, round(persona["weight"] * 1000)),
+                "flow": [
+                    {"function": f"startPersona{index}"},
+                    {
+                        "loop": [
+                            {"function": "chooseNextStep"},
+                            {"think": "{{ __think }}"},
+                            {
+                                "loop": [
+                                    {
+                                        "post": {
+                                            "url": "/",
+                                            "ifTrue": "hasRequest",
+                                            "beforeRequest": "prepareRequest",
+                                            "afterResponse": "captureResponse",
+                                        }
+                                    }  # fmt: skip
+                                ],
+                                "whileTrue": "hasMoreInStep",
+                            },
+                        ],
+                        "whileTrue": "sessionGoesOn",
+                    },
+                ],
+            }
+            for index, persona in enumerate(plan["personas"])
+        ],
+    }
+    header = (
+        f"# Artillery load test for {json.dumps(plan['api']['title'], ensure_ascii=True)}: journeys inferred from production.\n"
+        "# Run: BASE_URL=http://127.0.0.1:8800 npx artillery run -e smoke script.yml  (profiles: "
+        + ", ".join(plan["profiles"])
+        + ")\n"
+    )
+    return {
+        "artillery/script.yml": header + yaml.safe_dump(script, sort_keys=False, width=120),
+        "artillery/processor.js": processor,
+        "artillery/plan.json": json.dumps(plan, indent=1, sort_keys=True, ensure_ascii=True) + "\n",
+    }
+
+
+def _phases(profile: dict[str, Any]) -> list[dict[str, Any]]:
+    """Artillery phases from the profile's stages (rates are sessions per second)."""
+    phases: list[dict[str, Any]] = []
+    rate = profile["start"]
+    for duration, target in profile["stages"]:
+        phase: dict[str, Any] = {"duration": int(duration), "arrivalRate": round(rate, 4)}
+        if abs(target - rate) > 1e-9:
+            phase["rampTo"] = round(target, 4)
+        phases.append(phase)
+        rate = target
+    if profile.get("smoke"):
+        # a few users walking every journey: one arrival a second, at most five at once
+        return [{"duration": int(profile["stages"][0][0]), "arrivalRate": 1, "maxVusers": 5}]
+    return phases
+
+
+def _ensure(plan: dict[str, Any]) -> list[dict[str, float]]:
+    sla = plan["targets"]["sla"]
+    return [{"http.response_time.p95": sla["p95_ms"]}, {"http.response_time.p99": sla["p99_ms"]}]

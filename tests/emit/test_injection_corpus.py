@@ -3,6 +3,7 @@ sends exactly those paths, and nothing from the spec is interpolated as code."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from urllib.parse import unquote
@@ -12,7 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from inferload.cli import main
-from inferload.run.engines import engine_environment, find_k6
+from inferload.run.engines import engine_environment, find_artillery, find_k6
 from tests.engines.recording_server import RecordingServer
 
 pytestmark = pytest.mark.engines
@@ -83,3 +84,25 @@ def test_hostile_spec_gives_a_script_that_parses_and_sends_exactly_its_paths(
     sent = {unquote(path) for _, path in server.requests}
     assert sent == EXPECTED
     assert ("POST", next(p for _, p in server.requests if "note" in unquote(p))) in server.requests
+
+
+def test_hostile_spec_gives_an_artillery_test_that_sends_exactly_its_paths(tmp_path: Path) -> None:
+    spec = tmp_path / "hostile.yaml"
+    spec.write_text(yaml.safe_dump(HOSTILE))
+    runner = CliRunner()
+    assert runner.invoke(main, ["infer", "--spec", str(spec), "-o", str(tmp_path / "w.yaml")]).exit_code == 0
+    assert runner.invoke(main, ["generate", str(tmp_path / "w.yaml"), "--tool", "artillery", "-o", str(tmp_path / "out")]).exit_code == 0
+    folder = tmp_path / "out" / "artillery"
+    script = yaml.safe_load((folder / "script.yml").read_text())  # still valid YAML
+    assert "process.exit" not in (folder / "script.yml").read_text()
+    assert "process.exit" not in (folder / "processor.js").read_text()  # spec text stays in plan.json
+    assert script["config"]["processor"] == "./processor.js"
+    with RecordingServer() as server:
+        run = subprocess.run(
+            [str(find_artillery()), "run", "--overrides",
+             json.dumps({"config": {"phases": [{"duration": 2, "arrivalCount": 30}]}}), "script.yml"],
+            cwd=folder, env=engine_environment(BASE_URL=server.base_url, THINK_SCALE="0"),
+            capture_output=True, text=True, timeout=180, check=False,
+        )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert {unquote(path) for _, path in server.requests} == EXPECTED

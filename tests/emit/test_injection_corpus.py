@@ -90,12 +90,32 @@ def test_hostile_spec_gives_an_artillery_test_that_sends_exactly_its_paths(tmp_p
     spec = tmp_path / "hostile.yaml"
     spec.write_text(yaml.safe_dump(HOSTILE))
     runner = CliRunner()
-    assert runner.invoke(main, ["infer", "--spec", str(spec), "-o", str(tmp_path / "w.yaml")]).exit_code == 0
-    assert runner.invoke(main, ["generate", str(tmp_path / "w.yaml"), "--tool", "artillery", "-o", str(tmp_path / "out")]).exit_code == 0
+    assert (
+        runner.invoke(
+            main, ["infer", "--spec", str(spec), "-o", str(tmp_path / "w.yaml")]
+        ).exit_code
+        == 0
+    )
+    assert (
+        runner.invoke(
+            main,
+            [
+                "generate",
+                str(tmp_path / "w.yaml"),
+                "--tool",
+                "artillery",
+                "-o",
+                str(tmp_path / "out"),
+            ],
+        ).exit_code
+        == 0
+    )
     folder = tmp_path / "out" / "artillery"
     script = yaml.safe_load((folder / "script.yml").read_text())  # still valid YAML
     assert "process.exit" not in (folder / "script.yml").read_text()
-    assert "process.exit" not in (folder / "processor.js").read_text()  # spec text stays in plan.json
+    assert (
+        "process.exit" not in (folder / "processor.js").read_text()
+    )  # spec text stays in plan.json
     assert script["config"]["processor"] == "./processor.js"
     with RecordingServer() as server:
         run = subprocess.run(

@@ -33,8 +33,24 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workload, Path]
     folder = tmp_path_factory.mktemp("fidelity")
     runner = CliRunner()
     workload = folder / "workload.yaml"
-    assert runner.invoke(main, ["infer", "--spec", str(LMS / "openapi.yaml"), "--logs", str(LMS / "access.log.gz"), "-o", str(workload)]).exit_code == 0
-    assert runner.invoke(main, ["generate", str(workload), "-o", str(folder / "out")]).exit_code == 0
+    assert (
+        runner.invoke(
+            main,
+            [
+                "infer",
+                "--spec",
+                str(LMS / "openapi.yaml"),
+                "--logs",
+                str(LMS / "access.log.gz"),
+                "-o",
+                str(workload),
+            ],
+        ).exit_code
+        == 0
+    )
+    assert (
+        runner.invoke(main, ["generate", str(workload), "-o", str(folder / "out")]).exit_code == 0
+    )
     return load_workload(workload), folder / "out"
 
 
@@ -69,11 +85,15 @@ def assert_mix(workload: Workload, templates: Templates, requests: list[tuple[st
     assert 0.95 * SESSIONS <= sent["login"] <= 1.05 * SESSIONS  # one login per session
     total = sum(sent.values())
     expected = {op_id: op.share for op_id, op in workload.operations.items()}
-    distance = 0.5 * sum(abs(sent[op] / total - expected.get(op, 0.0)) for op in set(sent) | set(expected))
+    distance = 0.5 * sum(
+        abs(sent[op] / total - expected.get(op, 0.0)) for op in set(sent) | set(expected)
+    )
     assert distance <= 0.05, (distance, sent, expected)
 
 
-def test_k6_sessions_reproduce_the_operation_mix(generated: tuple[Workload, Path], tmp_path: Path) -> None:
+def test_k6_sessions_reproduce_the_operation_mix(
+    generated: tuple[Workload, Path], tmp_path: Path
+) -> None:
     workload, out = generated
     templates = templates_of(workload)
     with FastRecordingServer(documented_statuses(workload, templates)) as server:

@@ -80,6 +80,7 @@ def _operation(catalog: Catalog, workload: Workload, operation_id: str) -> dict[
         "query": query,
         "body": None if body is None else {"media_type": body[0], "value": body[1]},
         "secured": bool(spec_op and any(spec_op.security)),
+        "security": [sorted(requirement) for requirement in spec_op.security] if spec_op else [],
         "success": [int(s) for s in info.success_statuses if s.isdigit()] or None,
     }  # fmt: skip
 
@@ -126,6 +127,10 @@ def _auth(catalog: Catalog, workload: Workload) -> dict[str, Any]:
             fields = _credential_fields(body[1], [])
     return {
         "login": login,
+        "schemes": {
+            key: {"type": s.type, "scheme": s.scheme, "in": s.location, "name": s.parameter_name}
+            for key, s in sorted(catalog.security_schemes.items())
+        },
         "username_path": fields.get("username"),
         "password_path": fields.get("password"),
         "token_fields": list(_TOKEN_FIELDS),

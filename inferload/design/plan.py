@@ -82,6 +82,7 @@ def _operation(catalog: Catalog, workload: Workload, operation_id: str) -> dict[
         "secured": bool(spec_op and any(spec_op.security)),
         "security": [sorted(requirement) for requirement in spec_op.security] if spec_op else [],
         "success": [int(s) for s in info.success_statuses if s.isdigit()] or None,
+        "content_types": sorted({m.media_type.split(";")[0].strip().lower() for r in spec_op.responses if r.is_success for m in r.content}) if spec_op else [],
     }  # fmt: skip
 
 

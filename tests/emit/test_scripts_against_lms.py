@@ -116,6 +116,7 @@ def test_artillery_smoke_runs_every_persona_without_unexpected_statuses(
     assert counters["http.requests"] > 50
     assert counters.get("vusers.failed", 0) == 0
     assert counters.get("inferload.unexpected_status", 0) == 0
+    assert counters.get("inferload.unexpected_content_type", 0) == 0
     assert set(k for k in counters if k.startswith("http.codes.")) <= {
         "http.codes.200",
         "http.codes.201",

@@ -25,17 +25,42 @@ def example_body(catalog: Catalog, operation: Operation) -> tuple[str, Any] | No
     return media.media_type, value_for(catalog, media.schema, "body", 0)
 
 
-def value_for(catalog: Catalog, schema: Any, name: str, depth: int) -> Any:
+def body_variants(
+    catalog: Catalog, operation: Operation, count: int = 5
+) -> tuple[str, list[Any]] | None:
+    """The spec's example plus up to `count - 1` valid variants (other enum values, other numbers
+    within bounds), so iterations do not all send the same body."""
+    first = example_body(catalog, operation)
+    if first is None:
+        return None
+    media_type, example = first
+    media = next((m for m in operation.request_body.content if m.media_type == media_type), None)  # type: ignore[union-attr]
+    variants = [example]
+    if media is not None and media.schema is not None and "json" in media_type:
+        for variant in range(1, count):
+            value = value_for(catalog, media.schema, "body", 0, variant)
+            if value not in variants:
+                variants.append(value)
+    return media_type, variants
+
+
+def value_for(catalog: Catalog, schema: Any, name: str, depth: int, variant: int = 0) -> Any:
+    """A valid value for `schema`; `variant` > 0 picks other enum members and numbers."""
     schema = _resolve(catalog, schema)
     if not isinstance(schema, dict) or depth > _MAX_DEPTH:
         return None
+    if schema.get("enum"):
+        return schema["enum"][variant % len(schema["enum"])]
+    if variant and schema.get("type") in ("integer", "number") and "example" not in schema:
+        return type(_bounded(schema, 1))(_bounded(schema, 1 + variant))
+    for key in ("example", "default"):
+        if key in schema and not variant:
+            return schema[key]
+    if isinstance(schema.get("examples"), list) and schema["examples"]:
+        return schema["examples"][variant % len(schema["examples"])]
     for key in ("example", "default"):
         if key in schema:
             return schema[key]
-    if isinstance(schema.get("examples"), list) and schema["examples"]:
-        return schema["examples"][0]
-    if schema.get("enum"):
-        return schema["enum"][0]
     if "const" in schema:
         return schema["const"]
     for combinator in ("allOf", "oneOf", "anyOf"):
@@ -46,8 +71,8 @@ def value_for(catalog: Catalog, schema: Any, name: str, depth: int) -> Any:
                     part = _resolve(catalog, part)
                     merged["properties"].update(part.get("properties") or {})
                     merged["required"] += part.get("required") or []
-                return value_for(catalog, merged, name, depth + 1)
-            return value_for(catalog, schema[combinator][0], name, depth + 1)
+                return value_for(catalog, merged, name, depth + 1, variant)
+            return value_for(catalog, schema[combinator][0], name, depth + 1, variant)
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "string")
@@ -55,7 +80,7 @@ def value_for(catalog: Catalog, schema: Any, name: str, depth: int) -> Any:
         required = set(schema.get("required") or [])
         properties = schema.get("properties") or {}
         return {
-            prop: value_for(catalog, sub, prop, depth + 1)
+            prop: value_for(catalog, sub, prop, depth + 1, variant)
             for prop, sub in properties.items()
             if prop in required or depth == 0 and not required
         }

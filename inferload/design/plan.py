@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from inferload.design.bodies import example_body
+from inferload.design.bodies import body_variants, example_body
 from inferload.design.profiles import Profile, Threshold, design_profiles, design_thresholds
 from inferload.design.targets import Resolved, Targets, resolve
 from inferload.model.workload import END, START, Workload
@@ -52,7 +52,7 @@ def _operation(catalog: Catalog, workload: Workload, operation_id: str) -> dict[
     spec_op: Operation | None = (
         catalog.operation(operation_id) if catalog.has_operation(operation_id) else None
     )
-    body = example_body(catalog, spec_op) if spec_op else None
+    body = body_variants(catalog, spec_op) if spec_op else None
     query = {}
     if spec_op:
         for parameter in spec_op.parameters:
@@ -78,7 +78,7 @@ def _operation(catalog: Catalog, workload: Workload, operation_id: str) -> dict[
         "path_params": [p.name for p in spec_op.path_parameters] if spec_op else re.findall(r"\{([^{}]+)\}", info.path),
         "examples": {p.name: (p.examples[0] if p.examples else (p.schema or {}).get("example")) for p in (spec_op.path_parameters if spec_op else ())},
         "query": query,
-        "body": None if body is None else {"media_type": body[0], "value": body[1]},
+        "body": None if body is None else {"media_type": body[0], "values": body[1]},
         "secured": bool(spec_op and any(spec_op.security)),
         "security": [sorted(requirement) for requirement in spec_op.security] if spec_op else [],
         "success": [int(s) for s in info.success_statuses if s.isdigit()] or None,

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from inferload.errors import ErrorKind, InferloadError, Location, file_error
+from inferload.errors import ErrorKind, InferloadError, Location
 from inferload.model.workload import Workload
+from inferload.yamlfile import read_mapping, validate
 
 
 class _Strict(BaseModel):
@@ -78,27 +78,7 @@ def load_targets(path: str | Path | None) -> Targets:
     if path is None:
         return Targets()
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise file_error(exc, str(path)) from None
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise InferloadError(
-            ErrorKind.SYNTAX,
-            f"invalid YAML: {exc.problem}",
-            location=Location(str(path), line=line),
-        ) from None
-    try:
-        return Targets.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or None
-        raise InferloadError(
-            ErrorKind.INVALID, first["msg"], location=Location(str(path), field=field)
-        ) from None
+    return validate(Targets, read_mapping(path, "a targets file"), path)
 
 
 def resolve(workload: Workload, targets: Targets) -> Resolved:

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from inferload.errors import ErrorKind, InferloadError, Location
+from inferload.yamlfile import read_mapping, validate
 
 START, END = "$start", "$end"
 WORKLOAD_VERSION: Literal[1] = 1
@@ -243,31 +244,7 @@ def dump_workload(workload: Workload) -> str:
 def load_workload(path: str | Path) -> Workload:
     """Read and validate workload.yaml; errors name the file and the field."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InferloadError(
-            ErrorKind.FILE_NOT_FOUND, "no such file", location=Location(str(path))
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InferloadError(
-            ErrorKind.UNREADABLE, f"cannot read: {exc}", location=Location(str(path))
-        ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise InferloadError(
-            ErrorKind.SYNTAX,
-            f"invalid YAML: {exc.problem}",
-            location=Location(str(path), line=line),
-        ) from None
-    if not isinstance(data, dict):
-        raise InferloadError(
-            ErrorKind.INVALID,
-            "not a workload (the top level is not a mapping)",
-            location=Location(str(path)),
-        )
+    data = read_mapping(path, "a workload")
     if data.get("version") != WORKLOAD_VERSION:
         raise InferloadError(
             ErrorKind.INVALID,
@@ -275,15 +252,7 @@ def load_workload(path: str | Path) -> Workload:
             location=Location(str(path), field="version"),
             hint=f"this inferload reads version {WORKLOAD_VERSION}",
         )
-    try:
-        return Workload.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or None
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise InferloadError(
-            ErrorKind.INVALID, f"{first['msg']}{more}", location=Location(str(path), field=field)
-        ) from None
+    return validate(Workload, data, path)
 
 
 def json_schema() -> dict[str, Any]:

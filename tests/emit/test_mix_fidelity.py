@@ -13,45 +13,20 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from click.testing import CliRunner
 
-from inferload.cli import main
 from inferload.model import load_workload
 from inferload.model.workload import Workload
 from inferload.run.engines import engine_environment, find_artillery, find_k6
-from tests.conftest import FIXTURES
 from tests.engines.fast_recording_server import FastRecordingServer
 
 pytestmark = pytest.mark.engines
-LMS = FIXTURES / "lms"
 SESSIONS = 2000
 Templates = dict[str, tuple[str, re.Pattern[str]]]
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workload, Path]:
-    folder = tmp_path_factory.mktemp("fidelity")
-    runner = CliRunner()
-    workload = folder / "workload.yaml"
-    assert (
-        runner.invoke(
-            main,
-            [
-                "infer",
-                "--spec",
-                str(LMS / "openapi.yaml"),
-                "--logs",
-                str(LMS / "access.log.gz"),
-                "-o",
-                str(workload),
-            ],
-        ).exit_code
-        == 0
-    )
-    assert (
-        runner.invoke(main, ["generate", str(workload), "-o", str(folder / "out")]).exit_code == 0
-    )
-    return load_workload(workload), folder / "out"
+def generated(lms_workload_file: Path, lms_generated: Path) -> tuple[Workload, Path]:
+    return load_workload(lms_workload_file), lms_generated
 
 
 def templates_of(workload: Workload) -> Templates:

@@ -20,26 +20,8 @@ LMS = FIXTURES / "lms"
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("generated")
-    workload = folder / "workload.yaml"
-    runner = CliRunner()
-    result = runner.invoke(
-        main,
-        [
-            "infer",
-            "--spec",
-            str(LMS / "openapi.yaml"),
-            "--logs",
-            str(LMS / "access.log.gz"),
-            "-o",
-            str(workload),
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    result = runner.invoke(main, ["generate", str(workload), "-o", str(folder / "out")])
-    assert result.exit_code == 0, result.output
-    return folder / "out"
+def generated(lms_generated: Path) -> Path:
+    return lms_generated
 
 
 @pytest.fixture(scope="module")

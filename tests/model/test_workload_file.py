@@ -23,22 +23,8 @@ LMS = FIXTURES / "lms"
 
 
 @pytest.fixture(scope="module")
-def lms_workload(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wl") / "workload.yaml"
-    result = CliRunner().invoke(
-        main,
-        [
-            "infer",
-            "--spec",
-            str(LMS / "openapi.yaml"),
-            "--logs",
-            str(LMS / "access.log.gz"),
-            "-o",
-            str(out),
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    return out
+def lms_workload(lms_workload_file: Path) -> Path:
+    return lms_workload_file
 
 
 def test_inference_is_deterministic_and_round_trips(lms_workload: Path, tmp_path: Path) -> None:

@@ -26,7 +26,9 @@ demo: install
 	$(BIN)/inferload spec fixtures/lms/openapi.yaml
 	$(BIN)/inferload logs fixtures/lms/access.log.gz --spec fixtures/lms/openapi.yaml
 	$(BIN)/inferload infer --spec fixtures/lms/openapi.yaml --logs fixtures/lms/access.log.gz -o demo-out/workload.yaml --force
+	$(BIN)/inferload generate demo-out/workload.yaml -o demo-out/loadtest --force
 	@echo "workload model: demo-out/workload.yaml (reference: docs/workload.md)"
+	@echo "test plan and scripts: demo-out/loadtest/TEST-PLAN.md, demo-out/loadtest/k6/, demo-out/loadtest/artillery/"
 
 test: install engines
 	$(BIN)/python -m pytest

@@ -18,7 +18,7 @@ ALLOWED = {
     "analyse": {"run", "design", "model"},
     "refresh": {"spec", "logs", "model"},
 }
-SHARED = {"errors", "yamlfile", ""}
+SHARED = {"errors", "yamlfile", "gcpause", ""}
 
 
 def stage_imports(module: Path) -> set[str]:

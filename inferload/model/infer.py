@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -11,6 +10,7 @@ from urllib.parse import parse_qsl
 
 from inferload import __version__
 from inferload.errors import ErrorKind, InferloadError
+from inferload.gcpause import paused_gc
 from inferload.logs.aggregates import OperationAggregates
 from inferload.logs.ingest import LogIngest
 from inferload.logs.model import IngestReport, decode_params
@@ -58,17 +58,9 @@ def infer_from_logs(
     """Run the ingest (made with `IngestOptions(aggregate_operations=True)`) to its end,
     collecting as sessions close, then infer."""
     collected = Collected(burst_window_s=burst_window_s)
-    # Hundreds of thousands of small, acyclic records accumulate here while the ingest
-    # allocates chunk after chunk: with the cyclic GC on, CPython rescans them all again and
-    # again (measured: a third of the run). Nothing here forms cycles.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():  # many small acyclic records accumulate while the ingest allocates
         for session in ingest:
             collected.add(session)
-    finally:
-        if was_enabled:
-            gc.enable()
     collected.dissolve_rare_bursts()
     report = ingest.report
     assert report is not None  # set when the iteration ends

@@ -9,13 +9,13 @@ the query string removed: logs repeat the same paths endlessly, so most lookups 
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import unquote
 
+from inferload.gcpause import paused_gc
 from inferload.spec.model import Catalog, Operation
 
 _TEMPLATE_PARAM = re.compile(r"\{([^{}/]+)\}")
@@ -111,20 +111,11 @@ class Router:
         return result
 
     def match_many(self, requests: Iterable[tuple[str, str]]) -> list[Match | Unmatched]:
-        """`match` over many (method, url) pairs, with the cyclic GC paused meanwhile.
-
-        Every new path adds a few small tuples to the cache; with the GC on, CPython 3.11 keeps
-        re-scanning the growing cache and a bulk match runs ~30% slower. Results hold no cycles,
-        so pausing it is safe; it is restored even if matching raises.
-        """
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        """`match` over many (method, url) pairs, with the cyclic GC paused (`gcpause`): every
+        new path adds small tuples to a growing cache the collector would keep rescanning."""
+        with paused_gc():
             match = self.match
             return [match(method, url) for method, url in requests]
-        finally:
-            if was_enabled:
-                gc.enable()
 
     def _insert(self, operation: Operation) -> None:
         node = self._root

@@ -9,6 +9,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -110,6 +111,38 @@ def spec_command(spec_path: Path, as_json: bool, requests: tuple[str, ...], no_c
         print_matches(stdout, matches)
 
 
+def ingest_options(command: F) -> F:
+    """The log-reading options `logs` and `infer` share, handed on as one `IngestOptions`."""
+
+    @wraps(command)
+    def wrapper(
+        *args: Any, log_format_name: str, nginx_format: str | None, fields: tuple[str, ...],
+        session_timeout: str, **kwargs: Any,
+    ) -> Any:  # fmt: skip
+        options = IngestOptions(
+            format=log_format_name,
+            log_format=nginx_format,
+            fields=tuple(_field_mapping(fields)),
+            session_timeout_s=parse_duration(session_timeout, "--session-timeout"),
+        )
+        return command(*args, ingest_options=options, **kwargs)
+
+    for option in reversed(
+        [
+            click.option("--format", "log_format_name", type=click.Choice(FORMATS), default="auto", show_default=True,
+                         help="Log format (auto-detected by default)."),
+            click.option("--log-format", "nginx_format", metavar="'NGINX LOG_FORMAT'",
+                         help="Your nginx log_format string, e.g. '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent $request_time'."),
+            click.option("--field", "fields", multiple=True, metavar="NAME=KEY",
+                         help="JSON lines: where a field lives (time, url, method, status, ip, ua, user, duration_s, duration_ms); dotted keys for nesting."),
+            click.option("--session-timeout", default="30m", show_default=True, metavar="DURATION",
+                         help="Inactivity gap that ends a session (e.g. 30m, 900s, 1h)."),
+        ]
+    ):  # fmt: skip
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
 @main.command("logs")
 @click.argument("log_paths", metavar="LOG...", nargs=-1, required=True)
 @click.option(
@@ -118,53 +151,15 @@ def spec_command(spec_path: Path, as_json: bool, requests: tuple[str, ...], no_c
     type=click.Path(path_type=Path),
     help="OpenAPI spec to match URLs against (without it, URL templates are inferred from the logs).",
 )
-@click.option(
-    "--format",
-    "log_format_name",
-    type=click.Choice(FORMATS),
-    default="auto",
-    show_default=True,
-    help="Log format (auto-detected by default).",
-)
-@click.option(
-    "--log-format",
-    "nginx_format",
-    metavar="'NGINX LOG_FORMAT'",
-    help="Your nginx log_format string, e.g. '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent $request_time'.",
-)
-@click.option(
-    "--field",
-    "fields",
-    multiple=True,
-    metavar="NAME=KEY",
-    help="JSON lines: where a field lives (time, url, method, status, ip, ua, user, duration_s, duration_ms); dotted keys for nesting.",
-)
-@click.option(
-    "--session-timeout",
-    default="30m",
-    show_default=True,
-    metavar="DURATION",
-    help="Inactivity gap that ends a session (e.g. 30m, 900s, 1h).",
-)
+@ingest_options
 @click.option("--json", "as_json", is_flag=True, help="Print the ingest report as JSON.")
 @reports_errors
 def logs_command(
-    log_paths: tuple[str, ...],
-    spec_path: Path | None,
-    log_format_name: str,
-    nginx_format: str | None,
-    fields: tuple[str, ...],
-    session_timeout: str,
-    as_json: bool,
+    log_paths: tuple[str, ...], spec_path: Path | None, ingest_options: IngestOptions, as_json: bool
 ) -> None:
     """Read access logs (LOG... or - for stdin; .gz welcome) and report what they contain."""
     catalog = load_catalog(spec_path) if spec_path else None
-    options = IngestOptions(
-        format=log_format_name,
-        log_format=nginx_format,
-        fields=tuple(_field_mapping(fields)),
-        session_timeout_s=parse_duration(session_timeout, "--session-timeout"),
-    )
+    options = ingest_options
     with _progress(as_json) as (progress, task):
         ingest = LogIngest(
             list(log_paths), catalog, options,
@@ -194,16 +189,7 @@ def logs_command(
     metavar="LOG",
     help="Access log(s) to learn from (repeatable; - for stdin). Without: journeys from the spec alone.",
 )
-@click.option(
-    "--format", "log_format_name", type=click.Choice(FORMATS), default="auto", show_default=True
-)
-@click.option(
-    "--log-format",
-    "nginx_format",
-    metavar="'NGINX LOG_FORMAT'",
-    help="Your nginx log_format string.",
-)
-@click.option("--session-timeout", default="30m", show_default=True, metavar="DURATION")
+@ingest_options
 @click.option(
     "--burst-window",
     default="1s",
@@ -225,9 +211,7 @@ def logs_command(
 def infer_command(
     spec_path: Path,
     log_paths: tuple[str, ...],
-    log_format_name: str,
-    nginx_format: str | None,
-    session_timeout: str,
+    ingest_options: IngestOptions,
     burst_window: str,
     output: Path,
     force: bool,
@@ -245,11 +229,7 @@ def infer_command(
         catalog = load_catalog(spec_path)
     report = None
     if log_paths:
-        options = IngestOptions(
-            format=log_format_name, log_format=nginx_format,
-            session_timeout_s=parse_duration(session_timeout, "--session-timeout"),
-            aggregate_operations=True,
-        )  # fmt: skip
+        options = replace(ingest_options, aggregate_operations=True)
         with _progress(as_json) as (progress, task):
             ingest = LogIngest(
                 list(log_paths), catalog, options,

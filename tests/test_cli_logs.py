@@ -79,3 +79,30 @@ def test_json_lines_with_a_field_mapping(tmp_path: Path) -> None:
     assert code == 0, out
     report = json.loads(out)
     assert report["operations"] == {"GET /orders/{id}": 3} and report["sessions"] == 1
+
+
+def test_infer_takes_the_same_log_options(tmp_path: Path) -> None:
+    log = tmp_path / "app.jsonl"
+    log.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "at": T0 + 600 * s + 5 * i,
+                    "req": {"verb": "GET", "target": f"/api/v3/pet/{i}"},
+                    "code": 200,
+                    "who": f"u{s}",
+                }
+            )
+            for s in range(12)
+            for i in range(3)
+        )
+    )
+    out = tmp_path / "workload.yaml"
+    code, output, err = invoke(
+        "infer", "--spec", str(SPECS / "petstore-v3/openapi.yaml"), "--logs", str(log), "--format", "jsonl",
+        "--field", "time=at", "--field", "method=req.verb", "--field", "url=req.target",
+        "--field", "status=code", "--field", "user=who", "--session-timeout", "5m", "-o", str(out),
+    )  # fmt: skip
+    assert code == 0, output + err
+    text = out.read_text()
+    assert "getPetById" in text and "sessions: 12" in text

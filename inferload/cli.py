@@ -6,16 +6,14 @@ Exit codes: 0 ok, 1 a failed check or threshold, 2 bad input (one line naming fi
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -26,6 +24,8 @@ from rich.progress import (
 )
 
 from inferload import __version__
+from inferload.cli_common import F, parse_duration, reports_errors, stderr, stdout
+from inferload.cli_results import report_command, run_command
 from inferload.design.plan import design
 from inferload.design.targets import load_targets
 from inferload.emit.artillery import render_artillery
@@ -51,26 +51,6 @@ from inferload.render import (
 from inferload.spec import Router, load_catalog
 from inferload.spec.matcher import Match
 from inferload.spec.summary import summarise
-
-EXIT_OK, EXIT_FAILED_CHECK, EXIT_BAD_INPUT = 0, 1, 2
-F = TypeVar("F", bound=Callable[..., Any])
-
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def reports_errors(command: F) -> F:
-    """Turn `InferloadError` into one line on stderr and exit 2: users see messages, not traces."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except InferloadError as error:
-            click.echo(f"inferload: error: {error.one_line()}", err=True)
-            sys.exit(EXIT_BAD_INPUT)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -332,6 +312,10 @@ def generate_command(
     )
 
 
+main.add_command(run_command)
+main.add_command(report_command)
+
+
 @main.command("schema")
 def schema_command() -> None:
     """Print the JSON Schema of workload.yaml (published as docs/workload.schema.json)."""
@@ -360,21 +344,6 @@ def _field_mapping(fields: tuple[str, ...]) -> list[tuple[str, str]]:
             raise click.BadParameter(f"{item!r} is not NAME=KEY", param_hint="--field")
         mapping.append((name.strip(), key.strip()))
     return mapping
-
-
-def parse_duration(text: str, option: str) -> float:
-    """`30m`, `900s`, `1h`, `1.5h` or plain seconds -> seconds."""
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    value, unit = (text[:-1], text[-1]) if text and text[-1] in units else (text, "s")
-    try:
-        seconds = float(value) * units[unit]
-    except ValueError:
-        raise click.BadParameter(
-            f"{text!r} is not a duration like 30m, 900s or 1h", param_hint=option
-        ) from None
-    if seconds <= 0:
-        raise click.BadParameter("must be positive", param_hint=option)
-    return seconds
 
 
 def _match_requests(router: Router, requests: tuple[str, ...]) -> list[dict[str, Any]]:

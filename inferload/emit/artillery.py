@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from inferload.emit.k6 import environment
+from inferload.templating import environment
 
 
 def render_artillery(plan: dict[str, Any]) -> dict[str, str]:

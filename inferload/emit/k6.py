@@ -8,21 +8,9 @@ code is a JSON-encoded comment per persona (ASCII-only, so no line terminator ca
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-import jinja2
-
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-
-
-def environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-    )
+from inferload.templating import environment
 
 
 def render_k6(plan: dict[str, Any]) -> dict[str, str]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from inferload.emit.k6 import environment
 from inferload.model.workload import END, START, Workload
+from inferload.templating import environment
 
 
 def render_plan(workload: Workload, plan: dict[str, Any]) -> dict[str, str]:

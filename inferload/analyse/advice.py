@@ -1,0 +1,132 @@
+"""Recommendations, each tied to the evidence that calls for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inferload.analyse.bottleneck import Bottleneck, ResourceTrend
+from inferload.analyse.levels import Level
+from inferload.analyse.scalability import Knee
+
+_STATUS_MEANING = {
+    "503": "the service shed load (overload or an exhausted pool): find what it was waiting on",
+    "504": "an upstream timed out: the slow dependency is the thing to fix",
+    "502": "the proxy lost the backend: check for crashes or restarts under load",
+    "500": "server errors appear under load: read the service log for the stack traces",
+    "429": "rate limiting: raise the limit for the test client or the test measures the limiter",
+    "401": "credentials expired or missing: check the users CSV and token lifetime",
+    "403": "a persona lacks a role: give the test accounts the roles production users have",
+    "0": "the request never got an answer (refused or timed out at the client)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    action: str
+    evidence: str
+
+
+def recommend(
+    levels: list[Level],
+    knee: Knee | None,
+    bottleneck: Bottleneck,
+    errors: list[tuple[str, str, int]],
+    dropped_sessions: int,
+    peak_arrival_rate_per_s: float,
+) -> list[Recommendation]:
+    found: list[Recommendation] = []
+    endpoint = bottleneck.endpoint
+    if endpoint is not None:
+        level = _level(levels, endpoint.degraded_at_level)
+        found.append(Recommendation(
+            f"Optimise {endpoint.name} first: profile its queries (indexes on the columns it filters and sorts by), "
+            "then cache or precompute its result if it is read far more often than its data changes.",
+            f"it carried {100 * endpoint.demand_share:.0f}% of the service demand at the lowest level and held "
+            f"{100 * endpoint.time_share:.0f}% of all server time at the highest level; its p95 went from "
+            f"{endpoint.base_p95_ms:.0f} ms to {endpoint.worst_p95_ms:.0f} ms"
+            + (f", doubling from {_offered(level)}." if level else "."),
+        ))  # fmt: skip
+    seen: set[str] = set()
+    for trend in bottleneck.resources:  # strongest correlation first: one piece of advice per kind
+        advice = _resource_advice(trend, endpoint.name if endpoint else None)
+        if advice and advice.action not in seen:
+            seen.add(advice.action)
+            found.append(advice)
+    if knee is not None:
+        ratio = knee.offered_per_s / peak_arrival_rate_per_s if peak_arrival_rate_per_s > 0 else 0.0
+        verdict = (
+            "comfortable headroom"
+            if ratio >= 2
+            else "thin headroom: plan capacity before the next growth step"
+            if ratio >= 1
+            else "production's busiest hour is already past the knee"
+        )
+        found.append(Recommendation(
+            f"Treat {knee.throughput_rps:.0f} req/s ({knee.offered_per_s:.2f} sessions/s) as this deployment's capacity: {verdict}.",
+            f"the {knee.by} knee is at {knee.offered_per_s:.2f} sessions/s, {ratio:.1f}x the measured peak hour "
+            f"({peak_arrival_rate_per_s:.2f} sessions/s); p95 there was {knee.p95_ms:.0f} ms.",
+        ))  # fmt: skip
+    elif rising := [level for level in levels if not level.recovery]:
+        top = rising[-1]
+        found.append(Recommendation(
+            "Run the breakpoint profile to find the limit: this run never reached it.",
+            f"no knee up to {top.offered_per_s:.2f} sessions/s ({top.overall.rps:.1f} req/s, p95 {top.overall.p95_ms:.0f} ms).",
+        ))  # fmt: skip
+    recovery = [level for level in levels if level.recovery]
+    if (
+        recovery
+        and levels
+        and recovery[-1].overall.p95_ms > 1.5 * max(levels[0].overall.p95_ms, 1.0)
+    ):
+        found.append(Recommendation(
+            "Find what stays saturated after the peak (a backlog, a leaked connection, a cache that never warmed back):"
+            " a system that does not recover turns a short spike into an outage.",
+            f"back at {recovery[-1].offered_per_s:.2f} sessions/s the p95 was {recovery[-1].overall.p95_ms:.0f} ms, "
+            f"against {levels[0].overall.p95_ms:.0f} ms at the same load before the peak.",
+        ))  # fmt: skip
+    total_errors = sum(count for _, _, count in errors)
+    for name, status, count in errors[:3]:
+        meaning = _STATUS_MEANING.get(status, "read the service log for this status")
+        found.append(Recommendation(
+            f"Fix the {status} answers of {name}: {meaning}.",
+            f"{count} failed requests ({100 * count / max(total_errors, 1):.0f}% of all errors).",
+        ))  # fmt: skip
+    if dropped_sessions:
+        found.append(Recommendation(
+            "Give the load generator more virtual users (maxVUs) or another machine, and rerun.",
+            f"{dropped_sessions} sessions could not start for want of a free virtual user: the highest levels offered less load than planned.",
+        ))  # fmt: skip
+    return found
+
+
+def _resource_advice(trend: ResourceTrend, endpoint: str | None) -> Recommendation | None:
+    metric = trend.metric.lower()
+    rise = f"{trend.metric} went from {trend.first_value:.3g} to {trend.peak_value:.3g} as load rose (r = {trend.r:.2f} with p95)."
+    holder = f" ({endpoint} first)" if endpoint else ""
+    if "pool" in metric and ("wait" in metric or "timeout" in metric):
+        return Recommendation(
+            f"Shorten what holds database connections{holder} before enlarging the pool: requests queue for a connection.",
+            rise,
+        )
+    if "cpu" in metric and trend.r > 0:
+        return Recommendation(
+            f"The target is CPU-bound at the knee: profile the hot path{holder}, or add instances.",
+            rise,
+        )
+    if ("rss" in metric or "memory" in metric) and trend.r > 0:
+        return Recommendation(
+            "Memory follows load: run the soak profile to tell a cache from a leak.", rise
+        )
+    if ("fds" in metric or "threads" in metric) and trend.r > 0:
+        return Recommendation(
+            "Threads or file descriptors grow with load: check for unbounded pools.", rise
+        )
+    return None
+
+
+def _level(levels: list[Level], index: int | None) -> Level | None:
+    return next((level for level in levels if level.index == index), None)
+
+
+def _offered(level: Level | None) -> str:
+    return f"{level.offered_per_s:.2f} sessions/s" if level else "an unknown level"

@@ -1,0 +1,216 @@
+"""Read a results folder: the manifest, the engine's raw output, the resource samples.
+
+k6's JSON output has one line per metric point, millions for a long run: it is read in
+bounded byte chunks (gzip too), each parsed by Polars with a fixed schema and cut down to the
+points the analysis uses, so memory follows the kept rows, not the file. Artillery's report
+is one JSON document of 10-second periods.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import polars as pl
+
+from inferload.analyse.samples import ALL, RawSamples, Samples, WindowSamples
+from inferload.errors import ErrorKind, InferloadError, Location, file_error
+from inferload.run.manifest import RESOURCES_NAME, RunManifest, read_manifest
+
+_CHUNK_BYTES = 32 * 1024 * 1024
+_K6_METRICS = ["http_req_duration", "vus", "dropped_iterations", "checks"]
+_K6_SCHEMA = pl.Schema({
+    "type": pl.String(),
+    "metric": pl.String(),
+    "data": pl.Struct(
+        {
+            "time": pl.String(),
+            "value": pl.Float64(),
+            "tags": pl.Struct({"name": pl.String(), "method": pl.String(), "status": pl.String(), "expected_response": pl.String()}),
+        }
+    ),
+})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RunData:
+    manifest: RunManifest
+    folder: Path
+    samples: Samples
+    users: pl.DataFrame  # t (s from start), users: sessions in flight
+    dropped_sessions: int  # sessions the generator could not start (no free VU)
+    checks: tuple[int, int]  # (failed, total)
+    resources: pl.DataFrame  # t, metric, value; counters turned into per-second rates
+
+
+def read_run(folder: Path) -> RunData:
+    manifest = read_manifest(folder)
+    if manifest.tool == "k6":
+        samples, users, dropped, checks, t0 = _read_k6(folder / manifest.files["points"])
+    else:
+        samples, users, dropped, checks, t0 = _read_artillery(folder / manifest.files["report"])
+    resources = read_resources(folder / RESOURCES_NAME, t0)
+    return RunData(manifest, folder, samples, users, dropped, checks, resources)
+
+
+def _read_k6(path: Path) -> tuple[Samples, pl.DataFrame, int, tuple[int, int], float]:
+    frames = [_k6_points(chunk) for chunk in _chunks(path)]
+    frames = [frame for frame in frames if frame.height]
+    if not frames:
+        raise InferloadError(
+            ErrorKind.INVALID, "no k6 metric points in this file", location=Location(str(path))
+        )
+    points = pl.concat(frames)
+    t0 = float(points.select(pl.col("epoch").min()).item())
+    points = points.with_columns(t=pl.col("epoch") - t0)
+    requests = points.filter(pl.col("metric") == "http_req_duration").select(
+        "t", pl.concat_str(pl.col("method").fill_null(""), pl.lit(" "), pl.col("name").fill_null("?")).alias("name"),
+        pl.col("status").fill_null("0"), pl.col("value").alias("ms"), (pl.col("expected_response") == "false").alias("failed"),
+    )  # fmt: skip
+    users = points.filter(pl.col("metric") == "vus").select("t", pl.col("value").alias("users"))
+    dropped = int(
+        points.filter(pl.col("metric") == "dropped_iterations").select(pl.col("value").sum()).item()
+        or 0
+    )
+    checks = (
+        points.filter(pl.col("metric") == "checks")
+        .select((pl.col("value") == 0).sum(), pl.len())
+        .row(0)
+    )
+    return RawSamples(requests), users, dropped, (int(checks[0]), int(checks[1])), t0
+
+
+def _k6_points(chunk: bytes) -> pl.DataFrame:
+    frame = pl.read_ndjson(io.BytesIO(chunk), schema=_K6_SCHEMA, ignore_errors=True)
+    return frame.filter((pl.col("type") == "Point") & pl.col("metric").is_in(_K6_METRICS)).select(
+        "metric",
+        pl.col("data").struct.field("time").str.to_datetime(time_unit="us", time_zone="UTC").dt.epoch("us").truediv(1e6).alias("epoch"),
+        pl.col("data").struct.field("value").alias("value"),
+        pl.col("data").struct.field("tags").struct.unnest(),
+    )  # fmt: skip
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    """Whole lines, about _CHUNK_BYTES at a time, from a plain or gzipped file."""
+    try:
+        raw: IO[bytes] = path.open("rb")
+    except OSError as exc:
+        raise file_error(exc, str(path)) from exc
+    with raw:
+        zipped = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if zipped else raw  # type: ignore[assignment]
+        carry = b""
+        while block := stream.read(_CHUNK_BYTES):
+            block = carry + block
+            cut = block.rfind(b"\n") + 1
+            carry = block[cut:]
+            if cut:
+                yield block[:cut]
+        if carry.strip():
+            yield carry
+
+
+_PARENS = re.compile(r"\(([^()/]+)\)")
+_BY_ENDPOINT = "plugins.metrics-by-endpoint."
+
+
+def _read_artillery(path: Path) -> tuple[Samples, pl.DataFrame, int, tuple[int, int], float]:
+    try:
+        document = json.loads(path.read_text())
+        periods = document["intermediate"]
+    except OSError as exc:
+        raise file_error(exc, str(path)) from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InferloadError(
+            ErrorKind.INVALID, "not an Artillery JSON report", location=Location(str(path))
+        ) from exc
+    periods = [p for p in periods if p.get("firstMetricAt")]
+    if not periods:
+        raise InferloadError(
+            ErrorKind.INVALID, "the Artillery report has no periods", location=Location(str(path))
+        )
+    t0 = min(p["firstMetricAt"] for p in periods) / 1000
+    rows: list[dict[str, Any]] = []
+    users: list[tuple[float, float]] = []
+    in_flight = 0.0
+    statuses: dict[tuple[str, str], int] = {}
+    dropped = 0
+    for period in sorted(periods, key=lambda p: p["firstMetricAt"]):
+        start = period["firstMetricAt"] / 1000 - t0
+        span = max((period["lastMetricAt"] - period["firstMetricAt"]) / 1000, 1.0)
+        counters: dict[str, int] = period.get("counters", {})
+        in_flight += (
+            counters.get("vusers.created", 0)
+            - counters.get("vusers.completed", 0)
+            - counters.get("vusers.failed", 0)
+        )
+        users.append((start, max(in_flight, 0.0)))
+        dropped += counters.get("vusers.skipped", 0)
+        errors = _artillery_errors(counters, statuses)
+        for key, summary in period.get("summaries", {}).items():
+            if key == "http.response_time":
+                name = ALL
+            elif key.startswith(_BY_ENDPOINT + "response_time."):
+                name = _PARENS.sub(r"{\1}", key[len(_BY_ENDPOINT + "response_time.") :])
+            else:
+                continue
+            rows.append({
+                "t": start, "span_s": span, "name": name, "requests": int(summary["count"]), "errors": errors.get(name, 0),
+                "mean": float(summary["mean"]), "p50": float(summary["p50"]), "p95": float(summary["p95"]),
+                "p99": float(summary["p99"]), "max": float(summary["max"]),
+            })  # fmt: skip
+    ranked = sorted(((n, s, c) for (n, s), c in statuses.items()), key=lambda item: -item[2])
+    return (
+        WindowSamples(pl.DataFrame(rows), ranked),
+        pl.DataFrame(users, schema=["t", "users"], orient="row"),
+        dropped,
+        (0, 0),
+        t0,
+    )
+
+
+def _artillery_errors(
+    counters: dict[str, int], statuses: dict[tuple[str, str], int]
+) -> dict[str, int]:
+    """Failed requests per endpoint in one period: 4xx/5xx answers and transport errors."""
+    errors: dict[str, int] = {ALL: 0}
+    for key, count in counters.items():
+        if key.startswith("errors.") or (key.startswith("http.codes.") and key[11:12] in "45"):
+            errors[ALL] += count
+        if not key.startswith(_BY_ENDPOINT):
+            continue
+        name, found, kind = key[len(_BY_ENDPOINT) :].rpartition(".codes.")
+        if not found or kind[:1] not in "45":
+            name, found, kind = key[len(_BY_ENDPOINT) :].rpartition(".errors.")
+            if not found:
+                continue
+        name = _PARENS.sub(r"{\1}", name)
+        errors[name] = errors.get(name, 0) + count
+        statuses[(name, kind)] = statuses.get((name, kind), 0) + count
+    return errors
+
+
+def read_resources(path: Path, t0: float) -> pl.DataFrame:
+    """Samples aligned to the run's clock; `_total` counters become per-second rates."""
+    empty = pl.DataFrame(schema={"t": pl.Float64, "metric": pl.String, "value": pl.Float64})
+    if not path.is_file() or path.stat().st_size == 0:
+        return empty
+    frame = pl.read_ndjson(
+        path,
+        schema={"t": pl.Float64, "source": pl.String, "metric": pl.String, "value": pl.Float64},
+        ignore_errors=True,
+    )
+    frame = frame.with_columns(t=pl.col("t") - t0).drop("source").drop_nulls().sort("metric", "t")
+    is_counter = pl.col("metric").str.contains(r"_total(\{|$)")
+    rate = (pl.col("value").diff() / pl.col("t").diff()).over("metric")
+    counters = frame.filter(is_counter).with_columns(
+        metric=pl.col("metric").str.replace(r"_total", "_per_s"), value=rate
+    ).drop_nulls().filter(pl.col("value") >= 0)  # fmt: skip
+    return pl.concat([frame.filter(~is_counter), counters]).sort("t")

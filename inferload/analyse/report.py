@@ -1,0 +1,244 @@
+"""The report's figures, computed once: REPORT.md, report.html and report.json all render this.
+
+`report.json` is this model as JSON: every figure the documents show, for machines and for the
+`--baseline` comparison of a later run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from inferload.analyse.advice import recommend
+from inferload.analyse.bottleneck import find_bottleneck
+from inferload.analyse.levels import Level, ascending, load_levels
+from inferload.analyse.readers import RunData
+from inferload.analyse.samples import ALL, Stats
+from inferload.analyse.scalability import find_knee, fit_usl
+from inferload.analyse.verdicts import below, max_sustained, verdicts
+from inferload.run.manifest import RunManifest
+
+REPORT_FORMAT = 1
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Figures(_Frozen):
+    requests: int
+    errors: int
+    error_rate: float
+    rps: float
+    mean_ms: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+
+    @classmethod
+    def of(cls, stats: Stats) -> Figures:
+        return cls(
+            requests=stats.requests, errors=stats.errors, error_rate=stats.error_rate, rps=stats.rps,
+            mean_ms=stats.mean_ms, p50_ms=stats.p50_ms, p95_ms=stats.p95_ms, p99_ms=stats.p99_ms, max_ms=stats.max_ms,
+        )  # fmt: skip
+
+
+class EndpointRow(_Frozen):
+    name: str
+    figures: Figures
+    p95_limit_ms: float | None
+    status: str | None
+
+
+class LevelRow(_Frozen):
+    index: int
+    start_s: float
+    end_s: float
+    offered_per_s: float
+    users: float
+    in_flight: float
+    recovery: bool
+    figures: Figures
+    endpoint_p95_ms: dict[str, float]
+
+
+class VerdictRow(_Frozen):
+    target: str
+    limit: str
+    measured: str
+    status: str
+
+
+class KneeRow(_Frozen):
+    by: str
+    level: int
+    offered_per_s: float
+    throughput_rps: float
+    p95_ms: float
+    users: float
+
+
+class UslRow(_Frozen):
+    lambda_rps: float
+    sigma: float
+    kappa: float
+    r_squared: float
+    peak_concurrency: float | None
+    peak_throughput_rps: float
+    levels: int
+
+
+class TrendRow(_Frozen):
+    name: str
+    base_p95_ms: float
+    worst_p95_ms: float
+    degraded_at_level: int | None
+    time_share: float
+    demand_share: float
+
+
+class ResourceRow(_Frozen):
+    metric: str
+    r: float
+    first_value: float
+    peak_value: float
+
+
+class AdviceRow(_Frozen):
+    action: str
+    evidence: str
+
+
+class ErrorRow(_Frozen):
+    name: str
+    status: str
+    count: int
+
+
+class Report(_Frozen):
+    format: int = REPORT_FORMAT
+    generated_at: datetime
+    run: RunManifest
+    duration_s: float
+    overall: Figures
+    verdicts: list[VerdictRow]
+    max_sustained_level: int | None
+    endpoints: list[EndpointRow]
+    levels: list[LevelRow]
+    knee: KneeRow | None
+    usl: UslRow | None
+    bottleneck: str | None
+    trends: list[TrendRow]
+    resources: list[ResourceRow]
+    errors: list[ErrorRow]
+    dropped_sessions: int
+    checks_failed: int
+    checks_total: int
+    recommendations: list[AdviceRow]
+    caveats: list[str]
+
+
+def build_report(run: RunData, generated_at: datetime) -> Report:
+    manifest = run.manifest
+    span = max(run.samples.span_s, 1e-9)
+    everything = run.samples.stats(0.0, span + 1.0)
+    if ALL not in everything:
+        overall = Stats(0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    else:
+        overall = everything.pop(ALL)
+        overall = Stats(overall.requests, overall.errors, overall.requests / span, overall.mean_ms,
+                        overall.p50_ms, overall.p95_ms, overall.p99_ms, overall.max_ms)  # fmt: skip
+    levels = load_levels(run)
+    rising = ascending(levels)
+    knee = find_knee(rising)
+    usl = fit_usl(rising)
+    bottleneck = find_bottleneck(rising, run.resources)
+    errors = run.samples.errors_by_status()
+    advice = recommend(rising + [lv for lv in levels if lv.recovery], knee, bottleneck, errors,
+                       run.dropped_sessions, manifest.peak_arrival_rate_per_s)  # fmt: skip
+    sustained = max_sustained(rising, manifest.sla)
+    return Report(
+        generated_at=generated_at,
+        run=manifest,
+        duration_s=(manifest.ended_at - manifest.started_at).total_seconds(),
+        overall=Figures.of(overall),
+        verdicts=[VerdictRow(**vars_of(v)) for v in verdicts(overall, rising, manifest.sla)],
+        max_sustained_level=sustained.index if sustained else None,
+        endpoints=_endpoint_rows(everything, manifest, span),
+        levels=[_level_row(level) for level in levels],
+        knee=KneeRow(**vars_of(knee)) if knee else None,
+        usl=UslRow(**vars_of(usl)) if usl else None,
+        bottleneck=bottleneck.endpoint.name if bottleneck.endpoint else None,
+        trends=[TrendRow(**vars_of(t)) for t in bottleneck.trends],
+        resources=[ResourceRow(**vars_of(r)) for r in bottleneck.resources],
+        errors=[ErrorRow(name=n, status=s, count=c) for n, s, c in errors],
+        dropped_sessions=run.dropped_sessions,
+        checks_failed=run.checks[0],
+        checks_total=run.checks[1],
+        recommendations=[AdviceRow(**vars_of(a)) for a in advice],
+        caveats=_caveats(run, levels),
+    )
+
+
+def vars_of(item: object) -> dict[str, Any]:
+    """The fields of a slotted dataclass, for the pydantic rows."""
+    return {name: getattr(item, name) for name in item.__slots__}  # type: ignore[attr-defined]
+
+
+def _endpoint_rows(
+    stats: dict[str, Stats], manifest: RunManifest, span: float
+) -> list[EndpointRow]:
+    rows = []
+    for name, figures in sorted(stats.items(), key=lambda item: -item[1].requests):
+        path = name.partition(" ")[2]
+        limit = manifest.sla.endpoint_p95_ms.get(path)
+        adjusted = Stats(figures.requests, figures.errors, figures.requests / span, figures.mean_ms,
+                         figures.p50_ms, figures.p95_ms, figures.p99_ms, figures.max_ms)  # fmt: skip
+        rows.append(EndpointRow(name=name, figures=Figures.of(adjusted), p95_limit_ms=limit,
+                                status=below(figures.p95_ms, limit) if limit else None))  # fmt: skip
+    return rows
+
+
+def _level_row(level: Level) -> LevelRow:
+    return LevelRow(
+        index=level.index, start_s=level.start_s, end_s=level.end_s, offered_per_s=level.offered_per_s,
+        users=level.users, in_flight=level.in_flight, recovery=level.recovery, figures=Figures.of(level.overall),
+        endpoint_p95_ms={name: stats.p95_ms for name, stats in sorted(level.endpoints.items())},
+    )  # fmt: skip
+
+
+def _caveats(run: RunData, levels: list[Level]) -> list[str]:
+    notes = []
+    manifest = run.manifest
+    if manifest.load_model == "closed":
+        notes.append(
+            "Closed model (a fixed number of users, each waiting for its previous answer): when the "
+            "system slows, users send less, so latency is understated (coordinated omission). "
+            "Judge capacity from an open-model profile (load, stress, spike, breakpoint)."
+        )
+    if not run.samples.exact_percentiles:
+        notes.append(
+            "Artillery reports percentiles per 10-second period; percentiles over a level or the whole "
+            "run are request-weighted means of those, not exact."
+        )
+    if manifest.think_scale != 1 or manifest.duration_scale != 1:
+        notes.append(
+            f"Compressed run: think times x{manifest.think_scale:g}, stage lengths x{manifest.duration_scale:g}. "
+            "Sessions hold fewer users in flight than in production at the same arrival rate."
+        )
+    if manifest.outcome != "completed":
+        notes.append(
+            f"The run ended as {manifest.outcome}: later levels may be missing or partial."
+        )
+    if len(ascending(levels)) < 3:
+        notes.append(
+            "Fewer than three load levels: no knee or scalability fit (run stress or breakpoint)."
+        )
+    if not manifest.monitors:
+        notes.append(
+            "No resource monitoring (--target-pid, --metrics-url): bottlenecks are inferred from latency alone."
+        )
+    return notes

@@ -1,0 +1,332 @@
+"""Run a generated test with the real engine, stream its raw results, and record the run.
+
+The engine runs in its own process group: Ctrl-C reaches inferload, which asks the engine to
+stop gracefully (k6 and Artillery both finish their summaries on SIGINT), waits a bounded time,
+and only then kills it. Partial results stay in the folder either way. Every run is bounded by
+the profile's scaled duration plus a margin, so a stuck engine cannot hold the machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import yaml
+
+from inferload import __version__
+from inferload.errors import ErrorKind, InferloadError, Location
+from inferload.run.engines import engine_environment, find_artillery, find_k6
+from inferload.run.manifest import (
+    ARTILLERY_REPORT_NAME,
+    ENGINE_LOG_NAME,
+    K6_POINTS_NAME,
+    K6_SUMMARY_NAME,
+    RESOURCES_NAME,
+    RESULT_FILES,
+    RunManifest,
+    Sla,
+    StageWindow,
+    write_manifest,
+)
+from inferload.run.monitor import ResourceSampler, check_pid
+from inferload.run.progress import ArtilleryWatcher, K6Watcher, Progress
+from inferload.run.safety import check_target
+
+Tool = Literal["k6", "artillery"]
+_GRACE_S = 30.0  # how long a stopping engine may take to write its summary
+_MARGIN_S = 90.0  # engine start-up, graceful stop of the last sessions
+_THRESHOLD_EXIT_K6 = 99
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    loadtest_dir: Path
+    tool: Tool
+    profile: str
+    base_url: str
+    results_dir: Path
+    think_scale: float = 1.0
+    duration_scale: float = 1.0
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    allow_hosts: tuple[str, ...] = ()
+    target_pid: int | None = None
+    metrics_url: str | None = None
+    force: bool = False
+
+
+def run_load_test(request: RunRequest, on_progress: Callable[[Progress], None]) -> RunManifest:
+    check_target(request.base_url, request.allow_hosts)
+    if request.metrics_url:
+        check_target(request.metrics_url, request.allow_hosts, option="--metrics-url")
+    if request.target_pid is not None:
+        check_pid(request.target_pid)
+    script_dir = request.loadtest_dir / request.tool
+    plan = _read_plan(script_dir)
+    profile = plan["profiles"].get(request.profile)
+    if profile is None:
+        raise InferloadError(
+            ErrorKind.INVALID, f"no profile {request.profile!r} in this test",
+            location=Location("--profile"), hint=f"one of: {', '.join(sorted(plan['profiles']))}",
+        )  # fmt: skip
+    _prepare_results(request.results_dir, request.force)
+    results = request.results_dir.resolve()
+    command, cwd, script_files = _command(request, script_dir, results)
+    env = engine_environment(
+        BASE_URL=request.base_url, PROFILE=request.profile, THINK_SCALE=f"{request.think_scale:g}",
+        DURATION_SCALE=f"{request.duration_scale:g}", SUMMARY_PATH=str(results / K6_SUMMARY_NAME),
+        **dict(request.extra_env),
+    )  # fmt: skip
+    stages = _stage_windows(profile, request.duration_scale)
+    bound_s = (stages[-1].end_s if stages else 60.0) + _MARGIN_S
+    sampler = ResourceSampler(
+        results / RESOURCES_NAME, pid=request.target_pid, metrics_url=request.metrics_url
+    )
+    started = datetime.now(UTC)
+    exit_code, stopped = _supervise(
+        request.tool, command, cwd, env, results, sampler, bound_s, on_progress
+    )
+    ended = datetime.now(UTC)
+    manifest = RunManifest(
+        tool=request.tool,
+        profile=request.profile,
+        load_model="closed" if request.tool == "k6" and request.profile == "smoke" else "open",
+        api_title=str(plan["api"].get("title", "")),
+        base_url=request.base_url,
+        script=str(script_dir.resolve()),
+        script_sha256=_hash_files(script_files),
+        engine_version=_engine_version(request.tool),
+        inferload_version=__version__,
+        think_scale=request.think_scale,
+        duration_scale=request.duration_scale,
+        stages=stages,
+        sla=_sla(plan),
+        normal_arrival_rate_per_s=float(plan["targets"]["normal_arrival_rate_per_s"]),
+        peak_arrival_rate_per_s=float(plan["targets"]["peak_arrival_rate_per_s"]),
+        started_at=started,
+        ended_at=ended,
+        exit_code=exit_code,
+        outcome=stopped or _outcome(request.tool, exit_code, results),
+        monitors=sampler.sources,
+        files={
+            "engine_log": ENGINE_LOG_NAME,
+            **({"points": K6_POINTS_NAME, "summary": K6_SUMMARY_NAME} if request.tool == "k6" else {"report": ARTILLERY_REPORT_NAME}),
+            **({"resources": RESOURCES_NAME} if sampler.sources else {}),
+        },
+    )  # fmt: skip
+    write_manifest(results, manifest)
+    return manifest
+
+
+def _supervise(
+    tool: Tool,
+    command: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    results: Path,
+    sampler: ResourceSampler,
+    bound_s: float,
+    on_progress: Callable[[Progress], None],
+) -> tuple[int, Literal["interrupted", "timed-out"] | None]:
+    log = (results / ENGINE_LOG_NAME).open("wb")
+    artillery = ArtilleryWatcher() if tool == "artillery" else None
+    k6 = K6Watcher(results / K6_POINTS_NAME) if tool == "k6" else None
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, start_new_session=True,
+        stdout=subprocess.PIPE if artillery else log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    reader = None
+    if artillery is not None:
+        assert process.stdout is not None
+        reader = threading.Thread(
+            target=_copy_lines, args=(process.stdout, log, artillery), daemon=True
+        )
+        reader.start()
+    sampler.start()
+    began = time.monotonic()
+    stopped: Literal["interrupted", "timed-out"] | None = None
+    try:
+        while process.poll() is None:
+            elapsed = time.monotonic() - began
+            if elapsed > bound_s:
+                stopped = "timed-out"
+                _stop(process)
+                break
+            on_progress((k6 or artillery).poll(elapsed))  # type: ignore[union-attr]
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        stopped = "interrupted"
+        _stop(process)
+    finally:
+        sampler.stop()
+        if process.poll() is None:
+            _stop(process)
+        if reader is not None:
+            reader.join(timeout=10)
+        log.close()
+    on_progress((k6 or artillery).poll(time.monotonic() - began))  # type: ignore[union-attr]
+    return process.returncode, stopped
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGINT first (the engine writes its summary), SIGKILL to the group if it will not stop."""
+    try:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=_GRACE_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        process.wait()
+
+
+def _copy_lines(stream: IO[bytes], log: IO[bytes], watcher: ArtilleryWatcher) -> None:
+    for line in iter(stream.readline, b""):
+        log.write(line)
+        watcher.feed(line.decode("utf-8", "replace"))
+
+
+def _command(
+    request: RunRequest, script_dir: Path, results: Path
+) -> tuple[list[str], Path, list[Path]]:
+    if request.tool == "k6":
+        script = script_dir / "script.js"
+        command = [
+            str(find_k6()),
+            "run",
+            "--quiet",
+            "--out",
+            f"json={results / K6_POINTS_NAME}",
+            "script.js",
+        ]
+        return command, script_dir, [script, script_dir / "plan.json"]
+    script = script_dir / "script.yml"
+    files = [script, script_dir / "processor.js", script_dir / "plan.json"]
+    run_script = _artillery_script(script, request.profile, request.duration_scale, results)
+    command = [
+        str(find_artillery()), "run", "--environment", request.profile,
+        "--output", str(results / ARTILLERY_REPORT_NAME), str(run_script),
+    ]  # fmt: skip
+    return command, script_dir, files
+
+
+def _artillery_script(script: Path, profile: str, duration_scale: float, results: Path) -> Path:
+    """Artillery phases are fixed in YAML: a scaled run uses a scaled copy kept with the results."""
+    if duration_scale == 1.0:
+        return script
+    document = yaml.safe_load(script.read_text())
+    config = document["config"]
+    config["processor"] = str((script.parent / config["processor"]).resolve())
+    for phase in config["environments"][profile]["phases"]:
+        phase["duration"] = max(1, round(phase["duration"] * duration_scale))
+    copy = results / "artillery-script.yml"
+    copy.write_text(yaml.safe_dump(document, sort_keys=False))
+    return copy
+
+
+def _read_plan(script_dir: Path) -> dict[str, Any]:
+    path = script_dir / "plan.json"
+    if not path.is_file():
+        raise InferloadError(
+            ErrorKind.FILE_NOT_FOUND, "no generated test here",
+            location=Location(str(path)), hint="point at the folder `inferload generate -o` wrote",
+        )  # fmt: skip
+    plan: dict[str, Any] = json.loads(path.read_text())
+    return plan
+
+
+def _prepare_results(folder: Path, force: bool) -> None:
+    if folder.exists() and any(folder.iterdir()):
+        if not force:
+            raise InferloadError(
+                ErrorKind.INVALID, "refusing to overwrite a non-empty results folder",
+                location=Location(str(folder)), hint="choose another -o or pass --force",
+            )  # fmt: skip
+        for name in RESULT_FILES:
+            (folder / name).unlink(missing_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def _stage_windows(profile: dict[str, Any], duration_scale: float) -> tuple[StageWindow, ...]:
+    windows = []
+    offset = 0.0
+    rate = float(profile["start"])
+    for duration, target in profile["stages"]:
+        length = max(1.0, round(duration * duration_scale))
+        windows.append(
+            StageWindow(
+                start_s=offset, end_s=offset + length, from_per_s=rate, to_per_s=float(target)
+            )
+        )
+        offset += length
+        rate = float(target)
+    return tuple(windows)
+
+
+def _sla(plan: dict[str, Any]) -> Sla:
+    sla = plan["targets"]["sla"]
+    endpoints = {}
+    for metric, conditions in plan["thresholds"].items():
+        if not metric.startswith("http_req_duration{name:"):
+            continue
+        for condition in conditions:
+            if condition.startswith("p(95)<"):
+                endpoints[metric[len("http_req_duration{name:") : -1]] = float(condition[6:])
+    return Sla(
+        p95_ms=sla["p95_ms"], p99_ms=sla["p99_ms"], error_rate=sla["error_rate"],
+        throughput_rps=sla.get("throughput_rps"), endpoint_p95_ms=endpoints,
+    )  # fmt: skip
+
+
+def _outcome(
+    tool: Tool, exit_code: int, results: Path
+) -> Literal["completed", "thresholds-crossed", "failed"]:
+    if exit_code == 0:
+        return "completed"
+    if tool == "k6" and exit_code == _THRESHOLD_EXIT_K6:
+        return "thresholds-crossed"
+    if tool == "artillery" and (results / ARTILLERY_REPORT_NAME).is_file():
+        return "thresholds-crossed"  # Artillery exits 1 when an `ensure` check fails
+    return "failed"
+
+
+def _hash_files(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _engine_version(tool: Tool) -> str:
+    if tool == "k6":
+        completed = subprocess.run(
+            [str(find_k6()), "version"], capture_output=True, text=True, timeout=30, check=False
+        )
+        return (
+            completed.stdout.strip().splitlines()[0]
+            if completed.stdout.strip()
+            else "k6 (unknown version)"
+        )
+    package = find_artillery().resolve().parents[1] / "package.json"
+    try:
+        return f"artillery {json.loads(package.read_text())['version']}"
+    except (OSError, ValueError, KeyError):
+        return "artillery (unknown version)"
+
+
+def tail(path: Path, lines: int = 5) -> str:
+    """The last lines of the engine log, for the one-line error when an engine fails."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:])

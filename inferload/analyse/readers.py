@@ -52,11 +52,17 @@ class RunData:
 def read_run(folder: Path) -> RunData:
     manifest = read_manifest(folder)
     if manifest.tool == "k6":
-        samples, users, dropped, checks, t0 = _read_k6(folder / manifest.files["points"])
+        samples, users, dropped, checks, t0 = _read_k6(_kept(folder / manifest.files["points"]))
     else:
-        samples, users, dropped, checks, t0 = _read_artillery(folder / manifest.files["report"])
-    resources = read_resources(folder / RESOURCES_NAME, t0)
+        samples, users, dropped, checks, t0 = _read_artillery(_kept(folder / manifest.files["report"]))
+    resources = read_resources(_kept(folder / RESOURCES_NAME), t0)
     return RunData(manifest, folder, samples, users, dropped, checks, resources)
+
+
+def _kept(path: Path) -> Path:
+    """A results file as written, or gzipped for keeping (`gzip k6-points.json`)."""
+    zipped = path.with_name(path.name + ".gz")
+    return zipped if not path.exists() and zipped.exists() else path
 
 
 def _read_k6(path: Path) -> tuple[Samples, pl.DataFrame, int, tuple[int, int], float]:
@@ -123,10 +129,8 @@ _BY_ENDPOINT = "plugins.metrics-by-endpoint."
 
 def _read_artillery(path: Path) -> tuple[Samples, pl.DataFrame, int, tuple[int, int], float]:
     try:
-        document = json.loads(path.read_text())
+        document = json.loads(b"".join(_chunks(path)))
         periods = document["intermediate"]
-    except OSError as exc:
-        raise file_error(exc, str(path)) from exc
     except (ValueError, KeyError, TypeError) as exc:
         raise InferloadError(
             ErrorKind.INVALID, "not an Artillery JSON report", location=Location(str(path))

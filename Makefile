@@ -21,14 +21,10 @@ $(ENGINES): tools/package.json
 	cd tools && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-# The bundled example: the sample LMS API's spec and a simulated day of its production log.
-demo: install
-	$(BIN)/inferload spec fixtures/lms/openapi.yaml
-	$(BIN)/inferload logs fixtures/lms/access.log.gz --spec fixtures/lms/openapi.yaml
-	$(BIN)/inferload infer --spec fixtures/lms/openapi.yaml --logs fixtures/lms/access.log.gz -o demo-out/workload.yaml --force
-	$(BIN)/inferload generate demo-out/workload.yaml -o demo-out/loadtest --force
-	@echo "workload model: demo-out/workload.yaml (reference: docs/workload.md)"
-	@echo "test plan and scripts: demo-out/loadtest/TEST-PLAN.md, demo-out/loadtest/k6/, demo-out/loadtest/artillery/"
+# The main job end to end on the bundled example: serve the sample API on 127.0.0.1, infer,
+# generate, run a compressed stress test with k6, report (examples/lms/demo.sh; ~4 minutes).
+demo: install engines
+	BIN=$(BIN) examples/lms/demo.sh
 
 test: install engines
 	$(BIN)/python -m pytest

@@ -308,7 +308,7 @@ def generate_command(
         target.write_text(text)
     stdout.print(f"wrote {', '.join(sorted(files))} under {output}")
     stdout.print(
-        f"run: cd {output / 'k6'} && BASE_URL=http://127.0.0.1:8800 PROFILE=smoke k6 run script.js"
+        f"next: inferload run {output} --profile smoke --base-url http://127.0.0.1:8800 -o RESULTS"
     )
 
 

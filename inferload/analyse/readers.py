@@ -54,7 +54,9 @@ def read_run(folder: Path) -> RunData:
     if manifest.tool == "k6":
         samples, users, dropped, checks, t0 = _read_k6(_kept(folder / manifest.files["points"]))
     else:
-        samples, users, dropped, checks, t0 = _read_artillery(_kept(folder / manifest.files["report"]))
+        samples, users, dropped, checks, t0 = _read_artillery(
+            _kept(folder / manifest.files["report"])
+        )
     resources = read_resources(_kept(folder / RESOURCES_NAME), t0)
     return RunData(manifest, folder, samples, users, dropped, checks, resources)
 

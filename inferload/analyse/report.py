@@ -63,6 +63,7 @@ class LevelRow(_Frozen):
     recovery: bool
     figures: Figures
     endpoint_p95_ms: dict[str, float]
+    endpoint_rps: dict[str, float]
 
 
 class VerdictRow(_Frozen):
@@ -153,7 +154,7 @@ def build_report(run: RunData, generated_at: datetime) -> Report:
                         overall.p50_ms, overall.p95_ms, overall.p99_ms, overall.max_ms)  # fmt: skip
     levels = load_levels(run)
     rising = ascending(levels)
-    knee = find_knee(rising)
+    knee = find_knee(rising, manifest.sla.p95_ms)
     usl = fit_usl(rising)
     bottleneck = find_bottleneck(rising, run.resources)
     errors = run.samples.errors_by_status()
@@ -207,6 +208,7 @@ def _level_row(level: Level) -> LevelRow:
         index=level.index, start_s=level.start_s, end_s=level.end_s, offered_per_s=level.offered_per_s,
         users=level.users, in_flight=level.in_flight, recovery=level.recovery, figures=Figures.of(level.overall),
         endpoint_p95_ms={name: stats.p95_ms for name, stats in sorted(level.endpoints.items())},
+        endpoint_rps={name: stats.rps for name, stats in sorted(level.endpoints.items())},
     )  # fmt: skip
 
 

@@ -2,8 +2,9 @@
 
 The knee is looked for twice over the ascending levels: where p95 starts to climb against the
 offered load, and where throughput stops following it. Kneedle always returns a point, so a
-knee is only reported when the curve really bends there (p95 at least doubles past it, or
-throughput gains less than half of what the added load asked for).
+knee is only reported when the curve really bends there: past it p95 grows by half again and by
+a tenth of the SLA's p95 at least (60 -> 94 ms is a curve, not a knee users feel), or throughput
+gains less than half of what the added load asked for.
 
 USL (Gunther): X(N) = lambda N / (1 + sigma (N - 1) + kappa N (N - 1)), with N the requests in
 the system (Little's law, X x R). sigma is contention (queueing on a shared resource), kappa
@@ -48,19 +49,21 @@ class UslFit:
     levels: int
 
 
-def find_knee(levels: list[Level]) -> Knee | None:
+def find_knee(levels: list[Level], sla_p95_ms: float) -> Knee | None:
     if len(levels) < 3:
         return None
     offered = [level.offered_per_s for level in levels]
     p95 = [level.overall.p95_ms for level in levels]
     throughput = [level.overall.rps for level in levels]
     index = _kneedle(offered, p95, "convex")
-    if (
-        index is not None
-        and max(p95[index + 1 :], default=0.0) >= _P95_GROWTH * max(p95[0], 1e-9)
-        and max(p95[index + 1 :]) >= 1.5 * p95[index]
-    ):
-        return _knee("p95", levels[index])
+    if index is not None and index < len(levels) - 1:
+        later = max(p95[index + 1 :])
+        if (
+            later >= _P95_GROWTH * p95[0]
+            and later >= 1.5 * p95[index]
+            and later - p95[index] >= 0.1 * sla_p95_ms
+        ):
+            return _knee("p95", levels[index])
     index = _kneedle(offered, throughput, "concave")
     if index is not None and index < len(levels) - 1:
         asked = offered[-1] / offered[index] - 1

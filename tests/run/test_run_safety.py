@@ -13,22 +13,30 @@ from inferload.run.safety import check_target
 
 
 @pytest.mark.parametrize(
-    "url", ["http://127.0.0.1:8800", "http://127.9.8.7/api", "http://localhost:1", "http://[::1]:8080/"]
+    "url",
+    ["http://127.0.0.1:8800", "http://127.9.8.7/api", "http://localhost:1", "http://[::1]:8080/"],
 )
 def test_loopback_targets_are_accepted(url: str) -> None:
     check_target(url, [])
 
 
-@pytest.mark.parametrize("url", ["http://10.0.0.5:8080", "https://api.example.com", "http://192.168.1.2"])
+@pytest.mark.parametrize(
+    "url", ["http://10.0.0.5:8080", "https://api.example.com", "http://192.168.1.2"]
+)
 def test_other_hosts_are_refused_with_the_reason(url: str) -> None:
     with pytest.raises(InferloadError) as caught:
         check_target(url, [])
     message = caught.value.one_line()
-    assert "not a loopback address" in message and "staging" in message and "--allow-host" in message
+    assert (
+        "not a loopback address" in message and "staging" in message and "--allow-host" in message
+    )
 
 
 def test_a_listed_staging_host_is_allowed() -> None:
-    assert check_target("https://staging.example.com/api", ["staging.example.com"]) == "staging.example.com"
+    assert (
+        check_target("https://staging.example.com/api", ["staging.example.com"])
+        == "staging.example.com"
+    )
     with pytest.raises(InferloadError):
         check_target("https://prod.example.com/api", ["staging.example.com"])
 
@@ -43,8 +51,12 @@ def run(args: list[str]) -> tuple[int, str]:
     return result.exit_code, result.output + (result.stderr or "")
 
 
-def test_run_refuses_a_production_host_before_anything_starts(lms_generated: Path, tmp_path: Path) -> None:
-    code, output = run([str(lms_generated), "--base-url", "https://api.example.com", "-o", str(tmp_path / "r")])
+def test_run_refuses_a_production_host_before_anything_starts(
+    lms_generated: Path, tmp_path: Path
+) -> None:
+    code, output = run(
+        [str(lms_generated), "--base-url", "https://api.example.com", "-o", str(tmp_path / "r")]
+    )
     assert code == 2 and "refusing to send load to api.example.com" in output
     assert not (tmp_path / "r").exists()
 
@@ -57,7 +69,9 @@ def test_run_checks_the_metrics_url_too(lms_generated: Path, tmp_path: Path) -> 
 def test_run_refuses_a_non_empty_results_folder(lms_generated: Path, tmp_path: Path) -> None:
     (tmp_path / "r").mkdir()
     (tmp_path / "r" / "keep.txt").write_text("mine")
-    code, output = run([str(lms_generated), "--base-url", "http://127.0.0.1:9", "-o", str(tmp_path / "r")])
+    code, output = run(
+        [str(lms_generated), "--base-url", "http://127.0.0.1:9", "-o", str(tmp_path / "r")]
+    )
     assert code == 2 and "refusing to overwrite" in output
     assert (tmp_path / "r" / "keep.txt").read_text() == "mine"
 
@@ -68,7 +82,9 @@ def test_run_names_the_profiles_when_one_is_unknown(lms_generated: Path, tmp_pat
 
 
 def test_run_needs_a_generated_test(tmp_path: Path) -> None:
-    code, output = run([str(tmp_path), "--base-url", "http://127.0.0.1:9", "-o", str(tmp_path / "r")])
+    code, output = run(
+        [str(tmp_path), "--base-url", "http://127.0.0.1:9", "-o", str(tmp_path / "r")]
+    )
     assert code == 2 and "no generated test here" in output
 
 

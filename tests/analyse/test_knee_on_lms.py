@@ -1,0 +1,138 @@
+"""A bounded stress run against the sample service finds its knee and names the reports as the
+bottleneck; the service's index knob moves the knee, and `--baseline` shows the improvement.
+
+Reference: the service's own closed-loop probe measures what the reports endpoint serves alone
+(its throughput plateau, C). The workload is the one inferred from the bundled log, edited as a
+team would for a month-end reporting peak: report readers make 80% of sessions, so the reports
+carry most of the service demand. Stress levels are set from C so that the offered report rate
+crosses it mid-run (normal = 0.22 C sessions/s: levels 1x-3x offer about 0.3 C to 0.9 C reports/s).
+
+Tolerance: at the knee, the reports endpoints' combined throughput is within 45%-110% of C. It
+sits below C because the rest of the traffic and the load generator share the machine's two
+cores with the reports (measured: about 60%).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from examples.lms.probe import login, probe
+from inferload.cli import main
+from tests.lms_server import RunningService, lms_service, seeded_database
+
+pytestmark = pytest.mark.engines
+REPORTS = "/api/reports/"
+DEMO_PASSWORD = "lms-demo-password"
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return seeded_database(tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture(scope="module")
+def reporting_peak(lms_workload_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workload = yaml.safe_load(lms_workload_file.read_text())
+    others = sum(p["weight"] for p in workload["personas"] if "report" not in p["id"])
+    for persona in workload["personas"]:
+        reader = "report" in persona["id"]
+        persona["weight"] = round(0.8 if reader else 0.2 * persona["weight"] / others, 6)
+    assert any("report" in p["id"] for p in workload["personas"]), (
+        "the model lost the report persona"
+    )
+    edited = tmp_path_factory.mktemp("peak") / "workload.yaml"
+    spec = Path(workload["source"]["spec_path"])
+    workload["source"]["spec_path"] = str(
+        spec if spec.is_absolute() else (lms_workload_file.parent / spec).resolve()
+    )
+    edited.write_text(yaml.safe_dump(workload, sort_keys=False))
+    return edited
+
+
+@pytest.fixture(scope="module")
+def users_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("users") / "users.csv"
+    path.write_text(f"persona,username,password\n*,user1@lms.example,{DEMO_PASSWORD}\n")
+    return path
+
+
+def stress(service: RunningService, loadtest: Path, users_csv: Path, results: Path) -> None:
+    result = CliRunner().invoke(main, [
+        "run", str(loadtest), "--profile", "stress", "--base-url", service.base_url, "-o", str(results),
+        "--think-scale", "0.02", "--duration-scale", "0.05", "--users-csv", str(users_csv),
+        "--target-pid", str(service.process.pid), "--metrics-url", f"{service.base_url}/metrics",
+    ])  # fmt: skip
+    assert result.exit_code in (0, 1), result.output + (result.stderr or "")
+    assert json.loads((results / "manifest.json").read_text())["outcome"] in (
+        "completed",
+        "thresholds-crossed",
+    )
+
+
+def report(results: Path, out: Path, baseline: Path | None = None) -> dict:  # type: ignore[type-arg]
+    args = ["report", str(results), "-o", str(out)] + (
+        ["--baseline", str(baseline)] if baseline else []
+    )
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code in (0, 1), result.output + (result.stderr or "")
+    return json.loads((out / "report.json").read_text())  # type: ignore[no-any-return]
+
+
+def reports_rps_at(document: dict, level_index: int) -> float:  # type: ignore[type-arg]
+    level = next(lv for lv in document["levels"] if lv["index"] == level_index)
+    return sum(rps for name, rps in level["endpoint_rps"].items() if REPORTS in name)
+
+
+@pytest.fixture(scope="module")
+def runs(
+    database: Path, reporting_peak: Path, users_csv: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[float, dict, dict]]:  # type: ignore[type-arg]
+    work = tmp_path_factory.mktemp("knee")
+    with lms_service(work / "plain", database) as service:
+        token = login(service.base_url, "user1@lms.example", DEMO_PASSWORD)
+        capacity = max(level.throughput_per_s for level in probe(service.base_url, "/api/reports/overview?days=7", token, levels=(1, 2, 4, 8), seconds_per_level=2.0))  # fmt: skip
+        targets = work / "targets.yaml"
+        targets.write_text(f"normal_arrival_rate_per_s: {0.22 * capacity:.2f}\n")
+        loadtest = work / "loadtest"
+        generated = CliRunner().invoke(main, ["generate", str(reporting_peak), "--targets", str(targets), "--tool", "k6", "-o", str(loadtest)])  # fmt: skip
+        assert generated.exit_code == 0, generated.output
+        stress(service, loadtest, users_csv, work / "before")
+    with lms_service(work / "indexed", database, report_index=True) as service:
+        stress(service, loadtest, users_csv, work / "after")
+    before = report(work / "before", work / "report-before")
+    after = report(work / "after", work / "report-after", baseline=work / "before")
+    yield capacity, before, after
+
+
+def test_the_knee_is_where_the_reports_saturate(runs: tuple[float, dict, dict]) -> None:  # type: ignore[type-arg]
+    capacity, before, _ = runs
+    knee = before["knee"]
+    assert knee is not None, before["levels"]
+    rising = [lv for lv in before["levels"] if not lv["recovery"]]
+    assert rising[0]["index"] < knee["level"], "the knee must lie inside the tested range"
+    at_knee = reports_rps_at(before, knee["level"])
+    assert 0.45 * capacity <= at_knee <= 1.10 * capacity, (at_knee, capacity)
+
+
+def test_the_reports_endpoint_is_named_the_bottleneck(runs: tuple[float, dict, dict]) -> None:  # type: ignore[type-arg]
+    _, before, _ = runs
+    assert before["bottleneck"] is not None and REPORTS in before["bottleneck"]
+    assert REPORTS in before["recommendations"][0]["action"]
+    assert "service demand" in before["recommendations"][0]["evidence"]
+
+
+def test_the_index_moves_the_knee_and_the_baseline_shows_it(runs: tuple[float, dict, dict]) -> None:  # type: ignore[type-arg]
+    _, before, after = runs
+    if after["knee"] is not None:
+        assert after["knee"]["throughput_rps"] >= 1.1 * before["knee"]["throughput_rps"]
+    comparison = after["comparison"]
+    by_name = {row["name"]: row for row in comparison["endpoints"]}
+    overview = next(row for name, row in by_name.items() if name.endswith("/api/reports/overview"))
+    assert overview["verdict"] == "improvement"
+    assert comparison["baseline_knee_rps"] == pytest.approx(before["knee"]["throughput_rps"])

@@ -1,0 +1,113 @@
+"""The readers on real engine output (fixtures/results, see its NOTE), checked against the
+engines' own totals, and `report` on them end to end."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from inferload.analyse.readers import read_run
+from inferload.analyse.samples import ALL
+from inferload.cli import main
+from tests.conftest import FIXTURES
+
+RESULTS = FIXTURES / "results"
+
+
+def test_k6_points_match_k6s_own_summary() -> None:
+    run = read_run(RESULTS / "k6-smoke")
+    summary = json.loads((RESULTS / "k6-smoke" / "k6-summary.json").read_text())["metrics"]
+    overall = run.samples.stats(0, run.samples.span_s + 1)[ALL]
+    assert overall.requests == summary["http_reqs"]["values"]["count"]
+    duration = summary["http_req_duration"]["values"]
+    assert overall.p95_ms == pytest.approx(duration["p(95)"], rel=0.02)
+    assert overall.max_ms == pytest.approx(duration["max"])
+    assert overall.errors == round(summary["http_req_failed"]["values"]["rate"] * overall.requests)
+    assert (
+        run.checks[1]
+        == summary["checks"]["values"]["passes"] + summary["checks"]["values"]["fails"]
+    )
+    assert run.users.height > 0 and run.users["users"].max() >= 1
+
+
+def test_k6_endpoints_are_method_and_path_template() -> None:
+    stats = read_run(RESULTS / "k6-smoke").samples.stats(0, 1e9)
+    names = set(stats) - {ALL}
+    assert "POST /api/auth/login" in names
+    assert any(name.startswith("GET /api/courses/{") for name in names)
+    assert all(name.split(" ", 1)[0] in ("GET", "POST", "PUT", "PATCH", "DELETE") for name in names)
+
+
+def test_artillery_periods_add_up_to_artillerys_aggregate() -> None:
+    run = read_run(RESULTS / "artillery-smoke")
+    aggregate = json.loads((RESULTS / "artillery-smoke" / "artillery-report.json").read_text())[
+        "aggregate"
+    ]
+    stats = run.samples.stats(0, run.samples.span_s + 1)
+    assert stats[ALL].requests == aggregate["counters"]["http.requests"]
+    assert stats[ALL].max_ms == aggregate["summaries"]["http.response_time"]["max"]
+    by_endpoint = sum(s.requests for name, s in stats.items() if name != ALL)
+    assert by_endpoint == stats[ALL].requests
+    assert "GET /api/courses/{course_id}" in stats  # Artillery's (course_id) back to the template
+    assert run.dropped_sessions == aggregate["counters"].get("vusers.skipped", 0)
+
+
+def test_resources_are_aligned_and_counters_become_rates() -> None:
+    run = read_run(RESULTS / "k6-smoke")
+    metrics = set(run.resources["metric"].to_list())
+    assert {"cpu_percent", "rss_bytes", "threads", "open_fds"} <= metrics
+    assert "process_cpu_seconds_per_s" in metrics and "process_cpu_seconds_total" not in metrics
+    span = run.samples.span_s
+    assert run.resources["t"].min() >= -5 and run.resources["t"].max() <= span + 60
+    rates = run.resources.filter(run.resources["metric"] == "process_cpu_seconds_per_s")["value"]
+    assert 0 <= rates.max() <= 8  # CPU seconds per second on a small machine
+
+
+@pytest.mark.parametrize("run_name", ["k6-smoke", "artillery-smoke"])
+def test_report_writes_the_three_documents(run_name: str, tmp_path: Path) -> None:
+    results = tmp_path / run_name
+    shutil.copytree(RESULTS / run_name, results)
+    out = tmp_path / "report"
+    result = CliRunner().invoke(main, ["report", str(results), "-o", str(out)])
+    assert result.exit_code == 0, result.output + result.stderr
+    markdown = (out / "REPORT.md").read_text()
+    for heading in ("## Test configuration", "## Results against targets", "## Endpoint breakdown", "## Recommendations", "## Caveats"):  # fmt: skip
+        assert heading in markdown
+    assert "| p95 latency | < 500 ms |" in markdown and "**PASS**" in markdown
+    html = (out / "report.html").read_text()
+    assert (
+        html.count("<svg") >= 3
+        and "<script" not in html
+        and "<link" not in html
+        and 'src="http' not in html
+    )
+    document = json.loads((out / "report.json").read_text())
+    assert document["overall"]["requests"] > 100 and document["run"]["tool"] in run_name
+    assert "Closed model" in markdown or run_name.startswith("artillery")
+    assert ("not exact" in markdown) == run_name.startswith("artillery")
+
+
+def test_report_refuses_to_overwrite_and_prints_json(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "mine.md").write_text("keep")
+    refused = CliRunner().invoke(main, ["report", str(RESULTS / "k6-smoke"), "-o", str(out)])
+    assert refused.exit_code == 2 and "refusing to overwrite" in refused.stderr
+    printed = CliRunner().invoke(
+        main, ["report", str(RESULTS / "k6-smoke"), "-o", str(out), "--force", "--json"]
+    )
+    assert printed.exit_code == 0 and json.loads(printed.stdout)["run"]["profile"] == "smoke"
+    assert (out / "mine.md").read_text() == "keep"
+
+
+def test_a_broken_results_file_is_a_clear_error(tmp_path: Path) -> None:
+    results = tmp_path / "broken"
+    shutil.copytree(RESULTS / "artillery-smoke", results)
+    (results / "artillery-report.json").write_text("{not json")
+    result = CliRunner().invoke(main, ["report", str(results), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "not an Artillery JSON report" in result.stderr
+    assert "Traceback" not in result.output + result.stderr

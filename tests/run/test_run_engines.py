@@ -1,0 +1,104 @@
+"""`inferload run` drives the real engines against the sample service, with monitoring, and
+stops cleanly on Ctrl-C keeping what was measured."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from inferload.cli import main
+from tests.conftest import ROOT
+from tests.lms_server import RunningService, lms_service, seeded_database
+
+pytestmark = pytest.mark.engines
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
+    database = seeded_database(tmp_path_factory.mktemp("db"))
+    with lms_service(tmp_path_factory.mktemp("svc"), database) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def users_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("users") / "users.csv"
+    path.write_text("persona,username,password\n*,user1@lms.example,lms-demo-password\n")
+    return path
+
+
+def test_artillery_run_is_monitored_and_reported(
+    lms_generated: Path, service: RunningService, users_csv: Path, tmp_path: Path
+) -> None:
+    results = tmp_path / "results"
+    result = CliRunner().invoke(main, [
+        "run", str(lms_generated), "--tool", "artillery", "--profile", "smoke", "--base-url", service.base_url,
+        "-o", str(results), "--think-scale", "0.01", "--duration-scale", "0.2", "--users-csv", str(users_csv),
+        "--target-pid", str(service.process.pid), "--metrics-url", f"{service.base_url}/metrics",
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output + result.stderr
+    manifest = json.loads((results / "manifest.json").read_text())
+    assert manifest["tool"] == "artillery" and manifest["outcome"] == "completed"
+    assert manifest["engine_version"].startswith("artillery 2.")
+    assert len(manifest["script_sha256"]) == 64 and manifest["stages"][0]["end_s"] == 12
+    scaled = yaml.safe_load((results / "artillery-script.yml").read_text())
+    assert scaled["config"]["environments"]["smoke"]["phases"][0]["duration"] == 12
+    samples = [json.loads(line) for line in (results / "resources.jsonl").read_text().splitlines()]
+    assert {"cpu_percent", "lms_db_pool_in_use"} <= {s["metric"] for s in samples}
+    report = CliRunner().invoke(main, ["report", str(results), "-o", str(tmp_path / "report")])
+    assert report.exit_code == 0, report.output + report.stderr
+    figures = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert figures["overall"]["requests"] > 20 and figures["overall"]["errors"] == 0
+
+
+def test_ctrl_c_stops_the_engine_and_keeps_partial_results(
+    lms_generated: Path, service: RunningService, users_csv: Path, tmp_path: Path
+) -> None:
+    results = tmp_path / "results"
+    command = [
+        sys.executable, "-m", "inferload", "run", str(lms_generated), "--profile", "load",
+        "--base-url", service.base_url, "-o", str(results), "--think-scale", "0.01", "--users-csv", str(users_csv),
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    points = results / "k6-points.json"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and b'"http_req_duration","type":"Point"' not in _read(
+        points
+    ):
+        time.sleep(1)
+    assert process.poll() is None, process.communicate()
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does to the foreground group
+    _, stderr = process.communicate(timeout=90)
+    assert process.returncode == 130, stderr
+    manifest = json.loads((results / "manifest.json").read_text())
+    assert manifest["outcome"] == "interrupted"
+    assert manifest["ended_at"] > manifest["started_at"]
+    engines = [
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if str(points) in " ".join(p.info["cmdline"] or [])
+    ]
+    assert engines == [], "the engine is still running"
+    report = CliRunner().invoke(main, ["report", str(results), "-o", str(tmp_path / "report")])
+    assert report.exit_code in (0, 1), report.output + report.stderr
+    assert "ended as interrupted" in (tmp_path / "report" / "REPORT.md").read_text()
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""

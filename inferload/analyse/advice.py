@@ -20,6 +20,10 @@ _STATUS_MEANING = {
 }
 
 
+_MIN_ERRORS = 10  # a handful of failures in a stress run is noise, not a finding
+_MIN_ERROR_SHARE = 0.001
+
+
 @dataclass(frozen=True, slots=True)
 class Recommendation:
     action: str
@@ -63,8 +67,8 @@ def recommend(
         )
         found.append(Recommendation(
             f"Treat {knee.throughput_rps:.0f} req/s ({knee.offered_per_s:.2f} sessions/s) as this deployment's capacity: {verdict}.",
-            f"the {knee.by} knee is at {knee.offered_per_s:.2f} sessions/s, {ratio:.1f}x the measured peak hour "
-            f"({peak_arrival_rate_per_s:.2f} sessions/s); p95 there was {knee.p95_ms:.0f} ms.",
+            f"the {knee.by} knee is at {knee.offered_per_s:.2f} sessions/s, {ratio:.1f}x the peak arrival rate "
+            f"the test was designed for ({peak_arrival_rate_per_s:.2f} sessions/s); p95 there was {knee.p95_ms:.0f} ms.",
         ))  # fmt: skip
     elif rising := [level for level in levels if not level.recovery]:
         top = rising[-1]
@@ -85,7 +89,9 @@ def recommend(
             f"against {levels[0].overall.p95_ms:.0f} ms at the same load before the peak.",
         ))  # fmt: skip
     total_errors = sum(count for _, _, count in errors)
-    for name, status, count in errors[:3]:
+    requests = sum(level.overall.requests for level in levels)
+    notable = [e for e in errors if e[2] >= max(_MIN_ERRORS, _MIN_ERROR_SHARE * requests)]
+    for name, status, count in notable[:3]:
         meaning = _STATUS_MEANING.get(status, "read the service log for this status")
         found.append(Recommendation(
             f"Fix the {status} answers of {name}: {meaning}.",

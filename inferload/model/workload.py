@@ -26,6 +26,7 @@ class Provenance(enum.StrEnum):
     LOGS = "logs"
     SPEC = "spec"
     DEFAULT = "default"
+    USER = "user"  # set by hand: `inferload refresh` keeps it
 
 
 class _Frozen(BaseModel):

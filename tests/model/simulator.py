@@ -40,6 +40,11 @@ paths:
       operationId: getProduct
       parameters: [{name: productId, in: path, required: true, schema: {type: integer}}]
       responses: {"200": {description: ok}}
+  /products/{productId}/reviews:
+    get:
+      operationId: getReviews
+      parameters: [{name: productId, in: path, required: true, schema: {type: integer}}]
+      responses: {"200": {description: ok}}
   /cart/items:
     post: {operationId: addToCart, responses: {"201": {description: ok}}}
   /checkout:
@@ -65,6 +70,7 @@ PATHS = {
     "listProducts": ("GET", "/api/products?page={page}"),
     "search": ("GET", "/api/products/search?q={word}"),
     "getProduct": ("GET", "/api/products/{product}"),
+    "getReviews": ("GET", "/api/products/{product}/reviews"),
     "addToCart": ("POST", "/api/cart/items"),
     "checkout": ("POST", "/api/checkout"),
     "getOrders": ("GET", "/api/orders"),

@@ -1,0 +1,54 @@
+"""What a persona's Markov chain implies: expected visits per state and per operation.
+
+Absorbing-chain algebra: with Q the transitions between steps, N = (I - Q)^-1 gives the expected
+number of visits to each step in a session started from $start. Visits size the samples behind
+each transition probability (for drift tests) and describe a persona by what it does (for
+matching personas across refreshes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from inferload.model.workload import START, Persona
+
+
+def expected_visits(persona: Persona) -> dict[str, float]:
+    """Expected visits per session to each step (state) of the persona's chain."""
+    states = sorted(persona.steps)
+    if not states:
+        return {}
+    index = {state: i for i, state in enumerate(states)}
+    q = np.zeros((len(states), len(states)))
+    for source, targets in persona.transitions.items():
+        if source == START:
+            continue
+        for target, probability in targets.items():
+            if target in index:
+                q[index[source], index[target]] = probability
+    start = np.zeros(len(states))
+    for target, probability in persona.transitions.get(START, {}).items():
+        if target in index:
+            start[index[target]] = probability
+    try:
+        visits = np.linalg.solve((np.eye(len(states)) - q).T, start)
+    except np.linalg.LinAlgError:
+        visits = np.linalg.lstsq((np.eye(len(states)) - q).T, start, rcond=None)[0]
+    return {state: max(float(visits[index[state]]), 0.0) for state in states}
+
+
+def operation_profile(persona: Persona) -> dict[str, float]:
+    """Expected calls per session to each operation (bursts count every operation they run)."""
+    profile: dict[str, float] = {}
+    for state, visits in expected_visits(persona).items():
+        for operation in persona.steps[state]:
+            profile[operation] = profile.get(operation, 0.0) + visits
+    return profile
+
+
+def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    keys = sorted(a.keys() | b.keys())
+    x = np.array([a.get(k, 0.0) for k in keys])
+    y = np.array([b.get(k, 0.0) for k in keys])
+    norm = float(np.linalg.norm(x) * np.linalg.norm(y))
+    return float(x @ y) / norm if norm else 0.0

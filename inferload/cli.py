@@ -6,25 +6,22 @@ Exit codes: 0 ok, 1 a failed check or threshold, 2 bad input (one line naming fi
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
 from inferload import __version__
-from inferload.cli_common import F, parse_duration, reports_errors, stderr, stdout
+from inferload.cli_common import (
+    ingest_options,
+    parse_duration,
+    progress_bar,
+    reports_errors,
+    stderr,
+    stdout,
+)
+from inferload.cli_refresh import compare_command, diff_command, refresh_command
 from inferload.cli_results import report_command, run_command
 from inferload.design.plan import design
 from inferload.design.targets import load_targets
@@ -32,7 +29,7 @@ from inferload.emit.artillery import render_artillery
 from inferload.emit.k6 import render_k6
 from inferload.emit.plan_doc import render_plan
 from inferload.errors import ErrorKind, InferloadError, Location
-from inferload.logs import FORMATS, IngestOptions, LogIngest
+from inferload.logs import IngestOptions, LogIngest
 from inferload.model import (
     dump_workload,
     infer_from_logs,
@@ -91,38 +88,6 @@ def spec_command(spec_path: Path, as_json: bool, requests: tuple[str, ...], no_c
         print_matches(stdout, matches)
 
 
-def ingest_options(command: F) -> F:
-    """The log-reading options `logs` and `infer` share, handed on as one `IngestOptions`."""
-
-    @wraps(command)
-    def wrapper(
-        *args: Any, log_format_name: str, nginx_format: str | None, fields: tuple[str, ...],
-        session_timeout: str, **kwargs: Any,
-    ) -> Any:  # fmt: skip
-        options = IngestOptions(
-            format=log_format_name,
-            log_format=nginx_format,
-            fields=tuple(_field_mapping(fields)),
-            session_timeout_s=parse_duration(session_timeout, "--session-timeout"),
-        )
-        return command(*args, ingest_options=options, **kwargs)
-
-    for option in reversed(
-        [
-            click.option("--format", "log_format_name", type=click.Choice(FORMATS), default="auto", show_default=True,
-                         help="Log format (auto-detected by default)."),
-            click.option("--log-format", "nginx_format", metavar="'NGINX LOG_FORMAT'",
-                         help="Your nginx log_format string, e.g. '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent $request_time'."),
-            click.option("--field", "fields", multiple=True, metavar="NAME=KEY",
-                         help="JSON lines: where a field lives (time, url, method, status, ip, ua, user, duration_s, duration_ms); dotted keys for nesting."),
-            click.option("--session-timeout", default="30m", show_default=True, metavar="DURATION",
-                         help="Inactivity gap that ends a session (e.g. 30m, 900s, 1h)."),
-        ]
-    ):  # fmt: skip
-        wrapper = option(wrapper)
-    return wrapper  # type: ignore[return-value]
-
-
 @main.command("logs")
 @click.argument("log_paths", metavar="LOG...", nargs=-1, required=True)
 @click.option(
@@ -140,7 +105,7 @@ def logs_command(
     """Read access logs (LOG... or - for stdin; .gz welcome) and report what they contain."""
     catalog = load_catalog(spec_path) if spec_path else None
     options = ingest_options
-    with _progress(as_json) as (progress, task):
+    with progress_bar(as_json) as (progress, task):
         ingest = LogIngest(
             list(log_paths), catalog, options,
             progress=lambda done, total: progress.update(task, completed=done, total=total or None),
@@ -210,7 +175,7 @@ def infer_command(
     report = None
     if log_paths:
         options = replace(ingest_options, aggregate_operations=True)
-        with _progress(as_json) as (progress, task):
+        with progress_bar(as_json) as (progress, task):
             ingest = LogIngest(
                 list(log_paths), catalog, options,
                 progress=lambda done, total: progress.update(task, completed=done, total=total or None),
@@ -314,36 +279,15 @@ def generate_command(
 
 main.add_command(run_command)
 main.add_command(report_command)
+main.add_command(refresh_command)
+main.add_command(diff_command)
+main.add_command(compare_command)
 
 
 @main.command("schema")
 def schema_command() -> None:
     """Print the JSON Schema of workload.yaml (published as docs/workload.schema.json)."""
     click.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
-
-
-@contextmanager
-def _progress(disabled: bool) -> Iterator[tuple[Progress, TaskID]]:
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-        console=stderr,
-        transient=True,
-        disable=disabled or not stderr.is_terminal,
-    ) as progress:
-        yield progress, progress.add_task("Reading logs", total=None)
-
-
-def _field_mapping(fields: tuple[str, ...]) -> list[tuple[str, str]]:
-    mapping = []
-    for item in fields:
-        name, separator, key = item.partition("=")
-        if not separator or not name or not key:
-            raise click.BadParameter(f"{item!r} is not NAME=KEY", param_hint="--field")
-        mapping.append((name.strip(), key.strip()))
-    return mapping
 
 
 def _match_requests(router: Router, requests: tuple[str, ...]) -> list[dict[str, Any]]:

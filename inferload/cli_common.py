@@ -6,14 +6,24 @@ Exit codes: 0 ok, 1 a failed check or threshold, 2 bad input (one line naming fi
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from inferload.errors import InferloadError
+from inferload.logs import FORMATS, IngestOptions
 
 EXIT_OK, EXIT_FAILED_CHECK, EXIT_BAD_INPUT = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,3 +59,59 @@ def parse_duration(text: str, option: str) -> float:
     if seconds <= 0:
         raise click.BadParameter("must be positive", param_hint=option)
     return seconds
+
+
+def ingest_options(command: F) -> F:
+    """The log-reading options `logs` and `infer` share, handed on as one `IngestOptions`."""
+
+    @wraps(command)
+    def wrapper(
+        *args: Any, log_format_name: str, nginx_format: str | None, fields: tuple[str, ...],
+        session_timeout: str, **kwargs: Any,
+    ) -> Any:  # fmt: skip
+        options = IngestOptions(
+            format=log_format_name,
+            log_format=nginx_format,
+            fields=tuple(_field_mapping(fields)),
+            session_timeout_s=parse_duration(session_timeout, "--session-timeout"),
+        )
+        return command(*args, ingest_options=options, **kwargs)
+
+    for option in reversed(
+        [
+            click.option("--format", "log_format_name", type=click.Choice(FORMATS), default="auto", show_default=True,
+                         help="Log format (auto-detected by default)."),
+            click.option("--log-format", "nginx_format", metavar="'NGINX LOG_FORMAT'",
+                         help="Your nginx log_format string, e.g. '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent $request_time'."),
+            click.option("--field", "fields", multiple=True, metavar="NAME=KEY",
+                         help="JSON lines: where a field lives (time, url, method, status, ip, ua, user, duration_s, duration_ms); dotted keys for nesting."),
+            click.option("--session-timeout", default="30m", show_default=True, metavar="DURATION",
+                         help="Inactivity gap that ends a session (e.g. 30m, 900s, 1h)."),
+        ]
+    ):  # fmt: skip
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def progress_bar(disabled: bool) -> Iterator[tuple[Progress, TaskID]]:
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=stderr,
+        transient=True,
+        disable=disabled or not stderr.is_terminal,
+    ) as progress:
+        yield progress, progress.add_task("Reading logs", total=None)
+
+
+def _field_mapping(fields: tuple[str, ...]) -> list[tuple[str, str]]:
+    mapping = []
+    for item in fields:
+        name, separator, key = item.partition("=")
+        if not separator or not name or not key:
+            raise click.BadParameter(f"{item!r} is not NAME=KEY", param_hint="--field")
+        mapping.append((name.strip(), key.strip()))
+    return mapping

@@ -130,12 +130,17 @@ def report_command(
     "--target-pid", type=int, help="Sample this local process (CPU, memory, threads, fds)."
 )
 @click.option("--metrics-url", help="Scrape this Prometheus text endpoint during the run.")
+@click.option(
+    "--tag-sessions",
+    is_flag=True,
+    help="k6: tag every point with its VU and iteration, so `inferload compare` can rebuild sessions.",
+)
 @click.option("--force", is_flag=True, help="Overwrite a non-empty results folder.")
 @reports_errors
 def run_command(
     loadtest_dir: Path, tool: str, profile: str, base_url: str, output: Path, think_scale: float,
     duration_scale: float, users_csv: Path | None, env_pairs: tuple[str, ...], allow_hosts: tuple[str, ...],
-    targets_path: Path | None, target_pid: int | None, metrics_url: str | None, force: bool,
+    targets_path: Path | None, target_pid: int | None, metrics_url: str | None, tag_sessions: bool, force: bool,
 ) -> None:  # fmt: skip
     """Run the test generated in DIR with the real engine; raw results and a manifest go to -o."""
     extra_env = dict(_pairs(env_pairs))
@@ -145,7 +150,7 @@ def run_command(
     request = RunRequest(
         loadtest_dir=loadtest_dir, tool=tool, profile=profile, base_url=base_url,  # type: ignore[arg-type]
         results_dir=output, think_scale=think_scale, duration_scale=duration_scale, extra_env=extra_env,
-        allow_hosts=allowed, target_pid=target_pid, metrics_url=metrics_url, force=force,
+        allow_hosts=allowed, target_pid=target_pid, metrics_url=metrics_url, force=force, tag_sessions=tag_sessions,
     )  # fmt: skip
     with LiveProgress(stderr, f"{tool} {profile}") as live:
         manifest = run_load_test(request, live.update)

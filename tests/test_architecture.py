@@ -16,7 +16,7 @@ ALLOWED = {
     "emit": {"design", "model"},  # an emitter never reads logs
     "run": {"design", "model"},
     "analyse": {"run", "design", "model"},
-    "refresh": {"spec", "logs", "model"},
+    "refresh": {"spec", "logs", "model", "analyse"},  # compare reads test results back
 }
 SHARED = {"errors", "yamlfile", "gcpause", "templating", ""}
 

@@ -32,7 +32,9 @@ _K6_SCHEMA = pl.Schema({
         {
             "time": pl.String(),
             "value": pl.Float64(),
-            "tags": pl.Struct({"name": pl.String(), "method": pl.String(), "status": pl.String(), "expected_response": pl.String()}),
+            "tags": pl.Struct({"name": pl.String(), "method": pl.String(), "status": pl.String(), "expected_response": pl.String(),
+                               "scenario": pl.String()}),
+            "metadata": pl.Struct({"vu": pl.String(), "iter": pl.String()}),  # `run --tag-sessions`
         }
     ),
 })  # fmt: skip
@@ -80,6 +82,7 @@ def _read_k6(path: Path) -> tuple[Samples, pl.DataFrame, int, tuple[int, int], f
     requests = points.filter(pl.col("metric") == "http_req_duration").select(
         "t", pl.concat_str(pl.col("method").fill_null(""), pl.lit(" "), pl.col("name").fill_null("?")).alias("name"),
         pl.col("status").fill_null("0"), pl.col("value").alias("ms"), (pl.col("expected_response") == "false").alias("failed"),
+        pl.col("method").fill_null(""), pl.col("name").fill_null("?").alias("template"), "scenario", "vu", "iter",
     )  # fmt: skip
     users = points.filter(pl.col("metric") == "vus").select("t", pl.col("value").alias("users"))
     dropped = int(
@@ -101,6 +104,7 @@ def _k6_points(chunk: bytes) -> pl.DataFrame:
         pl.col("data").struct.field("time").str.to_datetime(time_unit="us", time_zone="UTC").dt.epoch("us").truediv(1e6).alias("epoch"),
         pl.col("data").struct.field("value").alias("value"),
         pl.col("data").struct.field("tags").struct.unnest(),
+        pl.col("data").struct.field("metadata").struct.unnest(),
     )  # fmt: skip
 
 

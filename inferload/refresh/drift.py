@@ -26,7 +26,7 @@ Kind = Literal["operation-new", "operation-gone", "operation-share", "persona-ne
                "persona-weight", "transition", "think-time", "load"]  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: the CLI reads the defaults off the class
 class Tolerance:
     share_points: float = 1.0  # operation share, percentage points
     weight_points: float = 5.0  # persona weight, percentage points

@@ -46,6 +46,7 @@ Tool = Literal["k6", "artillery"]
 _GRACE_S = 30.0  # how long a stopping engine may take to write its summary
 _MARGIN_S = 90.0  # engine start-up, graceful stop of the last sessions
 _THRESHOLD_EXIT_K6 = 99
+_K6_DEFAULT_SYSTEM_TAGS = "proto,subproto,status,method,url,name,group,check,error,error_code,tls_version,scenario,service,expected_response"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class RunRequest:
     target_pid: int | None = None
     metrics_url: str | None = None
     force: bool = False
+    tag_sessions: bool = False  # k6: tag points with vu and iter, for `inferload compare`
 
 
 def run_load_test(request: RunRequest, on_progress: Callable[[Progress], None]) -> RunManifest:
@@ -206,8 +208,10 @@ def _command(
             "--quiet",
             "--out",
             f"json={results / K6_POINTS_NAME}",
-            "script.js",
         ]
+        if request.tag_sessions:  # k6 writes vu and iter as point metadata
+            command += ["--system-tags", f"{_K6_DEFAULT_SYSTEM_TAGS},vu,iter"]
+        command.append("script.js")
         return command, script_dir, [script, script_dir / "plan.json"]
     script = script_dir / "script.yml"
     files = [script, script_dir / "processor.js", script_dir / "plan.json"]

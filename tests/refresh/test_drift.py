@@ -43,7 +43,9 @@ def kinds(drift: Drift) -> set[str]:
 
 
 @pytest.mark.parametrize("seed", [2, 3])
-def test_same_workload_different_seed_reports_nothing(infer: Callable[..., Workload], seed: int) -> None:
+def test_same_workload_different_seed_reports_nothing(
+    infer: Callable[..., Workload], seed: int
+) -> None:
     drift = diff_workloads(infer("base", 1), infer(f"same-{seed}", seed))
     assert drift.changes == [], [c.detail for c in drift.changes]
     assert not drift.drifted and drift.tests > 20
@@ -51,21 +53,37 @@ def test_same_workload_different_seed_reports_nothing(infer: Callable[..., Workl
 
 def test_a_new_endpoint_is_reported_as_uncovered(infer: Callable[..., Workload]) -> None:
     chain = {state: dict(targets) for state, targets in SHOPPER.chain.items()}
-    chain["getProduct"] = {"getReviews": 0.25, "addToCart": 0.25, "listProducts": 0.2, "search": 0.15, "$end": 0.15}
+    chain["getProduct"] = {
+        "getReviews": 0.25,
+        "addToCart": 0.25,
+        "listProducts": 0.2,
+        "search": 0.15,
+        "$end": 0.15,
+    }
     chain["getReviews"] = {"addToCart": 0.5, "getProduct": 0.2, "$end": 0.3}
     reviewer = dataclasses.replace(SHOPPER, chain=chain)
-    drift = diff_workloads(infer("base", 1), infer("reviews", 4, personas=(reviewer, TRACKER, REPORTER)))
+    drift = diff_workloads(
+        infer("base", 1), infer("reviews", 4, personas=(reviewer, TRACKER, REPORTER))
+    )
     new = [c for c in drift.changes if c.kind == "operation-new"]
     assert len(new) == 1 and new[0].drift
     assert new[0].subject == "GET /api/products/{productId}/reviews"
     assert "not covered by any scenario" in new[0].detail
-    assert any(c.kind == "transition" and "getProduct -> getReviews" in c.subject for c in drift.changes)
+    assert any(
+        c.kind == "transition" and "getProduct -> getReviews" in c.subject for c in drift.changes
+    )
 
 
 def test_a_persona_shift_is_reported(infer: Callable[..., Workload]) -> None:
-    shifted = (dataclasses.replace(SHOPPER, weight=0.35), TRACKER, dataclasses.replace(REPORTER, weight=0.35))
+    shifted = (
+        dataclasses.replace(SHOPPER, weight=0.35),
+        TRACKER,
+        dataclasses.replace(REPORTER, weight=0.35),
+    )
     drift = diff_workloads(infer("base", 1), infer("shift", 5, personas=shifted))
-    weights = {c.subject: (c.old, c.new) for c in drift.changes if c.kind == "persona-weight" and c.drift}
+    weights = {
+        c.subject: (c.old, c.new) for c in drift.changes if c.kind == "persona-weight" and c.drift
+    }
     assert len(weights) == 2
     moves = sorted(new - old for old, new in weights.values())  # type: ignore[operator]
     assert moves[0] == pytest.approx(-0.20, abs=0.03) and moves[1] == pytest.approx(0.20, abs=0.03)
@@ -73,20 +91,28 @@ def test_a_persona_shift_is_reported(infer: Callable[..., Workload]) -> None:
 
 
 def test_slower_think_times_are_reported(infer: Callable[..., Workload]) -> None:
-    slower = tuple(dataclasses.replace(p, think_median_s={k: 1.5 * v for k, v in p.think_median_s.items()}) for p in PERSONAS)
+    slower = tuple(
+        dataclasses.replace(p, think_median_s={k: 1.5 * v for k, v in p.think_median_s.items()})
+        for p in PERSONAS
+    )
     drift = diff_workloads(infer("base", 1), infer("slow", 6, personas=slower))
     think = [c for c in drift.changes if c.kind == "think-time" and c.drift]
     assert len(think) >= 8
     assert all(c.new / c.old == pytest.approx(1.5, rel=0.15) for c in think if c.old and c.new)  # type: ignore[operator]
-    assert kinds(drift) <= {"think-time", "load"}  # nothing else moved (longer sessions overlap more)
+    assert kinds(drift) <= {
+        "think-time",
+        "load",
+    }  # nothing else moved (longer sessions overlap more)
 
 
 def test_doubled_arrivals_are_reported(infer: Callable[..., Workload]) -> None:
     # the same observation window with twice the traffic
-    drift = diff_workloads(infer("base", 1), infer("busy", 7, arrivals_per_s=2.0, sessions=2 * SESSIONS))
+    drift = diff_workloads(
+        infer("base", 1), infer("busy", 7, arrivals_per_s=2.0, sessions=2 * SESSIONS)
+    )
     load = {c.subject: c for c in drift.changes if c.kind == "load" and c.drift}
     assert "peak_arrival_rate_per_s" in load
-    assert load["peak_arrival_rate_per_s"].new / load["peak_arrival_rate_per_s"].old == pytest.approx(2.0, rel=0.2)  # type: ignore[operator]
+    assert load["peak_arrival_rate_per_s"].new / load[
+        "peak_arrival_rate_per_s"
+    ].old == pytest.approx(2.0, rel=0.2)  # type: ignore[operator]
     assert kinds(drift) == {"load"}
-
-

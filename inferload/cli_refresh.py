@@ -1,0 +1,233 @@
+"""`inferload refresh`, `diff` and `compare`: keep tests realistic as production changes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from inferload.cli_common import (
+    EXIT_FAILED_CHECK,
+    ingest_options,
+    progress_bar,
+    reports_errors,
+    stderr,
+    stdout,
+)
+from inferload.errors import ErrorKind, InferloadError, Location
+from inferload.logs import IngestOptions, LogIngest
+from inferload.model import dump_workload, infer_from_logs, load_workload
+from inferload.model.workload import Workload
+from inferload.refresh.drift import Tolerance, diff_workloads
+from inferload.refresh.fidelity import score, traffic_from_ingest, traffic_from_k6
+from inferload.refresh.refresh import merge_refresh
+from inferload.render_refresh import print_drift, print_fidelity
+from inferload.spec import Catalog, Router, load_catalog
+
+
+def _spec_of(workload: Workload, workload_path: Path, given: Path | None) -> Path:
+    if given is not None:
+        return given
+    recorded = Path(workload.source.spec_path)
+    if not recorded.is_absolute() and not recorded.exists():
+        recorded = workload_path.parent / recorded
+    return recorded
+
+
+def _infer(catalog: Catalog, spec_path: Path, logs: tuple[str, ...], options: IngestOptions,
+           burst_window_s: float, quiet: bool) -> Workload:  # fmt: skip
+    with progress_bar(quiet) as (progress, task):
+        ingest = LogIngest(
+            list(logs), catalog, replace(options, aggregate_operations=True),
+            progress=lambda done, total: progress.update(task, completed=done, total=total or None),
+        )  # fmt: skip
+        return infer_from_logs(
+            catalog, ingest, spec_path=str(spec_path), burst_window_s=burst_window_s
+        )
+
+
+@click.command("refresh")
+@click.argument("workload_path", metavar="WORKLOAD.yaml", type=click.Path(path_type=Path))
+@click.option(
+    "--logs",
+    "log_paths",
+    multiple=True,
+    required=True,
+    metavar="LOG",
+    help="The new log sample (repeatable).",
+)
+@click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(path_type=Path),
+    help="The OpenAPI document (default: the one recorded in WORKLOAD.yaml).",
+)
+@ingest_options
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Where to write the refreshed workload.yaml.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the notes and the drift as JSON.")
+@reports_errors
+def refresh_command(workload_path: Path, log_paths: tuple[str, ...], spec_path: Path | None,
+                    ingest_options: IngestOptions, output: Path, force: bool, as_json: bool) -> None:  # fmt: skip
+    """Re-infer WORKLOAD.yaml from a new log sample, keeping what was set by hand."""
+    if output.exists() and not force:
+        raise InferloadError(ErrorKind.INVALID, "exists; refusing to overwrite", location=Location(str(output)),
+                             hint="pass --force to replace it")  # fmt: skip
+    old = load_workload(workload_path)
+    spec = _spec_of(old, workload_path, spec_path)
+    catalog = load_catalog(spec)
+    # sessions are cut as they were for the original model unless --session-timeout says otherwise
+    options = ingest_options
+    if options.session_timeout_s == IngestOptions().session_timeout_s:
+        options = replace(options, session_timeout_s=old.source.session_timeout_s)
+    fresh = _infer(catalog, spec, log_paths, options, old.source.burst_window_s, as_json)
+    refreshed = merge_refresh(old, fresh)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(dump_workload(refreshed.workload))
+    drift = diff_workloads(old, refreshed.workload)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "workload": str(output),
+                    "notes": list(refreshed.notes),
+                    "drift": drift.model_dump(mode="json"),
+                },
+                indent=2,
+            )
+        )
+        return
+    for note in refreshed.notes:
+        stdout.print(f"- {note}", markup=False)
+    print_drift(stdout, drift)
+    stdout.print(f"wrote {output} (review it, then `inferload generate` to refresh the scripts)")
+
+
+@click.command("diff")
+@click.argument("old_path", metavar="OLD.yaml", type=click.Path(path_type=Path))
+@click.argument("new_path", metavar="NEW.yaml", type=click.Path(path_type=Path))
+@click.option(
+    "--share-points",
+    type=float,
+    default=Tolerance.share_points,
+    show_default=True,
+    help="Drift when an operation's share of requests moves this many percentage points.",
+)
+@click.option(
+    "--weight-points",
+    type=float,
+    default=Tolerance.weight_points,
+    show_default=True,
+    help="... a persona's share of sessions.",
+)
+@click.option(
+    "--transition-points",
+    type=float,
+    default=Tolerance.transition_points,
+    show_default=True,
+    help="... a transition probability.",
+)
+@click.option(
+    "--think-relative",
+    type=float,
+    default=Tolerance.think_relative,
+    show_default=True,
+    help="Drift when a think-time median moves by this fraction.",
+)
+@click.option(
+    "--load-relative",
+    type=float,
+    default=Tolerance.load_relative,
+    show_default=True,
+    help="Drift when a load level moves by this fraction.",
+)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=Tolerance.alpha,
+    show_default=True,
+    help="Family-wise significance level (Bonferroni over all the comparisons).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the drift as JSON.")
+@reports_errors
+def diff_command(old_path: Path, new_path: Path, share_points: float, weight_points: float, transition_points: float,
+                 think_relative: float, load_relative: float, alpha: float, as_json: bool) -> None:  # fmt: skip
+    """What changed between two workload models; exit 1 when the drift exceeds the tolerance."""
+    tolerance = Tolerance(
+        share_points, weight_points, transition_points, think_relative, load_relative, alpha
+    )
+    drift = diff_workloads(load_workload(old_path), load_workload(new_path), tolerance)
+    if as_json:
+        click.echo(
+            json.dumps({**drift.model_dump(mode="json"), "drifted": drift.drifted}, indent=2)
+        )
+    else:
+        print_drift(stdout, drift)
+    if drift.drifted:
+        sys.exit(EXIT_FAILED_CHECK)
+
+
+@click.command("compare")
+@click.argument("results", metavar="RESULTS", type=click.Path(path_type=Path))
+@click.option(
+    "--logs",
+    "log_paths",
+    multiple=True,
+    required=True,
+    metavar="LOG",
+    help="The production log sample (repeatable).",
+)
+@click.option(
+    "--spec",
+    "spec_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The API's OpenAPI document.",
+)
+@click.option(
+    "--workload",
+    "workload_path",
+    type=click.Path(path_type=Path),
+    help="Take the personas from this workload.yaml (default: inferred from the production sample).",
+)
+@click.option(
+    "--think-scale",
+    type=click.FloatRange(min=0, min_open=True),
+    help="When RESULTS is an access log: the THINK_SCALE the test ran with (k6 results record it).",
+)
+@ingest_options
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@reports_errors
+def compare_command(results: Path, log_paths: tuple[str, ...], spec_path: Path, workload_path: Path | None,
+                    think_scale: float | None, ingest_options: IngestOptions, as_json: bool) -> None:  # fmt: skip
+    """Score how realistic a test was: its traffic (RESULTS: a k6 results folder run with
+    --tag-sessions, or the target's access log) against the production sample."""
+    catalog = load_catalog(spec_path)
+    with stderr.status("Reading the test's traffic", spinner="dots"):
+        if results.is_dir():
+            test = traffic_from_k6(results, Router(catalog))
+        else:
+            test = traffic_from_ingest(LogIngest([str(results)], catalog, ingest_options))
+            if think_scale:
+                test = test.unscaled(think_scale)
+    production = traffic_from_ingest(LogIngest(list(log_paths), catalog, ingest_options))
+    if workload_path is not None:
+        personas = load_workload(workload_path).personas
+    else:
+        personas = _infer(catalog, spec_path, log_paths, ingest_options, 1.0, as_json).personas
+    fidelity = score(test, production, personas)
+    if as_json:
+        click.echo(fidelity.model_dump_json(indent=2))
+    else:
+        print_fidelity(stdout, fidelity)
+    if fidelity.verdict == "unrealistic":
+        sys.exit(EXIT_FAILED_CHECK)

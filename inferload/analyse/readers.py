@@ -23,7 +23,7 @@ from inferload.analyse.samples import ALL, RawSamples, Samples, WindowSamples
 from inferload.errors import ErrorKind, InferloadError, Location, file_error
 from inferload.run.manifest import RESOURCES_NAME, RunManifest, read_manifest
 
-_CHUNK_BYTES = 32 * 1024 * 1024
+_CHUNK_BYTES = 16 * 1024 * 1024
 _K6_METRICS = ["http_req_duration", "vus", "dropped_iterations", "checks"]
 _K6_SCHEMA = pl.Schema({
     "type": pl.String(),

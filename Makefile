@@ -36,6 +36,7 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/bench_spec.py
 	$(BIN)/python benchmarks/bench_logs.py
+	$(BIN)/python benchmarks/bench_report.py
 
 clean:
 	rm -rf $(VENV) tools/node_modules .pytest_cache

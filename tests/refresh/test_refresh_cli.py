@@ -111,20 +111,19 @@ def test_diff_of_a_broken_file_is_a_clear_error(tmp_path: Path, team_workload: t
 
 
 def test_compare_reads_a_target_access_log(team_workload: tuple[Path, Path], tmp_path: Path) -> None:
-    """A test whose traffic was logged by the target: the same behaviour compressed 100 times
-    (think scale 0.01) is faithful once the scale is given; a one-journey robot is not."""
+    """A test whose traffic was logged by the target: the same behaviour is faithful; a
+    one-journey robot with a fixed one-second pause is not. (Access logs stamp whole seconds, so
+    a compressed test is measured from its k6 results instead: see the engine test.)"""
     workload, folder = team_workload
     spec = folder / "shop.yaml"
     simulate(tmp_path / "production.log", SESSIONS, seed=21)
-    compressed = tuple(dataclasses.replace(p, think_median_s={k: v / 100 for k, v in p.think_median_s.items()}) for p in (SHOPPER, TRACKER, REPORTER))
-    simulate(tmp_path / "test.log", 600, seed=22, personas=compressed)
+    simulate(tmp_path / "test.log", 600, seed=22)
     robot = dataclasses.replace(SHOPPER, weight=1.0, chain={"$start": {"login": 1.0}, "login": {"search": 1.0}, "search": {"getProduct": 1.0}, "getProduct": {"$end": 1.0}},
-                                think_median_s={"login->search": 0.01, "search->getProduct": 0.01}, sigma=0.01)  # fmt: skip
+                                think_median_s={"login->search": 1.0, "search->getProduct": 1.0}, sigma=0.01)  # fmt: skip
     simulate(tmp_path / "robot.log", 600, seed=23, personas=(robot,))
 
     def compare(log: Path) -> tuple[int, dict]:  # type: ignore[type-arg]
-        result = CliRunner().invoke(main, ["compare", str(log), "--logs", str(tmp_path / "production.log"), "--spec", str(spec),
-                                           "--think-scale", "0.01", "--json"])  # fmt: skip
+        result = CliRunner().invoke(main, ["compare", str(log), "--logs", str(tmp_path / "production.log"), "--spec", str(spec), "--json"])
         assert result.exit_code in (0, 1), result.output + result.stderr
         return result.exit_code, json.loads(result.stdout)
 

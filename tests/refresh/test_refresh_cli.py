@@ -25,13 +25,25 @@ def team_workload(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
     spec.write_text(SPEC)
     simulate(folder / "january.log", SESSIONS, seed=11)
     out = folder / "workload.yaml"
-    inferred = CliRunner().invoke(main, ["infer", "--spec", str(spec), "--logs", str(folder / "january.log"), "-o", str(out)])
+    inferred = CliRunner().invoke(
+        main, ["infer", "--spec", str(spec), "--logs", str(folder / "january.log"), "-o", str(out)]
+    )
     assert inferred.exit_code == 0, inferred.output
     data = yaml.safe_load(out.read_text())
     names = {"search": "shoppers", "getOrders": "order-trackers", "getReport": "reporters"}
     for persona in data["personas"]:
-        first = max(persona["transitions"]["login"], key=persona["transitions"]["login"].get) if "login" in persona["transitions"] else ""
-        key = next((k for k in names if k in persona["transitions"].get("login", {}) and k == first), None) or first
+        first = (
+            max(persona["transitions"]["login"], key=persona["transitions"]["login"].get)
+            if "login" in persona["transitions"]
+            else ""
+        )
+        key = (
+            next(
+                (k for k in names if k in persona["transitions"].get("login", {}) and k == first),
+                None,
+            )
+            or first
+        )
         persona["id"] = names.get(key, persona["id"])
         if persona["id"] == "reporters":
             persona["pinned"] = True
@@ -39,16 +51,24 @@ def team_workload(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
     reporters = next(p for p in data["personas"] if p["id"] == "reporters")
     others = sum(p["weight"] for p in data["personas"] if p is not reporters)
     for persona in data["personas"]:
-        persona["weight"] = 0.25 if persona is reporters else round(persona["weight"] * 0.75 / others, 6)
+        persona["weight"] = (
+            0.25 if persona is reporters else round(persona["weight"] * 0.75 / others, 6)
+        )
     data["personas"][-1]["weight"] = round(1 - sum(p["weight"] for p in data["personas"][:-1]), 6)
-    data["load"]["normal_arrival_rate_per_s"] = {"value": 2.5, "provenance": "user", "note": "the plan for next term"}
+    data["load"]["normal_arrival_rate_per_s"] = {
+        "value": 2.5,
+        "provenance": "user",
+        "note": "the plan for next term",
+    }
     out.write_text(yaml.safe_dump(data))
     assert CliRunner().invoke(main, ["validate", str(out)]).exit_code == 0
     return out, folder
 
 
 def refresh(workload: Path, log: Path, out: Path) -> dict:  # type: ignore[type-arg]
-    result = CliRunner().invoke(main, ["refresh", str(workload), "--logs", str(log), "-o", str(out), "--json"])
+    result = CliRunner().invoke(
+        main, ["refresh", str(workload), "--logs", str(log), "-o", str(out), "--json"]
+    )
     assert result.exit_code == 0, result.output + result.stderr
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
@@ -69,16 +89,33 @@ def test_refresh_keeps_ids_pins_and_user_values(team_workload: tuple[Path, Path]
     assert new["source"]["logs"][0]["path"].endswith("february.log")
     assert any("reporters kept as pinned" in note for note in printed["notes"])
     assert "load.normal_arrival_rate_per_s kept (provenance: user)" in printed["notes"]
-    again = CliRunner().invoke(main, ["refresh", str(workload), "--logs", str(folder / "february.log"), "-o", str(folder / "february.yaml")])
+    again = CliRunner().invoke(
+        main,
+        [
+            "refresh",
+            str(workload),
+            "--logs",
+            str(folder / "february.log"),
+            "-o",
+            str(folder / "february.yaml"),
+        ],
+    )
     assert again.exit_code == 2 and "refusing to overwrite" in again.stderr
 
 
-def test_a_new_persona_gets_a_new_id_and_the_others_keep_theirs(team_workload: tuple[Path, Path]) -> None:
+def test_a_new_persona_gets_a_new_id_and_the_others_keep_theirs(
+    team_workload: tuple[Path, Path],
+) -> None:
     workload, folder = team_workload
     moderator = dataclasses.replace(SHOPPER, name="review moderator", weight=0.3, chain={
         "$start": {"login": 1.0}, "login": {"getReviews": 1.0}, "getReviews": {"getReviews": 0.6, "$end": 0.4},
     }, think_median_s={"login->getReviews": 5.0, "getReviews->getReviews": 12.0})  # fmt: skip
-    personas = (dataclasses.replace(SHOPPER, weight=0.4), dataclasses.replace(TRACKER, weight=0.2), dataclasses.replace(REPORTER, weight=0.1), moderator)
+    personas = (
+        dataclasses.replace(SHOPPER, weight=0.4),
+        dataclasses.replace(TRACKER, weight=0.2),
+        dataclasses.replace(REPORTER, weight=0.1),
+        moderator,
+    )
     simulate(folder / "march.log", SESSIONS, seed=13, personas=personas)
     printed = refresh(workload, folder / "march.log", folder / "march.yaml")
     ids = {p["id"] for p in yaml.safe_load((folder / "march.yaml").read_text())["personas"]}
@@ -94,23 +131,49 @@ def test_diff_exit_codes_and_json(team_workload: tuple[Path, Path], tmp_path: Pa
     assert same.exit_code == 0 and "No change beyond sampling noise" in same.stdout
     simulate(folder / "busy.log", 2 * SESSIONS, seed=14, arrivals_per_s=2.0)
     busy = tmp_path / "busy.yaml"
-    assert CliRunner().invoke(main, ["infer", "--spec", str(folder / "shop.yaml"), "--logs", str(folder / "busy.log"), "-o", str(busy)]).exit_code == 0
+    assert (
+        CliRunner()
+        .invoke(
+            main,
+            [
+                "infer",
+                "--spec",
+                str(folder / "shop.yaml"),
+                "--logs",
+                str(folder / "busy.log"),
+                "-o",
+                str(busy),
+            ],
+        )
+        .exit_code
+        == 0
+    )
     drifted = CliRunner().invoke(main, ["diff", str(workload), str(busy), "--json"])
     assert drifted.exit_code == 1
     document = json.loads(drifted.stdout)
-    assert document["drifted"] and any(c["subject"] == "peak_arrival_rate_per_s" for c in document["changes"])
-    lenient = CliRunner().invoke(main, ["diff", str(workload), str(busy), "--load-relative", "5", "--weight-points", "50"])
-    assert lenient.exit_code == 0, lenient.stdout  # doubled load (and the team's weights) within tolerance
+    assert document["drifted"] and any(
+        c["subject"] == "peak_arrival_rate_per_s" for c in document["changes"]
+    )
+    lenient = CliRunner().invoke(
+        main, ["diff", str(workload), str(busy), "--load-relative", "5", "--weight-points", "50"]
+    )
+    assert lenient.exit_code == 0, (
+        lenient.stdout
+    )  # doubled load (and the team's weights) within tolerance
 
 
-def test_diff_of_a_broken_file_is_a_clear_error(tmp_path: Path, team_workload: tuple[Path, Path]) -> None:
+def test_diff_of_a_broken_file_is_a_clear_error(
+    tmp_path: Path, team_workload: tuple[Path, Path]
+) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("version: 1\npersonas: [\n")
     result = CliRunner().invoke(main, ["diff", str(team_workload[0]), str(broken)])
     assert result.exit_code == 2 and str(broken) in result.stderr
 
 
-def test_compare_reads_a_target_access_log(team_workload: tuple[Path, Path], tmp_path: Path) -> None:
+def test_compare_reads_a_target_access_log(
+    team_workload: tuple[Path, Path], tmp_path: Path
+) -> None:
     """A test whose traffic was logged by the target: the same behaviour is faithful; a
     one-journey robot with a fixed one-second pause is not. (Access logs stamp whole seconds, so
     a compressed test is measured from its k6 results instead: see the engine test.)"""
@@ -123,7 +186,18 @@ def test_compare_reads_a_target_access_log(team_workload: tuple[Path, Path], tmp
     simulate(tmp_path / "robot.log", 600, seed=23, personas=(robot,))
 
     def compare(log: Path) -> tuple[int, dict]:  # type: ignore[type-arg]
-        result = CliRunner().invoke(main, ["compare", str(log), "--logs", str(tmp_path / "production.log"), "--spec", str(spec), "--json"])
+        result = CliRunner().invoke(
+            main,
+            [
+                "compare",
+                str(log),
+                "--logs",
+                str(tmp_path / "production.log"),
+                "--spec",
+                str(spec),
+                "--json",
+            ],
+        )
         assert result.exit_code in (0, 1), result.output + result.stderr
         return result.exit_code, json.loads(result.stdout)
 

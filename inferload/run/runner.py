@@ -68,6 +68,11 @@ class RunRequest:
 
 def run_load_test(request: RunRequest, on_progress: Callable[[Progress], None]) -> RunManifest:
     check_target(request.base_url, request.allow_hosts)
+    if request.tag_sessions and request.tool != "k6":
+        raise InferloadError(
+            ErrorKind.INVALID, "--tag-sessions is for k6 results",
+            location=Location("--tag-sessions"), hint="for Artillery, compare the target's access log",
+        )  # fmt: skip
     if request.metrics_url:
         check_target(request.metrics_url, request.allow_hosts, option="--metrics-url")
     if request.target_pid is not None:

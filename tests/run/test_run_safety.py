@@ -91,3 +91,8 @@ def test_run_needs_a_generated_test(tmp_path: Path) -> None:
 def test_report_needs_a_results_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["report", str(tmp_path), "-o", str(tmp_path / "out")])
     assert result.exit_code == 2 and "not a results folder" in result.stderr
+
+
+def test_session_tags_are_a_k6_option(lms_generated: Path, tmp_path: Path) -> None:
+    code, output = run([str(lms_generated), "--tool", "artillery", "--tag-sessions", "--base-url", "http://127.0.0.1:9", "-o", str(tmp_path / "r")])  # fmt: skip
+    assert code == 2 and "--tag-sessions is for k6" in output

@@ -16,7 +16,7 @@ from inferload.analyse.bottleneck import find_bottleneck
 from inferload.analyse.levels import Level, ascending, load_levels
 from inferload.analyse.readers import RunData
 from inferload.analyse.samples import ALL, Stats
-from inferload.analyse.scalability import find_knee, fit_usl
+from inferload.analyse.scalability import find_knees, fit_usl
 from inferload.analyse.verdicts import below, max_sustained, verdicts
 from inferload.run.manifest import RunManifest
 
@@ -129,7 +129,8 @@ class Report(_Frozen):
     max_sustained_level: int | None
     endpoints: list[EndpointRow]
     levels: list[LevelRow]
-    knee: KneeRow | None
+    knee: KneeRow | None  # the one the report leads with: p95's, else throughput's
+    knees: list[KneeRow]  # every knee found: by p95 and by throughput
     usl: UslRow | None
     bottleneck: str | None
     trends: list[TrendRow]
@@ -154,7 +155,8 @@ def build_report(run: RunData, generated_at: datetime) -> Report:
                         overall.p50_ms, overall.p95_ms, overall.p99_ms, overall.max_ms)  # fmt: skip
     levels = load_levels(run)
     rising = ascending(levels)
-    knee = find_knee(rising, manifest.sla.p95_ms)
+    knees = find_knees(rising, manifest.sla.p95_ms)
+    knee = knees[0] if knees else None
     usl = fit_usl(rising)
     bottleneck = find_bottleneck(rising, run.resources)
     errors = run.samples.errors_by_status()
@@ -171,6 +173,7 @@ def build_report(run: RunData, generated_at: datetime) -> Report:
         endpoints=_endpoint_rows(everything, manifest, span),
         levels=[_level_row(level) for level in levels],
         knee=KneeRow(**vars_of(knee)) if knee else None,
+        knees=[KneeRow(**vars_of(k)) for k in knees],
         usl=UslRow(**vars_of(usl)) if usl else None,
         bottleneck=bottleneck.endpoint.name if bottleneck.endpoint else None,
         trends=[TrendRow(**vars_of(t)) for t in bottleneck.trends],

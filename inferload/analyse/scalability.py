@@ -49,12 +49,14 @@ class UslFit:
     levels: int
 
 
-def find_knee(levels: list[Level], sla_p95_ms: float) -> Knee | None:
+def find_knees(levels: list[Level], sla_p95_ms: float) -> list[Knee]:
+    """The p95 knee and the throughput knee, each when the curve really bends (p95 first)."""
     if len(levels) < 3:
-        return None
+        return []
     offered = [level.offered_per_s for level in levels]
     p95 = [level.overall.p95_ms for level in levels]
     throughput = [level.overall.rps for level in levels]
+    knees = []
     index = _kneedle(offered, p95, "convex")
     if index is not None and index < len(levels) - 1:
         later = max(p95[index + 1 :])
@@ -63,14 +65,20 @@ def find_knee(levels: list[Level], sla_p95_ms: float) -> Knee | None:
             and later >= 1.5 * p95[index]
             and later - p95[index] >= 0.1 * sla_p95_ms
         ):
-            return _knee("p95", levels[index])
+            knees.append(_knee("p95", levels[index]))
     index = _kneedle(offered, throughput, "concave")
     if index is not None and index < len(levels) - 1:
         asked = offered[-1] / offered[index] - 1
         gained = throughput[-1] / max(throughput[index], 1e-9) - 1
         if asked > 0 and gained / asked < _SCALING_EFFICIENCY:
-            return _knee("throughput", levels[index])
-    return None
+            knees.append(_knee("throughput", levels[index]))
+    return knees
+
+
+def find_knee(levels: list[Level], sla_p95_ms: float) -> Knee | None:
+    """The knee the report leads with: where latency bends, else where throughput does."""
+    knees = find_knees(levels, sla_p95_ms)
+    return knees[0] if knees else None
 
 
 def _kneedle(x: list[float], y: list[float], curve: str) -> int | None:

@@ -7,7 +7,7 @@ import pytest
 
 from inferload.analyse.levels import Level
 from inferload.analyse.samples import Stats
-from inferload.analyse.scalability import find_knee, fit_usl
+from inferload.analyse.scalability import find_knee, find_knees, fit_usl
 
 
 def level(index: int, offered: float, rps: float, p95: float, mean: float | None = None) -> Level:
@@ -69,3 +69,16 @@ def test_usl_fit_recovers_the_parameters_of_a_usl_system(sigma: float, kappa: fl
 
 def test_usl_needs_four_levels() -> None:
     assert fit_usl([level(i, i + 1.0, 10.0 * (i + 1), 50, mean=100) for i in range(3)]) is None
+
+
+def test_both_knees_are_reported_when_both_curves_bend() -> None:
+    offered = [10, 15, 20, 25, 30]
+    throughput = [40, 60, 80, 82, 81]
+    p95 = [50, 55, 70, 900, 2500]
+    levels = [
+        level(i, o, x, p) for i, (o, x, p) in enumerate(zip(offered, throughput, p95, strict=True))
+    ]
+    knees = find_knees(levels, 500)
+    assert [k.by for k in knees] == ["p95", "throughput"]
+    assert all(k.offered_per_s == 20 for k in knees)
+    assert find_knee(levels, 500) == knees[0]

@@ -18,7 +18,7 @@ ALLOWED = {
     "analyse": {"run", "design", "model"},
     "refresh": {"spec", "logs", "model", "analyse"},  # compare reads test results back
 }
-SHARED = {"errors", "yamlfile", "gcpause", "templating", ""}
+SHARED = {"errors", "yamlfile", "gcpause", "templating", "streams", ""}
 
 
 def stage_imports(module: Path) -> set[str]:

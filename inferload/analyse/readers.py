@@ -8,20 +8,19 @@ is one JSON document of 10-second periods.
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import polars as pl
 
 from inferload.analyse.samples import ALL, RawSamples, Samples, WindowSamples
-from inferload.errors import ErrorKind, InferloadError, Location, file_error
+from inferload.errors import ErrorKind, InferloadError, Location
 from inferload.run.manifest import RESOURCES_NAME, RunManifest, read_manifest
+from inferload.streams import iter_chunks, open_input, read_whole
 
 _CHUNK_BYTES = 16 * 1024 * 1024
 _K6_METRICS = ["http_req_duration", "vus", "dropped_iterations", "checks"]
@@ -70,7 +69,8 @@ def _kept(path: Path) -> Path:
 
 
 def _read_k6(path: Path) -> tuple[Samples, pl.DataFrame, int, tuple[int, int], float]:
-    frames = [_k6_points(chunk) for chunk in _chunks(path)]
+    with open_input(path) as (stream, _):
+        frames = [_k6_points(chunk) for chunk in iter_chunks(stream, str(path), _CHUNK_BYTES)]
     frames = [frame for frame in frames if frame.height]
     if not frames:
         raise InferloadError(
@@ -108,34 +108,13 @@ def _k6_points(chunk: bytes) -> pl.DataFrame:
     )  # fmt: skip
 
 
-def _chunks(path: Path) -> Iterator[bytes]:
-    """Whole lines, about _CHUNK_BYTES at a time, from a plain or gzipped file."""
-    try:
-        raw: IO[bytes] = path.open("rb")
-    except OSError as exc:
-        raise file_error(exc, str(path)) from exc
-    with raw:
-        zipped = raw.read(2) == b"\x1f\x8b"
-        raw.seek(0)
-        stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if zipped else raw  # type: ignore[assignment]
-        carry = b""
-        while block := stream.read(_CHUNK_BYTES):
-            block = carry + block
-            cut = block.rfind(b"\n") + 1
-            carry = block[cut:]
-            if cut:
-                yield block[:cut]
-        if carry.strip():
-            yield carry
-
-
 _PARENS = re.compile(r"\(([^()/]+)\)")
 _BY_ENDPOINT = "plugins.metrics-by-endpoint."
 
 
 def _read_artillery(path: Path) -> tuple[Samples, pl.DataFrame, int, tuple[int, int], float]:
     try:
-        document = json.loads(b"".join(_chunks(path)))
+        document = json.loads(read_whole(path))
         periods = document["intermediate"]
     except (ValueError, KeyError, TypeError) as exc:
         raise InferloadError(

@@ -43,11 +43,12 @@ from inferload.logs.har import read_har
 from inferload.logs.model import IngestReport, MalformedLine, Session, SourceReport, UnmatchedShape
 from inferload.logs.parse import parse_json_lines, parse_text_lines
 from inferload.logs.prefetch import prefetch
-from inferload.logs.reader import CHUNK_BYTES, STDIN, display_name, iter_line_frames
+from inferload.logs.reader import CHUNK_BYTES, iter_line_frames
 from inferload.logs.sessions import Sessionizer
 from inferload.logs.templates import catalog_from_templates, infer_templates
 from inferload.spec.matcher import Router
 from inferload.spec.model import Catalog
+from inferload.streams import STDIN, display_name
 
 FORMATS = ("auto", *BUILTIN_FORMATS, "jsonl", "har")
 Progress = Callable[[int, int], None]  # (bytes done, bytes in all)

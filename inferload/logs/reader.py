@@ -7,69 +7,18 @@ so each line is one field; blank lines are kept as nulls to keep line numbers ex
 
 from __future__ import annotations
 
-import gzip
 import io
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
 
 import polars as pl
 
-from inferload.errors import ErrorKind, InferloadError, Location, file_error
+from inferload.streams import display_name, iter_chunks, open_input
 
 CHUNK_BYTES = (
     8 * 1024 * 1024
 )  # ~45k lines: larger chunks cost memory (Polars copies per step), not speed
-_GZIP_MAGIC = b"\x1f\x8b"
-STDIN = "-"
-
-
-def display_name(source: str | Path) -> str:
-    return "<stdin>" if str(source) == STDIN else str(source)
-
-
-@contextmanager
-def open_log(source: str | Path) -> Iterator[tuple[BinaryIO, BinaryIO]]:
-    """Yield (decompressed stream, raw stream); the raw one tells progress in file bytes."""
-    name = display_name(source)
-    try:
-        raw: BinaryIO = sys.stdin.buffer if str(source) == STDIN else open(source, "rb")  # noqa: SIM115
-    except OSError as exc:
-        raise file_error(exc, name) from None
-    try:
-        head = raw.peek(2)[:2]  # type: ignore[attr-defined]
-        stream: BinaryIO = gzip.GzipFile(fileobj=raw) if head == _GZIP_MAGIC else raw  # type: ignore[assignment]
-        yield stream, raw
-    finally:
-        if raw is not sys.stdin.buffer:
-            raw.close()
-
-
-def iter_chunks(stream: BinaryIO, name: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
-    """Raw chunks that end at a line end (the last one may not)."""
-    carry = b""
-    while True:
-        try:
-            block = stream.read(chunk_bytes)
-        except (OSError, EOFError) as exc:
-            raise InferloadError(
-                ErrorKind.UNREADABLE,
-                f"corrupt or truncated gzip data: {exc}",
-                location=Location(name),
-            ) from None
-        if not block:
-            if carry:
-                yield carry
-            return
-        block = carry + block
-        cut = block.rfind(b"\n")
-        if cut < 0:
-            carry = block
-            continue
-        carry = block[cut + 1 :]
-        yield block[: cut + 1]
 
 
 def lines_frame(chunk: bytes, first_line_no: int) -> pl.DataFrame:
@@ -99,7 +48,7 @@ def iter_line_frames(
     """Stream a log as (line_no, line) frames of ~`chunk_bytes` each."""
     name = display_name(source)
     next_line = 1
-    with open_log(source) as (stream, raw):
+    with open_input(source) as (stream, raw):
         for chunk in iter_chunks(stream, name, chunk_bytes):
             frame = lines_frame(chunk, next_line)
             next_line += chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)

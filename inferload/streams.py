@@ -1,0 +1,72 @@
+"""Input streams every stage reads the same way: a file or stdin, plain or gzip (told by its
+magic bytes, not its name), cut into chunks that end at a line end so memory stays flat.
+
+Access logs (logs/reader.py) and engine results (analyse/readers.py) both come through here.
+"""
+
+from __future__ import annotations
+
+import gzip
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from inferload.errors import ErrorKind, InferloadError, Location, file_error
+
+_GZIP_MAGIC = b"\x1f\x8b"
+STDIN = "-"
+WHOLE_READ_BYTES = 16 * 1024 * 1024
+
+
+def display_name(source: str | Path) -> str:
+    return "<stdin>" if str(source) == STDIN else str(source)
+
+
+@contextmanager
+def open_input(source: str | Path) -> Iterator[tuple[BinaryIO, BinaryIO]]:
+    """Yield (decompressed stream, raw stream); the raw one tells progress in file bytes."""
+    name = display_name(source)
+    try:
+        raw: BinaryIO = sys.stdin.buffer if str(source) == STDIN else open(source, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise file_error(exc, name) from None
+    try:
+        head = raw.peek(2)[:2]  # type: ignore[attr-defined]
+        stream: BinaryIO = gzip.GzipFile(fileobj=raw) if head == _GZIP_MAGIC else raw  # type: ignore[assignment]
+        yield stream, raw
+    finally:
+        if raw is not sys.stdin.buffer:
+            raw.close()
+
+
+def iter_chunks(stream: BinaryIO, name: str, chunk_bytes: int) -> Iterator[bytes]:
+    """Raw chunks that end at a line end (the last one may not)."""
+    carry = b""
+    while True:
+        try:
+            block = stream.read(chunk_bytes)
+        except (OSError, EOFError) as exc:
+            raise InferloadError(
+                ErrorKind.UNREADABLE,
+                f"corrupt or truncated gzip data: {exc}",
+                location=Location(name),
+            ) from None
+        if not block:
+            if carry:
+                yield carry
+            return
+        block = carry + block
+        cut = block.rfind(b"\n")
+        if cut < 0:
+            carry = block
+            continue
+        carry = block[cut + 1 :]
+        yield block[: cut + 1]
+
+
+def read_whole(source: str | Path) -> bytes:
+    """A small document (a JSON report, a samples file) read whole, gzipped or not."""
+    with open_input(source) as (stream, _):
+        return b"".join(iter_chunks(stream, display_name(source), WHOLE_READ_BYTES))

@@ -6,7 +6,6 @@ Exit codes: 0 ok, 1 a failed check or threshold, 2 bad input (one line naming fi
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import click
 
 from inferload import __version__
 from inferload.cli_common import (
+    infer_with_progress,
     ingest_options,
     parse_duration,
     progress_bar,
@@ -28,15 +28,15 @@ from inferload.design.targets import load_targets
 from inferload.emit.artillery import render_artillery
 from inferload.emit.k6 import render_k6
 from inferload.emit.plan_doc import render_plan
-from inferload.errors import ErrorKind, InferloadError, Location
+from inferload.errors import refuse_overwrite
 from inferload.logs import IngestOptions, LogIngest
 from inferload.model import (
     dump_workload,
-    infer_from_logs,
     infer_from_spec,
     json_schema,
     load_workload,
 )
+from inferload.model.workload import recorded_spec
 from inferload.render import (
     print_ingest_report,
     print_matches,
@@ -163,30 +163,15 @@ def infer_command(
     as_json: bool,
 ) -> None:
     """Infer the workload (personas, journeys, think times, load levels) into workload.yaml."""
-    if output.exists() and not force:
-        raise InferloadError(
-            ErrorKind.INVALID,
-            "exists; refusing to overwrite",
-            location=Location(str(output)),
-            hint="pass --force to replace it",
-        )
+    refuse_overwrite(output, force)
     with stderr.status(f"Loading {spec_path}", spinner="dots"):
         catalog = load_catalog(spec_path)
     report = None
     if log_paths:
-        options = replace(ingest_options, aggregate_operations=True)
-        with progress_bar(as_json) as (progress, task):
-            ingest = LogIngest(
-                list(log_paths), catalog, options,
-                progress=lambda done, total: progress.update(task, completed=done, total=total or None),
-            )  # fmt: skip
-            workload = infer_from_logs(
-                catalog,
-                ingest,
-                spec_path=str(spec_path),
-                burst_window_s=parse_duration(burst_window, "--burst-window"),
-            )
-        report = ingest.report
+        window = parse_duration(burst_window, "--burst-window")
+        workload, report = infer_with_progress(
+            catalog, spec_path, log_paths, ingest_options, window, as_json
+        )
     else:
         workload = infer_from_spec(catalog, str(spec_path))
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -250,17 +235,8 @@ def generate_command(
 ) -> None:
     """Write ready-to-run load-test scripts for WORKLOAD.yaml into the output folder."""
     workload = load_workload(workload_path)
-    if output.exists() and any(output.iterdir()) and not force:
-        raise InferloadError(
-            ErrorKind.INVALID, "is not empty; refusing to overwrite", location=Location(str(output)),
-            hint="pass --force, or choose another folder",
-        )  # fmt: skip
-    recorded = Path(workload.source.spec_path)
-    if spec_path is None and not recorded.is_absolute() and not recorded.exists():
-        recorded = (
-            workload_path.parent / recorded
-        )  # a relative path as written next to the workload
-    catalog = load_catalog(spec_path or recorded)
+    refuse_overwrite(output, force)
+    catalog = load_catalog(spec_path or recorded_spec(workload, workload_path))
     plan = design(workload, catalog, load_targets(targets_path))
     files = render_plan(workload, plan)
     if tool in ("k6", "all"):

@@ -8,7 +8,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -23,7 +25,11 @@ from rich.progress import (
 )
 
 from inferload.errors import InferloadError
-from inferload.logs import FORMATS, IngestOptions
+from inferload.logs import FORMATS, IngestOptions, LogIngest
+from inferload.logs.model import IngestReport
+from inferload.model import infer_from_logs
+from inferload.model.workload import Workload
+from inferload.spec import Catalog
 
 EXIT_OK, EXIT_FAILED_CHECK, EXIT_BAD_INPUT = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
@@ -115,3 +121,20 @@ def _field_mapping(fields: tuple[str, ...]) -> list[tuple[str, str]]:
             raise click.BadParameter(f"{item!r} is not NAME=KEY", param_hint="--field")
         mapping.append((name.strip(), key.strip()))
     return mapping
+
+
+def infer_with_progress(
+    catalog: Catalog, spec_path: Path, log_paths: tuple[str, ...], options: IngestOptions,
+    burst_window_s: float, quiet: bool,
+) -> tuple[Workload, IngestReport]:  # fmt: skip
+    """Ingest the logs under a progress bar and infer the workload (`infer`, `refresh`, `compare`)."""
+    with progress_bar(quiet) as (progress, task):
+        ingest = LogIngest(
+            list(log_paths), catalog, replace(options, aggregate_operations=True),
+            progress=lambda done, total: progress.update(task, completed=done, total=total or None),
+        )  # fmt: skip
+        workload = infer_from_logs(
+            catalog, ingest, spec_path=str(spec_path), burst_window_s=burst_window_s
+        )
+    assert ingest.report is not None  # set once the ingest has run
+    return workload, ingest.report

@@ -11,42 +11,21 @@ import click
 
 from inferload.cli_common import (
     EXIT_FAILED_CHECK,
+    infer_with_progress,
     ingest_options,
-    progress_bar,
     reports_errors,
     stderr,
     stdout,
 )
-from inferload.errors import ErrorKind, InferloadError, Location
+from inferload.errors import refuse_overwrite
 from inferload.logs import IngestOptions, LogIngest
-from inferload.model import dump_workload, infer_from_logs, load_workload
-from inferload.model.workload import Workload
+from inferload.model import dump_workload, load_workload
+from inferload.model.workload import recorded_spec
 from inferload.refresh.drift import Tolerance, diff_workloads
 from inferload.refresh.fidelity import score, traffic_from_ingest, traffic_from_k6
 from inferload.refresh.refresh import merge_refresh
 from inferload.render_refresh import print_drift, print_fidelity
-from inferload.spec import Catalog, Router, load_catalog
-
-
-def _spec_of(workload: Workload, workload_path: Path, given: Path | None) -> Path:
-    if given is not None:
-        return given
-    recorded = Path(workload.source.spec_path)
-    if not recorded.is_absolute() and not recorded.exists():
-        recorded = workload_path.parent / recorded
-    return recorded
-
-
-def _infer(catalog: Catalog, spec_path: Path, logs: tuple[str, ...], options: IngestOptions,
-           burst_window_s: float, quiet: bool) -> Workload:  # fmt: skip
-    with progress_bar(quiet) as (progress, task):
-        ingest = LogIngest(
-            list(logs), catalog, replace(options, aggregate_operations=True),
-            progress=lambda done, total: progress.update(task, completed=done, total=total or None),
-        )  # fmt: skip
-        return infer_from_logs(
-            catalog, ingest, spec_path=str(spec_path), burst_window_s=burst_window_s
-        )
+from inferload.spec import Router, load_catalog
 
 
 @click.command("refresh")
@@ -79,17 +58,17 @@ def _infer(catalog: Catalog, spec_path: Path, logs: tuple[str, ...], options: In
 def refresh_command(workload_path: Path, log_paths: tuple[str, ...], spec_path: Path | None,
                     ingest_options: IngestOptions, output: Path, force: bool, as_json: bool) -> None:  # fmt: skip
     """Re-infer WORKLOAD.yaml from a new log sample, keeping what was set by hand."""
-    if output.exists() and not force:
-        raise InferloadError(ErrorKind.INVALID, "exists; refusing to overwrite", location=Location(str(output)),
-                             hint="pass --force to replace it")  # fmt: skip
+    refuse_overwrite(output, force)
     old = load_workload(workload_path)
-    spec = _spec_of(old, workload_path, spec_path)
+    spec = spec_path or recorded_spec(old, workload_path)
     catalog = load_catalog(spec)
     # sessions are cut as they were for the original model unless --session-timeout says otherwise
     options = ingest_options
     if options.session_timeout_s == IngestOptions().session_timeout_s:
         options = replace(options, session_timeout_s=old.source.session_timeout_s)
-    fresh = _infer(catalog, spec, log_paths, options, old.source.burst_window_s, as_json)
+    fresh, _ = infer_with_progress(
+        catalog, spec, log_paths, options, old.source.burst_window_s, as_json
+    )
     refreshed = merge_refresh(old, fresh)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(dump_workload(refreshed.workload))
@@ -223,7 +202,9 @@ def compare_command(results: Path, log_paths: tuple[str, ...], spec_path: Path, 
     if workload_path is not None:
         personas = load_workload(workload_path).personas
     else:
-        personas = _infer(catalog, spec_path, log_paths, ingest_options, 1.0, as_json).personas
+        personas = infer_with_progress(catalog, spec_path, log_paths, ingest_options, 1.0, as_json)[
+            0
+        ].personas
     fidelity = score(test, production, personas)
     if as_json:
         click.echo(fidelity.model_dump_json(indent=2))

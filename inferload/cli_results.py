@@ -14,7 +14,7 @@ from inferload.analyse.readers import read_run
 from inferload.analyse.report import build_report
 from inferload.cli_common import EXIT_FAILED_CHECK, reports_errors, stderr, stdout
 from inferload.design.targets import load_targets
-from inferload.errors import ErrorKind, InferloadError, Location
+from inferload.errors import ErrorKind, InferloadError, refuse_overwrite
 from inferload.render_results import LiveProgress, print_report_summary, print_run_outcome
 from inferload.run.manifest import ENGINE_LOG_NAME
 from inferload.run.runner import RunRequest, run_load_test, tail
@@ -43,11 +43,7 @@ def report_command(
     results: Path, baseline: Path | None, output: Path, force: bool, as_json: bool
 ) -> None:
     """Analyse a results folder: targets, endpoints, knee, bottleneck, recommendations."""
-    if output.exists() and any(output.iterdir()) and not force:
-        raise InferloadError(
-            ErrorKind.INVALID, "is not empty; refusing to overwrite", location=Location(str(output)),
-            hint="pass --force, or choose another folder",
-        )  # fmt: skip
+    refuse_overwrite(output, force)
     with stderr.status(f"Reading {results}", spinner="dots"):
         run = read_run(results)
         report = build_report(run, datetime.now(UTC))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from pathlib import Path
 
 
 class ErrorKind(enum.Enum):
@@ -76,3 +77,21 @@ def file_error(exc: OSError, path: str) -> InferloadError:
     return InferloadError(
         ErrorKind.UNREADABLE, f"cannot read: {exc.strerror}", location=Location(path)
     )
+
+
+def refuse_overwrite(path: Path, force: bool) -> None:
+    """Nothing is overwritten silently: an existing output file, or a folder with anything in it,
+    needs --force."""
+    if force or not path.exists():
+        return
+    if path.is_dir():
+        if any(path.iterdir()):
+            raise InferloadError(
+                ErrorKind.INVALID, "is not empty; refusing to overwrite", location=Location(str(path)),
+                hint="pass --force, or choose another folder",
+            )  # fmt: skip
+        return
+    raise InferloadError(
+        ErrorKind.INVALID, "exists; refusing to overwrite", location=Location(str(path)),
+        hint="pass --force to replace it",
+    )  # fmt: skip

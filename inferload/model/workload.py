@@ -256,6 +256,15 @@ def load_workload(path: str | Path) -> Workload:
     return validate(Workload, data, path)
 
 
+def recorded_spec(workload: Workload, workload_path: str | Path) -> Path:
+    """The spec the workload was inferred from: as recorded, or, when that relative path does
+    not resolve from here, next to workload.yaml (where `infer -o` wrote it)."""
+    recorded = Path(workload.source.spec_path)
+    if not recorded.is_absolute() and not recorded.exists():
+        return Path(workload_path).parent / recorded
+    return recorded
+
+
 def json_schema() -> dict[str, Any]:
     schema = Workload.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -24,7 +24,7 @@ from typing import IO, Any, Literal
 import yaml
 
 from inferload import __version__
-from inferload.errors import ErrorKind, InferloadError, Location
+from inferload.errors import ErrorKind, InferloadError, Location, refuse_overwrite
 from inferload.run.engines import engine_environment, find_artillery, find_k6
 from inferload.run.manifest import (
     ARTILLERY_REPORT_NAME,
@@ -254,14 +254,9 @@ def _read_plan(script_dir: Path) -> dict[str, Any]:
 
 
 def _prepare_results(folder: Path, force: bool) -> None:
-    if folder.exists() and any(folder.iterdir()):
-        if not force:
-            raise InferloadError(
-                ErrorKind.INVALID, "refusing to overwrite a non-empty results folder",
-                location=Location(str(folder)), hint="choose another -o or pass --force",
-            )  # fmt: skip
-        for name in RESULT_FILES:
-            (folder / name).unlink(missing_ok=True)
+    refuse_overwrite(folder, force)
+    for name in RESULT_FILES:  # --force replaces inferload's own files, never the user's
+        (folder / name).unlink(missing_ok=True)
     folder.mkdir(parents=True, exist_ok=True)
 
 

@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -145,14 +146,9 @@ class Report(_Frozen):
 
 def build_report(run: RunData, generated_at: datetime) -> Report:
     manifest = run.manifest
-    span = max(run.samples.span_s, 1e-9)
-    everything = run.samples.stats(0.0, span + 1.0)
-    if ALL not in everything:
-        overall = Stats(0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-    else:
-        overall = everything.pop(ALL)
-        overall = Stats(overall.requests, overall.errors, overall.requests / span, overall.mean_ms,
-                        overall.p50_ms, overall.p95_ms, overall.p99_ms, overall.max_ms)  # fmt: skip
+    # the whole run, its last request included: rates are per second of the run
+    everything = run.samples.stats(0.0, math.nextafter(max(run.samples.span_s, 1e-9), math.inf))
+    overall = everything.pop(ALL, Stats(0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
     levels = load_levels(run)
     rising = ascending(levels)
     knees = find_knees(rising, manifest.sla.p95_ms)
@@ -168,40 +164,31 @@ def build_report(run: RunData, generated_at: datetime) -> Report:
         run=manifest,
         duration_s=(manifest.ended_at - manifest.started_at).total_seconds(),
         overall=Figures.of(overall),
-        verdicts=[VerdictRow(**vars_of(v)) for v in verdicts(overall, rising, manifest.sla)],
+        verdicts=[VerdictRow(**asdict(v)) for v in verdicts(overall, rising, manifest.sla)],
         max_sustained_level=sustained.index if sustained else None,
-        endpoints=_endpoint_rows(everything, manifest, span),
+        endpoints=_endpoint_rows(everything, manifest),
         levels=[_level_row(level) for level in levels],
-        knee=KneeRow(**vars_of(knee)) if knee else None,
-        knees=[KneeRow(**vars_of(k)) for k in knees],
-        usl=UslRow(**vars_of(usl)) if usl else None,
+        knee=KneeRow(**asdict(knee)) if knee else None,
+        knees=[KneeRow(**asdict(k)) for k in knees],
+        usl=UslRow(**asdict(usl)) if usl else None,
         bottleneck=bottleneck.endpoint.name if bottleneck.endpoint else None,
-        trends=[TrendRow(**vars_of(t)) for t in bottleneck.trends],
-        resources=[ResourceRow(**vars_of(r)) for r in bottleneck.resources],
+        trends=[TrendRow(**asdict(t)) for t in bottleneck.trends],
+        resources=[ResourceRow(**asdict(r)) for r in bottleneck.resources],
         errors=[ErrorRow(name=n, status=s, count=c) for n, s, c in errors],
         dropped_sessions=run.dropped_sessions,
         checks_failed=run.checks[0],
         checks_total=run.checks[1],
-        recommendations=[AdviceRow(**vars_of(a)) for a in advice],
+        recommendations=[AdviceRow(**asdict(a)) for a in advice],
         caveats=_caveats(run, levels),
     )
 
 
-def vars_of(item: object) -> dict[str, Any]:
-    """The fields of a slotted dataclass, for the pydantic rows."""
-    return {name: getattr(item, name) for name in item.__slots__}  # type: ignore[attr-defined]
-
-
-def _endpoint_rows(
-    stats: dict[str, Stats], manifest: RunManifest, span: float
-) -> list[EndpointRow]:
+def _endpoint_rows(stats: dict[str, Stats], manifest: RunManifest) -> list[EndpointRow]:
     rows = []
     for name, figures in sorted(stats.items(), key=lambda item: -item[1].requests):
         path = name.partition(" ")[2]
         limit = manifest.sla.endpoint_p95_ms.get(path)
-        adjusted = Stats(figures.requests, figures.errors, figures.requests / span, figures.mean_ms,
-                         figures.p50_ms, figures.p95_ms, figures.p99_ms, figures.max_ms)  # fmt: skip
-        rows.append(EndpointRow(name=name, figures=Figures.of(adjusted), p95_limit_ms=limit,
+        rows.append(EndpointRow(name=name, figures=Figures.of(figures), p95_limit_ms=limit,
                                 status=below(figures.p95_ms, limit) if limit else None))  # fmt: skip
     return rows
 

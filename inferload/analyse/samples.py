@@ -15,6 +15,13 @@ import polars as pl
 ALL = "*"  # the name under which whole-run (all endpoints) figures are kept
 
 
+def _percentiles() -> list[pl.Expr]:
+    return [
+        pl.col("ms").quantile(q, "linear").alias(name)
+        for name, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class Stats:
     requests: int
@@ -71,9 +78,7 @@ class RawSamples:
         span = max(end_s - start_s, 1e-9)
         aggregates = [
             pl.len().alias("requests"), pl.col("failed").sum().alias("errors"),
-            pl.col("ms").mean().alias("mean"), pl.col("ms").quantile(0.5, "linear").alias("p50"),
-            pl.col("ms").quantile(0.95, "linear").alias("p95"), pl.col("ms").quantile(0.99, "linear").alias("p99"),
-            pl.col("ms").max().alias("max"),
+            pl.col("ms").mean().alias("mean"), *_percentiles(), pl.col("ms").max().alias("max"),
         ]  # fmt: skip
         rows = window.group_by("name").agg(aggregates).to_dicts()
         rows += window.select(aggregates).with_columns(pl.lit(ALL).alias("name")).to_dicts()
@@ -97,9 +102,7 @@ class RawSamples:
             self.requests.with_columns(t=(pl.col("t") / step_s).floor() * step_s)
             .group_by("t")
             .agg(
-                (pl.len() / step_s).alias("rps"), pl.col("ms").quantile(0.5, "linear").alias("p50"),
-                pl.col("ms").quantile(0.95, "linear").alias("p95"), pl.col("ms").quantile(0.99, "linear").alias("p99"),
-                pl.col("failed").mean().alias("error_rate"),
+                (pl.len() / step_s).alias("rps"), *_percentiles(), pl.col("failed").mean().alias("error_rate"),
             )
             .sort("t")
         )  # fmt: skip

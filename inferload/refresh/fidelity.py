@@ -4,9 +4,9 @@ The test's sessions come from k6 results tagged with VU and iteration (`inferloa
 --tag-sessions`: one iteration is one session) or from the target's own access log; production's
 from the log sample. Distances: total variation of the operation mix and of the persona mix
 (each session assigned to the persona whose operations it shares most, Jaccard), two-sample
-Kolmogorov-Smirnov statistics of session length (requests) and of think time (idle seconds
-between a response and the next request; a compressed test's gaps are divided by its think
-scale), and the transitions whose probabilities differ most, weighted by how often production
+Kolmogorov-Smirnov statistics of session length (requests) and of think time (from logs, the
+gap between requests as the model measures it; from k6, a response to the next request; a
+compressed test's gaps are divided by its think scale), and the transitions whose probabilities differ most, weighted by how often production
 leaves their state.
 """
 
@@ -26,6 +26,7 @@ from inferload.analyse.readers import read_run
 from inferload.analyse.samples import RawSamples
 from inferload.errors import ErrorKind, InferloadError, Location
 from inferload.logs import LogIngest
+from inferload.model.steps import session_steps
 from inferload.model.workload import END, START, Persona
 from inferload.spec import Router
 from inferload.spec.matcher import Match
@@ -81,15 +82,11 @@ class Fidelity(BaseModel):
 
 
 def traffic_from_ingest(ingest: LogIngest) -> Traffic:
+    """Sessions from logs, with gaps measured as the model measures think time (steps.py)."""
     sessions = []
     for session in ingest:
-        gaps = []
-        for index in range(1, len(session.operations)):
-            busy = (session.durations_ms[index - 1] or 0.0) / 1000
-            gaps.append(
-                max(session.timestamps_s[index] - session.timestamps_s[index - 1] - busy, 0.0)
-            )
-        sessions.append((session.operations, tuple(gaps)))
+        _, gaps, _ = session_steps(session, burst_window_s=0.0)  # every request its own step
+        sessions.append((session.operations, tuple(max(gap, 0.0) for gap in gaps)))
     return Traffic(tuple(sessions))
 
 

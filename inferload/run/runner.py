@@ -145,17 +145,18 @@ def _supervise(
     on_progress: Callable[[Progress], None],
 ) -> tuple[int, Literal["interrupted", "timed-out"] | None]:
     log = (results / ENGINE_LOG_NAME).open("wb")
-    artillery = ArtilleryWatcher() if tool == "artillery" else None
-    k6 = K6Watcher(results / K6_POINTS_NAME) if tool == "k6" else None
+    watcher: K6Watcher | ArtilleryWatcher = (
+        K6Watcher(results / K6_POINTS_NAME) if tool == "k6" else ArtilleryWatcher()
+    )
     process = subprocess.Popen(
         command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, start_new_session=True,
-        stdout=subprocess.PIPE if artillery else log, stderr=subprocess.STDOUT,
+        stdout=log if tool == "k6" else subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     reader = None
-    if artillery is not None:
+    if isinstance(watcher, ArtilleryWatcher):  # Artillery reports on stdout: read it as it comes
         assert process.stdout is not None
         reader = threading.Thread(
-            target=_copy_lines, args=(process.stdout, log, artillery), daemon=True
+            target=_copy_lines, args=(process.stdout, log, watcher), daemon=True
         )
         reader.start()
     sampler.start()
@@ -168,7 +169,7 @@ def _supervise(
                 stopped = "timed-out"
                 _stop(process)
                 break
-            on_progress((k6 or artillery).poll(elapsed))  # type: ignore[union-attr]
+            on_progress(watcher.poll(elapsed))
             time.sleep(1.0)
     except KeyboardInterrupt:
         stopped = "interrupted"
@@ -180,7 +181,7 @@ def _supervise(
         if reader is not None:
             reader.join(timeout=10)
         log.close()
-    on_progress((k6 or artillery).poll(time.monotonic() - began))  # type: ignore[union-attr]
+    on_progress(watcher.poll(time.monotonic() - began))
     return process.returncode, stopped
 
 

@@ -14,14 +14,12 @@ import polars as pl
 
 from inferload.logs.agents import classify_agents
 from inferload.logs.aggregates import OperationAggregates
-from inferload.logs.model import encode_params
 from inferload.logs.parse import NOT_AN_ACCESS_RECORD
-from inferload.logs.scrub import client_key, hash_client_keys, scrub_query, scrub_value
+from inferload.logs.routing import OperationMatcher
+from inferload.logs.scrub import client_key, hash_client_keys, scrub_query
 from inferload.logs.sessions import EVENT_COLUMNS
 from inferload.logs.templates import path_shape
-from inferload.spec.matcher import Match, Router
 
-_MEMO_LIMIT = 100_000  # distinct (method, path) results kept between chunks
 HEALTH_PATHS = (
     r"(?i)(^|/)(health|healthz|healthcheck|health-check|_health|ready|readyz|readiness|live|"
     r"livez|liveness|ping|status|metrics|actuator/health|server-status|heartbeat)/?$"
@@ -71,45 +69,6 @@ def drop_reason_before_matching(records: pl.DataFrame) -> pl.DataFrame:
         .otherwise(None)
     )
     return with_agents.with_columns(reason.alias("drop")).drop("agent_kind")
-
-
-class OperationMatcher:
-    """(method, path) -> (operation_id, encoded scrubbed params, unmatched reason), memoised
-    across chunks: hot paths recur in every chunk and are matched and scrubbed once."""
-
-    def __init__(self, router: Router) -> None:
-        self.router = router
-        self._known: dict[tuple[str, str], tuple[str | None, str, str | None]] = {}
-
-    def match_distinct(self, records: pl.DataFrame) -> pl.DataFrame:
-        distinct = records.select("method", "path").unique()
-        keys = list(
-            zip(
-                distinct.get_column("method").to_list(),
-                distinct.get_column("path").to_list(),
-                strict=True,
-            )
-        )
-        known = self._known
-        fresh = [key for key in keys if key not in known]
-        for key, result in zip(fresh, self.router.match_many(fresh), strict=True):
-            if isinstance(result, Match):
-                if len(result.params) == 1:  # the common case, without a generator
-                    ((name, value),) = result.params
-                    params = encode_params(((name, scrub_value(value)),))
-                else:
-                    params = encode_params((n, scrub_value(v)) for n, v in result.params)
-                known[key] = (result.operation_id, params, None)
-            else:
-                known[key] = (None, "", result.reason)
-        rows = [known[key] for key in keys]
-        if len(known) > _MEMO_LIMIT:
-            known.clear()  # memory must not grow with the log: start the memo afresh
-        return distinct.with_columns(
-            pl.Series("operation_id", [r[0] for r in rows], dtype=pl.String),
-            pl.Series("params", [r[1] for r in rows], dtype=pl.String),
-            pl.Series("unmatched_reason", [r[2] for r in rows], dtype=pl.String),
-        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,6 @@ from inferload.logs.aggregates import OperationAggregates
 from inferload.logs.clean import (
     STATIC_PATHS,
     ChunkCounts,
-    OperationMatcher,
     drop_reason_before_matching,
     screen_chunk,
     settle_chunk,
@@ -44,6 +43,7 @@ from inferload.logs.model import IngestReport, MalformedLine, Session, SourceRep
 from inferload.logs.parse import parse_json_lines, parse_text_lines
 from inferload.logs.prefetch import prefetch
 from inferload.logs.reader import CHUNK_BYTES, iter_line_frames
+from inferload.logs.routing import OperationMatcher
 from inferload.logs.sessions import Sessionizer
 from inferload.logs.templates import catalog_from_templates, infer_templates
 from inferload.spec.matcher import Router

@@ -31,7 +31,8 @@ _EMAIL_RE = re.compile(_EMAIL)
 _IPV4_RE = re.compile(_IPV4)
 _JWT_RE = re.compile(_JWT)
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-.~+/=]{32,}$")
-_PLAIN_ID = re.compile(r"[A-Za-z0-9_\-]{1,31}")
+PLAIN_ID = r"[A-Za-z0-9_\-]{1,31}"  # a short plain id or slug: kept as it is
+_PLAIN_ID = re.compile(PLAIN_ID)
 
 
 def scrub_query(query: pl.Expr) -> pl.Expr:

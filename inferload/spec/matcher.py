@@ -65,7 +65,8 @@ def _origin_form(url: str) -> str | None:
     return rest[slash:] if slash >= 0 else "/"
 
 
-def _segments(template: str) -> list[str]:
+def template_segments(template: str) -> list[str]:
+    """`/a/{b}/c/` -> ['a', '{b}', 'c']"""
     return [s for s in template.strip("/").split("/") if s] if template.strip("/") else []
 
 
@@ -96,6 +97,19 @@ class Router:
             base.strip("/").split("/") for base in sorted(bases, key=len, reverse=True)
         ]
         self._cache: dict[str, dict[str, Match | Unmatched]] = {}
+        self._has_patterns = self._any_patterns(self._root)
+
+    @staticmethod
+    def _any_patterns(root: _Node) -> bool:
+        nodes = [root]
+        while nodes:
+            node = nodes.pop()
+            if node.patterns:
+                return True
+            nodes.extend(node.literal.values())
+            if node.wildcard is not None:
+                nodes.append(node.wildcard)
+        return False
 
     def match(self, method: str, url: str) -> Match | Unmatched:
         """(method, raw URL from a log) -> the operation and its path parameters, or why not."""
@@ -110,6 +124,26 @@ class Router:
                 cache[path] = result
         return result
 
+    @property
+    def decides_by_shape(self) -> bool:
+        """True when a lookup depends only on which segments are literals of the catalog (no
+        `{name}.{ext}`-style segment patterns, which look inside values): then every path of the
+        same shape (`literal_segments` kept, other segments blanked) has the same operation."""
+        return not self._has_patterns
+
+    def literal_segments(self) -> frozenset[str]:
+        """Every literal segment of every template and server base path."""
+        literals: set[str] = {segment for base in self._base_segments for segment in base}
+        nodes = [self._root]
+        while nodes:
+            node = nodes.pop()
+            literals.update(node.literal)
+            nodes.extend(node.literal.values())
+            nodes.extend(child for _, child in node.patterns)
+            if node.wildcard is not None:
+                nodes.append(node.wildcard)
+        return frozenset(literals)
+
     def match_many(self, requests: Iterable[tuple[str, str]]) -> list[Match | Unmatched]:
         """`match` over many (method, url) pairs, with the cyclic GC paused (`gcpause`): every
         new path adds small tuples to a growing cache the collector would keep rescanning."""
@@ -120,7 +154,7 @@ class Router:
     def _insert(self, operation: Operation) -> None:
         node = self._root
         names: list[str] = []
-        for segment in _segments(operation.path):
+        for segment in template_segments(operation.path):
             params = _TEMPLATE_PARAM.findall(segment)
             if not params:
                 node = node.literal.setdefault(segment, _Node())

@@ -1,0 +1,161 @@
+"""A chunk's distinct (method, path) pairs -> operation, scrubbed path parameters, or why none.
+
+Real logs hold hundreds of thousands of distinct paths (one per id) but only as many path
+*shapes* as the spec has templates: `/v1/customers/cus_123/sources/card_9` and every other
+customer's card have the shape `/v1/customers/?/sources/?` once the segments that are no literal
+of any template are blanked. When the router decides by shape alone (`Router.decides_by_shape`)
+each new shape is matched once, in Python, on one of its paths; the shapes, the parameter values
+at the template's parameter positions and their scrubbing are Polars work over the chunk. Paths
+the shape cannot speak for (percent-encoded, empty segments, absolute-form, the root) and every
+path of a catalog with segment patterns are matched one by one, memoised across chunks.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import polars as pl
+
+from inferload.gcpause import paused_gc
+from inferload.logs.model import encode_params
+from inferload.logs.scrub import PLAIN_ID, scrub_value
+from inferload.spec.matcher import Match, Router, template_segments
+
+_BLANK = "\x00"  # a segment that is no literal anywhere in the catalog: only a parameter fits it
+_MEMO_LIMIT = 100_000  # distinct (method, path) results kept between chunks (one-by-one route)
+_PAIR, _NAME = "\x1f", "\x1e"  # as in `encode_params`
+_RESULT_SCHEMA = {
+    "method": pl.String,
+    "path": pl.String,
+    "operation_id": pl.String,
+    "params": pl.String,
+    "unmatched_reason": pl.String,
+}
+
+
+class _ShapeResult(NamedTuple):
+    operation_id: str | None
+    unmatched_reason: str | None
+    names: list[str]
+    positions: list[int]  # segment index of each parameter's value
+
+
+class OperationMatcher:
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self._by_shape = router.decides_by_shape
+        self._literals = pl.Series(sorted(router.literal_segments()), dtype=pl.String)
+        self._shapes: dict[tuple[str, str], _ShapeResult | None] = {}  # None: match one by one
+        self._known: dict[tuple[str, str], tuple[str | None, str, str | None]] = {}
+
+    def match_distinct(self, records: pl.DataFrame) -> pl.DataFrame:
+        """(method, path) of `records`, distinct -> + operation_id, params, unmatched_reason."""
+        distinct = records.select("method", "path").unique()
+        if not self._by_shape:
+            return self._one_by_one(distinct)
+        path = pl.col("path")
+        shapeable = (
+            path.str.starts_with("/")
+            & (path.str.len_bytes() > 1)
+            & ~path.str.contains(r"[%#]|//", literal=False)
+        )
+        by_shape = distinct.filter(shapeable)
+        matched, leftover = self._match_shapes(by_shape)
+        rest = pl.concat([distinct.filter(~shapeable), leftover])
+        return pl.concat([matched, self._one_by_one(rest)])
+
+    def _match_shapes(self, paths: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        segments = pl.col("path").str.strip_prefix("/").str.strip_suffix("/").str.split("/")
+        framed = paths.with_columns(segments.alias("segments")).with_columns(
+            pl.col("segments")
+            .list.eval(
+                pl.when(pl.element().is_in(self._literals.implode()))
+                .then(pl.element())
+                .otherwise(pl.lit(_BLANK))
+            )
+            .list.join("/")
+            .alias("shape")
+        )
+        examples = framed.group_by("method", "shape").agg(pl.col("path").first())
+        for method, shape, example in examples.iter_rows():
+            if (method, shape) not in self._shapes:
+                self._shapes[(method, shape)] = self._shape_result(method, example)
+        table = pl.DataFrame(
+            [
+                (method, shape, *result)
+                for method, shape in examples.select("method", "shape").iter_rows()
+                if (result := self._shapes[(method, shape)]) is not None
+            ],
+            schema={
+                "method": pl.String, "shape": pl.String, "operation_id": pl.String,
+                "unmatched_reason": pl.String, "names": pl.List(pl.String),
+                "positions": pl.List(pl.Int64),
+            },
+            orient="row",
+        )  # fmt: skip
+        joined = framed.join(table, on=["method", "shape"], how="left")
+        leftover = joined.filter(pl.col("positions").is_null()).select("method", "path")
+        known = joined.filter(pl.col("positions").is_not_null())
+        return self._with_params(known), leftover
+
+    def _shape_result(self, method: str, example: str) -> _ShapeResult | None:
+        result = self.router.match(method, example)
+        if not isinstance(result, Match):
+            return _ShapeResult(None, result.reason, [], [])
+        skipped = len(template_segments(result.base_path))
+        positions = [
+            skipped + index
+            for index, segment in enumerate(template_segments(result.path_template))
+            if segment.startswith("{")
+        ]
+        if len(positions) != len(result.params):
+            return None  # not one parameter per segment: leave this shape to the router
+        return _ShapeResult(
+            result.operation_id, None, [name for name, _ in result.params], positions
+        )
+
+    def _with_params(self, known: pl.DataFrame) -> pl.DataFrame:
+        """Encoded, scrubbed path parameters (see `encode_params`) for rows with a shape result."""
+        values = known.select(pl.col("segments").list.gather(pl.col("positions")).alias("values"))
+        unusual = (
+            values.get_column("values").explode().drop_nulls().unique().to_frame("value")
+            .filter(~pl.col("value").str.contains(f"^{PLAIN_ID}$"))
+            .get_column("value").to_list()
+        )  # fmt: skip
+        scrubbed = [scrub_value(value) for value in unusual]
+        most = int(known.get_column("positions").list.len().max() or 0)
+        pieces = []
+        for index in range(most):
+            value = pl.col("values").list.get(index, null_on_oob=True)
+            if unusual:
+                value = value.replace(unusual, scrubbed)
+            name = pl.col("names").list.get(index, null_on_oob=True)
+            pieces.append(pl.concat_str([name, pl.lit(_NAME), value]))
+        params = pl.concat_str(pieces, separator=_PAIR, ignore_nulls=True) if pieces else pl.lit("")
+        return (
+            known.with_columns(values.get_column("values"))
+            .with_columns(params.fill_null("").alias("params"))
+            .select(*_RESULT_SCHEMA)
+        )
+
+    def _one_by_one(self, distinct: pl.DataFrame) -> pl.DataFrame:
+        keys = list(
+            zip(
+                distinct.get_column("method").to_list(),
+                distinct.get_column("path").to_list(),
+                strict=True,
+            )
+        )
+        known = self._known
+        fresh = [key for key in keys if key not in known]
+        with paused_gc():
+            for key, result in zip(fresh, self.router.match_many(fresh), strict=True):
+                if isinstance(result, Match):
+                    params = encode_params((n, scrub_value(v)) for n, v in result.params)
+                    known[key] = (result.operation_id, params, None)
+                else:
+                    known[key] = (None, "", result.reason)
+            rows = [(*key, *known[key]) for key in keys]
+        if len(known) > _MEMO_LIMIT:
+            known.clear()  # memory must not grow with the log: start the memo afresh
+        return pl.DataFrame(rows, schema=_RESULT_SCHEMA, orient="row")

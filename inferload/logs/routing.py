@@ -123,7 +123,7 @@ class OperationMatcher:
             .get_column("value").to_list()
         )  # fmt: skip
         scrubbed = [scrub_value(value) for value in unusual]
-        most = int(known.get_column("positions").list.len().max() or 0)
+        most: int = known.select(pl.col("positions").list.len().max()).item() or 0
         pieces = []
         for index in range(most):
             value = pl.col("values").list.get(index, null_on_oob=True)

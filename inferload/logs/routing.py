@@ -24,12 +24,22 @@ from inferload.spec.matcher import Match, Router, template_segments
 _BLANK = "\x00"  # a segment that is no literal anywhere in the catalog: only a parameter fits it
 _MEMO_LIMIT = 100_000  # distinct (method, path) results kept between chunks (one-by-one route)
 _PAIR, _NAME = "\x1f", "\x1e"  # as in `encode_params`
-_RESULT_SCHEMA = {
-    "method": pl.String,
-    "path": pl.String,
-    "operation_id": pl.String,
-    "params": pl.String,
-    "unmatched_reason": pl.String,
+_RESULT_SCHEMA: dict[str, pl.DataType] = {
+    "method": pl.String(),
+    "path": pl.String(),
+    "operation_id": pl.String(),
+    "params": pl.String(),
+    "unmatched_reason": pl.String(),
+}
+
+
+_SHAPE_SCHEMA: dict[str, pl.DataType] = {
+    "method": pl.String(),
+    "shape": pl.String(),
+    "operation_id": pl.String(),
+    "unmatched_reason": pl.String(),
+    "names": pl.List(pl.String()),
+    "positions": pl.List(pl.Int64()),
 }
 
 
@@ -46,6 +56,7 @@ class OperationMatcher:
         self._by_shape = router.decides_by_shape
         self._literals = pl.Series(sorted(router.literal_segments()), dtype=pl.String)
         self._shapes: dict[tuple[str, str], _ShapeResult | None] = {}  # None: match one by one
+        self._table = pl.DataFrame(schema=_SHAPE_SCHEMA)  # the shapes with a result, as a frame
         self._known: dict[tuple[str, str], tuple[str | None, str, str | None]] = {}
 
     def match_distinct(self, records: pl.DataFrame) -> pl.DataFrame:
@@ -77,22 +88,26 @@ class OperationMatcher:
             .alias("shape")
         )
         examples = framed.group_by("method", "shape").agg(pl.col("path").first())
-        for method, shape, example in examples.iter_rows():
-            if (method, shape) not in self._shapes:
+        fresh = [
+            (method, shape, example)
+            for method, shape, example in examples.iter_rows()
+            if (method, shape) not in self._shapes
+        ]
+        if fresh:
+            if len(self._shapes) > _MEMO_LIMIT:  # junk paths of ever new depths: start afresh
+                self._shapes.clear()
+                self._table = self._table.clear()
+            for method, shape, example in fresh:
                 self._shapes[(method, shape)] = self._shape_result(method, example)
-        table = pl.DataFrame(
-            [
+            rows = [
                 (method, shape, *result)
-                for method, shape in examples.select("method", "shape").iter_rows()
+                for method, shape, _ in fresh
                 if (result := self._shapes[(method, shape)]) is not None
-            ],
-            schema={
-                "method": pl.String, "shape": pl.String, "operation_id": pl.String,
-                "unmatched_reason": pl.String, "names": pl.List(pl.String),
-                "positions": pl.List(pl.Int64),
-            },
-            orient="row",
-        )  # fmt: skip
+            ]
+            self._table = pl.concat(
+                [self._table, pl.DataFrame(rows, schema=_SHAPE_SCHEMA, orient="row")]
+            )
+        table = self._table
         joined = framed.join(table, on=["method", "shape"], how="left")
         leftover = joined.filter(pl.col("positions").is_null()).select("method", "path")
         known = joined.filter(pl.col("positions").is_not_null())

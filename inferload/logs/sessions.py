@@ -129,7 +129,7 @@ def _content(session: Session) -> tuple[object, ...]:
         session.timestamps_s,
         session.statuses,
         session.params,
-        tuple(q or "" for q in session.queries),
+        repr(session.queries),  # None and text side by side: compared as their repr
     )
 
 

@@ -16,7 +16,7 @@ from inferload.logs.agents import classify_agents
 from inferload.logs.aggregates import OperationAggregates
 from inferload.logs.parse import NOT_AN_ACCESS_RECORD
 from inferload.logs.routing import OperationMatcher
-from inferload.logs.scrub import client_key, hash_client_keys, scrub_query
+from inferload.logs.scrub import client_key, hash_client_keys, scrub_queries
 from inferload.logs.sessions import EVENT_COLUMNS
 from inferload.logs.templates import path_shape
 
@@ -85,8 +85,8 @@ def screen_chunk(records: pl.DataFrame, salt: bytes) -> ScreenedChunk:
     good = split_url(records.filter(pl.col("malformed").is_null()))
     if not good.height:
         return ScreenedChunk(malformed, good)
-    screened = drop_reason_before_matching(good).with_columns(
-        client_key().alias("client_key"), scrub_query(pl.col("query")).alias("query")
+    screened = scrub_queries(drop_reason_before_matching(good)).with_columns(
+        client_key().alias("client_key")
     )
     hashes = hash_client_keys(screened.get_column("client_key"), salt)
     requests = screened.join(hashes, on="client_key", how="left").select(

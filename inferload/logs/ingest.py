@@ -15,6 +15,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain
 from pathlib import Path
 
@@ -41,7 +42,7 @@ from inferload.logs.formats import BUILTIN_FORMATS, compile_log_format
 from inferload.logs.har import read_har
 from inferload.logs.model import IngestReport, MalformedLine, Session, SourceReport, UnmatchedShape
 from inferload.logs.parse import parse_json_lines, parse_text_lines
-from inferload.logs.prefetch import prefetch
+from inferload.logs.prefetch import ordered_map, prefetch
 from inferload.logs.reader import CHUNK_BYTES, iter_line_frames
 from inferload.logs.routing import OperationMatcher
 from inferload.logs.sessions import Sessionizer
@@ -143,8 +144,9 @@ class LogIngest:
         matcher = OperationMatcher(router)
         streams = {
             i: prefetch(
-                screen_chunk(records, self._salt)
-                for records in self._records(i, source, advance(i))
+                ordered_map(
+                    partial(screen_chunk, salt=self._salt), self._records(i, source, advance(i))
+                )
             )
             for i, source in enumerate(self._sources)
         }
@@ -197,9 +199,14 @@ class LogIngest:
         if parser is None:  # a HAR found by detection
             yield from self._har(index, source)
             return
-        for frame in chain([first], frames) if first is not None else ():
+        yield from ordered_map(
+            parser, self._counted(index, chain([first], frames)) if first is not None else ()
+        )
+
+    def _counted(self, index: int, frames: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+        for frame in frames:
             self._lines[index] += frame.height
-            yield parser(frame)
+            yield frame
 
     def _parser(
         self, index: int, sample: list[str], name: str

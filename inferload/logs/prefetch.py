@@ -1,18 +1,23 @@
-"""Run a generator one step ahead in a worker thread.
+"""Overlap the stages of ingest across threads.
 
 Reading and parsing a chunk is Polars work that releases the GIL; matching and sessionizing the
-previous chunk is Python work that holds it. Overlapping the two uses both cores of a small
-machine. Exceptions raised by the generator are re-raised in the consumer, in order.
+previous chunk is Python work that holds it. `prefetch` runs a generator one step ahead in a
+worker thread; `ordered_map` runs a function over several chunks at once (a single string
+column is one Polars task, so one chunk alone keeps one core busy), results in input order.
+Exceptions are re-raised in the consumer, in order.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 _DONE = object()
 
 
@@ -48,3 +53,22 @@ def prefetch(source: Iterator[T], depth: int = 2) -> Iterator[T]:
     finally:
         stop.set()
         worker.join(timeout=5)
+
+
+def ordered_map(
+    function: Callable[[T], R], items: Iterable[T], workers: int = 2, ahead: int = 2
+) -> Iterator[R]:
+    """`map(function, items)` on `workers` threads with at most `workers + ahead` items in
+    flight (memory stays bounded by chunks, not by the input)."""
+    with ThreadPoolExecutor(workers, thread_name_prefix="inferload-map") as pool:
+        pending: deque[Future[R]] = deque()
+        try:
+            for item in items:
+                pending.append(pool.submit(function, item))
+                if len(pending) > workers + ahead - 1:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()

@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -142,22 +143,25 @@ class LogIngest:
         self._lines.clear()
         sessionizer = Sessionizer(self.options.session_timeout_s)
         matcher = OperationMatcher(router)
-        streams = {
-            i: prefetch(
-                ordered_map(
-                    partial(screen_chunk, salt=self._salt), self._records(i, source, advance(i))
-                )
-            )
-            for i, source in enumerate(self._sources)
-        }
+        settling = threading.Lock()  # inputs take turns with the matcher and the counts
+
+        def settled(index: int, source: str) -> Iterator[pl.DataFrame]:
+            screen = partial(screen_chunk, salt=self._salt)
+            for chunk in ordered_map(screen, self._records(index, source, advance(index))):
+                with settling:
+                    events = settle_chunk(chunk, matcher, self._counts, index)
+                yield events
+
+        # Per input, worker threads read, parse, screen and match (Polars work, mostly without
+        # the GIL); this thread merges the inputs by time and sessionizes.
+        streams = {i: prefetch(settled(i, source)) for i, source in enumerate(self._sources)}
         latest = dict.fromkeys(streams, float("-inf"))
         while streams:
             index = min(streams, key=latest.__getitem__)  # the input furthest behind
-            frame = next(streams[index], None)
-            if frame is None:
+            events = next(streams[index], None)
+            if events is None:
                 del streams[index], latest[index]
                 continue
-            events = settle_chunk(frame, matcher, self._counts, index)
             if events.height:
                 latest[index] = max(latest[index], float(events.get_column("ts").max()))  # type: ignore[arg-type]
             for session in sessionizer.feed(events, min(latest.values())):

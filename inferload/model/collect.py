@@ -7,6 +7,7 @@ times and parameter values come from the ingest's vectorised aggregates instead.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 
@@ -39,27 +40,43 @@ class Collected:
     )  # every session: (start, end)
     step_operations: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _rng: random.Random = field(default_factory=lambda: random.Random(0))
+    _weight: float = 1.0
+    _next_replacement: int = 0  # the 1-based count of the next session to enter the sample
+
+    def _plan_next_replacement(self) -> None:
+        """Li's Algorithm L: a uniform reservoir sample that jumps straight to the next session
+        to keep (a few random numbers per kept session, none per skipped one)."""
+        self._weight *= math.exp(math.log(1.0 - self._rng.random()) / SESSION_SAMPLE)
+        skip = math.floor(math.log(1.0 - self._rng.random()) / math.log(1.0 - self._weight))
+        self._next_replacement = len(self.intervals) + skip + 1
 
     def add(self, session: Session) -> None:
         self.intervals.append((session.start_s, session.end_s))
         seen = len(self.intervals)
-        slot = seen - 1 if seen <= SESSION_SAMPLE else self._rng.randrange(seen)
-        if slot < SESSION_SAMPLE:
-            states, gaps, operations_of = session_steps(session, self.burst_window_s)
-            known = self.step_operations
-            if operations_of is None:
-                for state in states:
-                    if state not in known:
-                        known[state] = (state,)
-            else:
-                for state, operations in zip(states, operations_of, strict=True):
-                    if state not in known:
-                        known[state] = operations
-            record = SessionRecord(states, gaps, session.start_s, session.end_s)
-            if slot == len(self.sessions):
-                self.sessions.append(record)
-            else:
-                self.sessions[slot] = record
+        if seen <= SESSION_SAMPLE:
+            slot = seen - 1
+            if seen == SESSION_SAMPLE:
+                self._plan_next_replacement()
+        elif seen == self._next_replacement:
+            slot = self._rng.randrange(SESSION_SAMPLE)
+            self._plan_next_replacement()
+        else:
+            return  # most sessions of a big log: counted in `intervals` only
+        states, gaps, operations_of = session_steps(session, self.burst_window_s)
+        known = self.step_operations
+        if operations_of is None:
+            for state in states:
+                if state not in known:
+                    known[state] = (state,)
+        else:
+            for state, operations in zip(states, operations_of, strict=True):
+                if state not in known:
+                    known[state] = operations
+        record = SessionRecord(states, gaps, session.start_s, session.end_s)
+        if slot == len(self.sessions):
+            self.sessions.append(record)
+        else:
+            self.sessions[slot] = record
 
     def dissolve_rare_bursts(self, min_count: int = BURST_MIN_COUNT) -> None:
         """A burst seen only a few times is a coincidence of timing (two requests in the same

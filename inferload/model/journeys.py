@@ -9,6 +9,7 @@ enforce them so replayed journeys never do impossible things.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 
 import networkx as nx
@@ -25,11 +26,13 @@ TOP_JOURNEYS = 5
 
 
 def transition_counts(sessions: list[SessionRecord]) -> Counter[tuple[str, str]]:
-    counts: Counter[tuple[str, str]] = Counter()
-    for session in sessions:
-        path = [START, *session.states, END]
-        counts.update(zip(path, path[1:], strict=False))
-    return counts
+    # one Counter over all pairs: Counter.update per session pays an ABC isinstance each time
+    return Counter(
+        itertools.chain.from_iterable(
+            zip([START, *session.states], [*session.states, END], strict=True)
+            for session in sessions
+        )
+    )
 
 
 def transition_probabilities(counts: Counter[tuple[str, str]]) -> dict[str, dict[str, float]]:
@@ -48,21 +51,19 @@ def transition_probabilities(counts: Counter[tuple[str, str]]) -> dict[str, dict
 
 
 def think_times(sessions: list[SessionRecord]) -> tuple[dict[str, ThinkTime], ThinkTime]:
-    per_edge: dict[str, list[float]] = defaultdict(list)
-    everything: list[float] = []
+    per_edge: dict[tuple[str, str], list[float]] = defaultdict(list)
     for session in sessions:
-        for (a, b), gap in zip(
-            zip(session.states, session.states[1:], strict=False), session.gaps_s, strict=True
-        ):
-            per_edge[f"{a}->{b}"].append(gap)
-            everything.append(gap)
+        states = session.states
+        for index, gap in enumerate(session.gaps_s):
+            per_edge[(states[index], states[index + 1])].append(gap)
+    everything = list(itertools.chain.from_iterable(session.gaps_s for session in sessions))
     overall = fit_think_time(everything) if everything else fit_think_time([1.0])
     fitted = {
-        edge: fit_think_time(gaps)
-        for edge, gaps in sorted(per_edge.items())
+        f"{a}->{b}": fit_think_time(gaps)
+        for (a, b), gaps in per_edge.items()
         if len(gaps) >= MIN_SAMPLES
     }
-    return fitted, overall
+    return dict(sorted(fitted.items())), overall
 
 
 def mine_guards(sessions: list[SessionRecord]) -> list[Guard]:
@@ -77,17 +78,16 @@ def mine_guards(sessions: list[SessionRecord]) -> list[Guard]:
     firsts: list[dict[str, int]] = []
     with_state: dict[str, list[int]] = defaultdict(list)
     last: Counter[str] = Counter()
-    occurrences: Counter[str] = Counter()
     for index, session in enumerate(sessions):
         first: dict[str, int] = {}
         for position, state in enumerate(session.states):
             first.setdefault(state, position)
-        occurrences.update(session.states)
         firsts.append(first)
         for state in first:
             with_state[state].append(index)
         if session.states:
             last[session.states[-1]] += 1
+    occurrences = Counter(itertools.chain.from_iterable(session.states for session in sessions))
     guards: list[Guard] = []
     for state in sorted(with_state):
         holders = with_state[state]

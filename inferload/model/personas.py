@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import pairwise_distances, silhouette_score
 from sklearn.preprocessing import normalize
 
 from inferload.model.collect import SessionRecord
@@ -78,16 +78,14 @@ def cluster_sessions(
     vectors = normalize(presence @ sparse.diags(idf))
     rng = np.random.default_rng(_SEED)
     sample = vectors[rng.choice(count, size=min(_SAMPLE, count), replace=False)].toarray()
-    if count < 10 or len(np.unique(sample, axis=0)) < 2:
+    distinct = len(np.unique(sample, axis=0))
+    if count < 10 or distinct < 2:
         return Clustering([0] * count, 1, None, 1)
     best: tuple[float, KMeans] | None = None
-    for k in range(2, min(MAX_PERSONAS, len(np.unique(sample, axis=0))) + 1):
+    distances = pairwise_distances(sample)  # once, for the silhouette of every k
+    for k in range(2, min(MAX_PERSONAS, distinct) + 1):
         model = KMeans(n_clusters=k, n_init=1, random_state=_SEED).fit(sample)
-        score = float(
-            silhouette_score(
-                sample, model.labels_, sample_size=min(2000, len(sample)), random_state=_SEED
-            )
-        )
+        score = float(silhouette_score(distances, model.labels_, metric="precomputed"))
         if best is None or score > best[0]:
             best = (score, model)
     if best is None or best[0] < MIN_SILHOUETTE:
@@ -164,13 +162,17 @@ def persona_names(
     k: int,
 ) -> list[str]:
     """A readable name per persona from the operations that set it apart (share x lift)."""
-    per_cluster: list[Counter[str]] = [Counter() for _ in range(k)]
-    overall: Counter[str] = Counter()
+    states_of: list[list[str]] = [[] for _ in range(k)]
     for label, session in zip(labels, sessions, strict=True):
-        for state in session.states:
+        states_of[label].extend(session.states)
+    per_cluster: list[Counter[str]] = []
+    for states in states_of:
+        counter: Counter[str] = Counter()
+        for state, times in Counter(states).items():
             for operation in step_operations[state]:
-                per_cluster[label][operation] += 1
-                overall[operation] += 1
+                counter[operation] += times
+        per_cluster.append(counter)
+    overall: Counter[str] = sum(per_cluster, Counter())
     grand_total = sum(overall.values())
     names: list[str] = []
     for counter in per_cluster:

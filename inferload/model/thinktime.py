@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from inferload.model.workload import Provenance, ThinkTime
 
 MIN_SAMPLES = (
@@ -19,15 +21,14 @@ _HALF_TICK_S = 0.5
 
 
 def fit_think_time(gaps_s: Sequence[float]) -> ThinkTime:
-    values = sorted(max(g, _HALF_TICK_S) for g in gaps_s)
-    logs = [math.log(v) for v in values]
-    mu = sum(logs) / len(logs)
-    sigma = math.sqrt(sum((x - mu) ** 2 for x in logs) / len(logs)) if len(logs) > 1 else 0.0
+    values = np.maximum(np.asarray(gaps_s, dtype=np.float64), _HALF_TICK_S)
+    logs = np.log(values)
+    median, p90 = np.quantile(values, (0.5, 0.9))  # linear interpolation between order stats
     return ThinkTime(
-        median_s=_quantile(values, 0.5),
-        p90_s=_quantile(values, 0.9),
-        mu=mu,
-        sigma=sigma,
+        median_s=float(median),
+        p90_s=float(p90),
+        mu=float(logs.mean()),
+        sigma=float(logs.std()),  # maximum likelihood: divided by n, 0 for one sample
         samples=len(values),
         provenance=Provenance.LOGS,
     )
@@ -40,12 +41,3 @@ def default_think_time(median_s: float, p90_s: float) -> ThinkTime:
     return ThinkTime(
         median_s=median_s, p90_s=p90_s, mu=mu, sigma=sigma, samples=0, provenance=Provenance.DEFAULT
     )
-
-
-def _quantile(ordered: Sequence[float], q: float) -> float:
-    if not ordered:
-        return 0.0
-    position = q * (len(ordered) - 1)
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)

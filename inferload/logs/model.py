@@ -18,6 +18,10 @@ def encode_params(pairs: Iterable[tuple[str, str]]) -> str:
 def decode_params(encoded: str) -> tuple[tuple[str, str], ...]:
     if not encoded:
         return ()
+    if _PAIR not in encoded:  # the common case: one parameter
+        name, separator, value = encoded.partition(_NAME)
+        if separator:
+            return ((name, value),)
     return tuple(tuple(pair.split(_NAME, 1)) for pair in encoded.split(_PAIR))  # type: ignore[misc]
 
 

@@ -39,6 +39,7 @@ class Collected:
         default_factory=list
     )  # every session: (start, end)
     step_operations: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _sample: list[Session] = field(default_factory=list)  # the reservoir, until `finish`
     _rng: random.Random = field(default_factory=lambda: random.Random(0))
     _weight: float = 1.0
     _next_replacement: int = 0  # the 1-based count of the next session to enter the sample
@@ -54,29 +55,30 @@ class Collected:
         self.intervals.append((session.start_s, session.end_s))
         seen = len(self.intervals)
         if seen <= SESSION_SAMPLE:
-            slot = seen - 1
+            self._sample.append(session)
             if seen == SESSION_SAMPLE:
                 self._plan_next_replacement()
         elif seen == self._next_replacement:
-            slot = self._rng.randrange(SESSION_SAMPLE)
+            self._sample[self._rng.randrange(SESSION_SAMPLE)] = session
             self._plan_next_replacement()
-        else:
-            return  # most sessions of a big log: counted in `intervals` only
-        states, gaps, operations_of = session_steps(session, self.burst_window_s)
+
+    def finish(self) -> None:
+        """Split the sampled sessions into steps (only the final sample: most sessions a
+        reservoir takes in are replaced later), then dissolve the rare bursts."""
         known = self.step_operations
-        if operations_of is None:
-            for state in states:
-                if state not in known:
-                    known[state] = (state,)
-        else:
-            for state, operations in zip(states, operations_of, strict=True):
-                if state not in known:
-                    known[state] = operations
-        record = SessionRecord(states, gaps, session.start_s, session.end_s)
-        if slot == len(self.sessions):
-            self.sessions.append(record)
-        else:
-            self.sessions[slot] = record
+        for session in self._sample:
+            states, gaps, operations_of = session_steps(session, self.burst_window_s)
+            if operations_of is None:
+                for state in states:
+                    if state not in known:
+                        known[state] = (state,)
+            else:
+                for state, operations in zip(states, operations_of, strict=True):
+                    if state not in known:
+                        known[state] = operations
+            self.sessions.append(SessionRecord(states, gaps, session.start_s, session.end_s))
+        self._sample.clear()
+        self.dissolve_rare_bursts()
 
     def dissolve_rare_bursts(self, min_count: int = BURST_MIN_COUNT) -> None:
         """A burst seen only a few times is a coincidence of timing (two requests in the same

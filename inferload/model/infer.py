@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -56,51 +57,58 @@ def infer_from_logs(
     catalog: Catalog, ingest: LogIngest, *, spec_path: str, burst_window_s: float = 1.0
 ) -> Workload:
     """Run the ingest (made with `IngestOptions(aggregate_operations=True)`) to its end,
-    collecting as sessions close, then infer."""
+    collecting as sessions close, then infer.
+
+    The cyclic GC stays paused throughout: collection and inference build many small acyclic
+    records (see `gcpause`). The inputs' SHA-256 (recorded in workload.yaml) are computed in a
+    background thread while inference runs (hashlib releases the GIL on large blocks)."""
     collected = Collected(burst_window_s=burst_window_s)
-    with paused_gc():  # many small acyclic records accumulate while the ingest allocates
+    with paused_gc(), ThreadPoolExecutor(1, thread_name_prefix="inferload-hash") as hasher:
         for session in ingest:
             collected.add(session)
-    collected.dissolve_rare_bursts()
-    report = ingest.report
-    assert report is not None  # set when the iteration ends
-    log_paths = ingest.sources
-    if not collected.sessions:
-        raise InferloadError(
-            ErrorKind.INVALID,
-            "no session left after cleaning the logs: nothing to infer from",
-            hint="check the ingest report: wrong --spec (everything unmatched) or wrong --format?",
+        report = ingest.report
+        assert report is not None  # set when the iteration ends
+        log_paths = ingest.sources
+        digests = [
+            hasher.submit(file_sha256, path) if Path(path).is_file() else None
+            for path in [spec_path, *log_paths]
+        ]
+        collected.finish()
+        if not collected.sessions:
+            raise InferloadError(
+                ErrorKind.INVALID,
+                "no session left after cleaning the logs: nothing to infer from",
+                hint="check the ingest report: wrong --spec (everything unmatched) or wrong --format?",
+            )
+        personas = _personas(collected)
+        operations = _operations(catalog, collected, report, ingest.aggregates)
+        spec_sha256, *log_sha256 = (digest.result() if digest else "" for digest in digests)
+        return Workload(
+            api=Api(
+                title=catalog.title, version=catalog.api_version, base_path=_base_path(catalog)
+            ),
+            source=Source(
+                spec_path=spec_path,
+                spec_sha256=spec_sha256,
+                logs=[
+                    LogSource(path=s.name, sha256=sha256, lines=s.lines)
+                    for s, sha256 in zip(report.sources, log_sha256, strict=False)
+                ],
+                window_start=_iso(report.first_s),
+                window_end=_iso(report.last_s),
+                requests=report.kept_requests,
+                sessions=len(collected.intervals),
+                session_timeout_s=report.session_timeout_s,
+                burst_window_s=burst_window_s,
+                tool=f"inferload {__version__}",
+            ),
+            auth=_auth(catalog, operations),
+            operations=operations,
+            personas=personas,
+            load=load_levels(collected.intervals, report),
+            data_pools=_data_pools(ingest.aggregates),
+            correlations=correlations(catalog, set(operations)),
         )
-    personas = _personas(collected)
-    operations = _operations(catalog, collected, report, ingest.aggregates)
-    return Workload(
-        api=Api(title=catalog.title, version=catalog.api_version, base_path=_base_path(catalog)),
-        source=Source(
-            spec_path=spec_path,
-            spec_sha256=file_sha256(spec_path) if Path(spec_path).is_file() else "",
-            logs=[
-                LogSource(
-                    path=s.name,
-                    sha256=file_sha256(path) if Path(path).is_file() else "",
-                    lines=s.lines,
-                )
-                for s, path in zip(report.sources, log_paths, strict=False)
-            ],
-            window_start=_iso(report.first_s),
-            window_end=_iso(report.last_s),
-            requests=report.kept_requests,
-            sessions=len(collected.intervals),
-            session_timeout_s=report.session_timeout_s,
-            burst_window_s=burst_window_s,
-            tool=f"inferload {__version__}",
-        ),
-        auth=_auth(catalog, operations),
-        operations=operations,
-        personas=personas,
-        load=load_levels(collected.intervals, report),
-        data_pools=_data_pools(ingest.aggregates),
-        correlations=correlations(catalog, set(operations)),
-    )
 
 
 def _personas(collected: Collected) -> list[Persona]:

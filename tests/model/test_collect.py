@@ -13,6 +13,7 @@ def test_the_reservoir_keeps_a_uniform_sample_of_a_long_log() -> None:
     total = 6 * SESSION_SAMPLE
     for index in range(total):
         collected.add(Session("c", ("op",), (float(index),), (200,), (None,), ("",), (None,)))
+    collected.finish()
     assert len(collected.intervals) == total
     starts = [record.start_s for record in collected.sessions]
     assert len(starts) == len(set(starts)) == SESSION_SAMPLE

@@ -23,6 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from inferload.errors import ErrorKind, InferloadError, file_error
+from inferload.gcpause import paused_gc
 from inferload.logs.aggregates import OperationAggregates
 from inferload.logs.clean import (
     STATIC_PATHS,
@@ -117,8 +118,12 @@ class LogIngest:
         return list(self._given)
 
     def __iter__(self) -> Iterator[Session]:
+        """The cyclic GC is paused until the iteration ends (or is abandoned): ingest builds
+        millions of small acyclic objects, and a collection per chunk would rescan every one
+        of them (see `gcpause`). The consumer's code between sessions runs paused too."""
         try:
-            yield from self._run()
+            with paused_gc():
+                yield from self._run()
         finally:
             if self._spool is not None:
                 self._spool.cleanup()

@@ -10,6 +10,7 @@ when the stream's watermark (the oldest "latest time" among the inputs) has move
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import polars as pl
@@ -105,18 +106,29 @@ class Sessionizer:
 
 def _in_content_order(sessions: list[Session]) -> list[Session]:
     """Sessions by start time, ties by content: never by client hash, whose salt is random per
-    run, so that everything downstream (and workload.yaml) is the same from run to run. Ties are
-    rare, so only runs of equal start times pay for the comparison of contents."""
+    run, so that everything downstream (and workload.yaml) is the same from run to run. Logs
+    stamp whole seconds, so ties are common: they are ordered by operations, times, statuses and
+    parameters (tuples compared as they are), and only sessions equal in all of those by query."""
     ordered = sorted(sessions, key=_start)
+    for run in list(_equal_runs(ordered, _start)):
+        block = sorted(ordered[run], key=_content)
+        for same in list(_equal_runs(block, _content)):
+            block[same] = sorted(block[same], key=lambda session: repr(session.queries))
+        ordered[run] = block
+    return ordered
+
+
+def _equal_runs(items: list[Session], key: Callable[[Session], object]) -> Iterator[slice]:
+    """Slices of two or more adjacent items with equal keys."""
     start = 0
-    while start < len(ordered):
+    while start < len(items):
         end = start + 1
-        while end < len(ordered) and ordered[end].timestamps_s[0] == ordered[start].timestamps_s[0]:
+        first = key(items[start])
+        while end < len(items) and key(items[end]) == first:
             end += 1
         if end - start > 1:
-            ordered[start:end] = sorted(ordered[start:end], key=_content)
+            yield slice(start, end)
         start = end
-    return ordered
 
 
 def _start(session: Session) -> float:
@@ -124,13 +136,7 @@ def _start(session: Session) -> float:
 
 
 def _content(session: Session) -> tuple[object, ...]:
-    return (
-        session.operations,
-        session.timestamps_s,
-        session.statuses,
-        session.params,
-        repr(session.queries),  # None and text side by side: compared as their repr
-    )
+    return (session.operations, session.timestamps_s, session.statuses, session.params)
 
 
 def _close(client: str, session: _Open) -> Session:

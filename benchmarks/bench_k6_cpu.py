@@ -122,7 +122,9 @@ def main() -> None:
         for label, figures in per_request.items():
             print(f"{label:13s}: {statistics.median(figures):5.0f} us CPU/request (median of {repeats}; "
                   f"runs {', '.join(f'{f:.0f}' for f in figures)})")  # fmt: skip
-        ratio = statistics.median(per_request["generated"]) / statistics.median(per_request["hand-written"])
+        ratio = statistics.median(per_request["generated"]) / statistics.median(
+            per_request["hand-written"]
+        )
         print(f"generated / hand-written CPU per request: {ratio:.2f}x   (target <= 1.2x; "
               f"{len(calls):,} requests in {SESSIONS:,} sessions)")  # fmt: skip
 

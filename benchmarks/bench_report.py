@@ -54,11 +54,23 @@ def synthesise(folder: Path, points: int) -> None:
             when = stamp(start + timedelta(seconds=offset))
             for metric, value in [("http_reqs", 1), ("http_req_duration", duration), *((p, duration / 6) for p in PHASES),
                                   ("http_req_failed", 0), ("data_sent", 120), ("data_received", 900)]:  # fmt: skip
-                out.write(json.dumps({"metric": metric, "type": "Point", "data": {"time": when, "value": value, "tags": tags}}) + "\n")
+                out.write(
+                    json.dumps(
+                        {
+                            "metric": metric,
+                            "type": "Point",
+                            "data": {"time": when, "value": value, "tags": tags},
+                        }
+                    )
+                    + "\n"
+                )
             out.write(json.dumps({"metric": "checks", "type": "Point", "data": {"time": when, "value": 1, "tags": {"check": "status", "name": name}}}) + "\n")  # fmt: skip
             written += per_request
     rates = [1.0 * (level + 1) for level in range(LEVELS)]
-    stages = [{"start_s": i * LEVEL_S, "end_s": (i + 1) * LEVEL_S, "from_per_s": r, "to_per_s": r} for i, r in enumerate(rates)]
+    stages = [
+        {"start_s": i * LEVEL_S, "end_s": (i + 1) * LEVEL_S, "from_per_s": r, "to_per_s": r}
+        for i, r in enumerate(rates)
+    ]
     manifest = {
         "tool": "k6", "profile": "stress", "load_model": "open", "api_title": "bench", "base_url": "http://127.0.0.1:8800",
         "script": "bench", "script_sha256": "0" * 64, "engine_version": "k6 v1.1.0", "inferload_version": "bench",
@@ -68,7 +80,9 @@ def synthesise(folder: Path, points: int) -> None:
         "exit_code": 0, "outcome": "completed", "files": {"points": "k6-points.json", "engine_log": "engine.log"},
     }  # fmt: skip
     (folder / "manifest.json").write_text(json.dumps(manifest))
-    print(f"synthesised {written:,} points ({(folder / 'k6-points.json').stat().st_size / 1e6:.0f} MB)")
+    print(
+        f"synthesised {written:,} points ({(folder / 'k6-points.json').stat().st_size / 1e6:.0f} MB)"
+    )
 
 
 def main() -> None:
@@ -85,7 +99,9 @@ def main() -> None:
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     if completed.returncode not in (0, 1):
         sys.exit(completed.stderr)
-    print(f"report on {points:,} k6 points: {elapsed:.1f} s, peak RSS {rss:.0f} MB (targets: <= 10 s, <= 500 MB)")
+    print(
+        f"report on {points:,} k6 points: {elapsed:.1f} s, peak RSS {rss:.0f} MB (targets: <= 10 s, <= 500 MB)"
+    )
 
 
 if __name__ == "__main__":

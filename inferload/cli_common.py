@@ -26,7 +26,7 @@ from rich.progress import (
 
 from inferload.errors import InferloadError
 from inferload.logs import FORMATS, IngestOptions, LogIngest
-from inferload.logs.model import IngestReport
+from inferload.logs.model import IngestReport, Session
 from inferload.model import infer_from_logs
 from inferload.model.workload import Workload
 from inferload.spec import Catalog
@@ -125,7 +125,7 @@ def _field_mapping(fields: tuple[str, ...]) -> list[tuple[str, str]]:
 
 def infer_with_progress(
     catalog: Catalog, spec_path: Path, log_paths: tuple[str, ...], options: IngestOptions,
-    burst_window_s: float, quiet: bool,
+    burst_window_s: float, quiet: bool, observe: Callable[[Session], None] | None = None,
 ) -> tuple[Workload, IngestReport]:  # fmt: skip
     """Ingest the logs under a progress bar and infer the workload (`infer`, `refresh`, `compare`)."""
     with progress_bar(quiet) as (progress, task):
@@ -134,7 +134,8 @@ def infer_with_progress(
             progress=lambda done, total: progress.update(task, completed=done, total=total or None),
         )  # fmt: skip
         workload = infer_from_logs(
-            catalog, ingest, spec_path=str(spec_path), burst_window_s=burst_window_s
-        )
+            catalog, ingest, spec_path=str(spec_path), burst_window_s=burst_window_s,
+            observe=observe,
+        )  # fmt: skip
     assert ingest.report is not None  # set once the ingest has run
     return workload, ingest.report

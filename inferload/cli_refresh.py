@@ -22,7 +22,13 @@ from inferload.logs import IngestOptions, LogIngest
 from inferload.model import dump_workload, load_workload
 from inferload.model.workload import recorded_spec
 from inferload.refresh.drift import Tolerance, diff_workloads
-from inferload.refresh.fidelity import score, traffic_from_ingest, traffic_from_k6
+from inferload.refresh.fidelity import (
+    Traffic,
+    score,
+    session_traffic,
+    traffic_from_ingest,
+    traffic_from_k6,
+)
 from inferload.refresh.refresh import merge_refresh
 from inferload.render_refresh import print_drift, print_fidelity
 from inferload.spec import Router, load_catalog
@@ -198,13 +204,17 @@ def compare_command(results: Path, log_paths: tuple[str, ...], spec_path: Path, 
             test = traffic_from_ingest(LogIngest([str(results)], catalog, ingest_options))
             if think_scale:
                 test = test.unscaled(think_scale)
-    production = traffic_from_ingest(LogIngest(list(log_paths), catalog, ingest_options))
     if workload_path is not None:
         personas = load_workload(workload_path).personas
-    else:
-        personas = infer_with_progress(catalog, spec_path, log_paths, ingest_options, 1.0, as_json)[
-            0
-        ].personas
+        production = traffic_from_ingest(LogIngest(list(log_paths), catalog, ingest_options))
+    else:  # one pass over the production logs: their traffic and the personas inferred from them
+        seen: list[tuple[tuple[str, ...], tuple[float, ...]]] = []
+        workload, _ = infer_with_progress(
+            catalog, spec_path, log_paths, ingest_options, 1.0, as_json,
+            observe=lambda session: seen.append(session_traffic(session)),
+        )  # fmt: skip
+        personas = workload.personas
+        production = Traffic(tuple(seen))
     fidelity = score(test, production, personas)
     if as_json:
         click.echo(fidelity.model_dump_json(indent=2))

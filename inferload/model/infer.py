@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -14,7 +15,7 @@ from inferload.errors import ErrorKind, InferloadError
 from inferload.gcpause import paused_gc
 from inferload.logs.aggregates import OperationAggregates
 from inferload.logs.ingest import LogIngest
-from inferload.logs.model import IngestReport, decode_params
+from inferload.logs.model import IngestReport, Session, decode_params
 from inferload.model.collect import Collected, SessionRecord
 from inferload.model.journeys import (
     mine_guards,
@@ -54,18 +55,27 @@ def file_sha256(path: str | Path) -> str:
 
 
 def infer_from_logs(
-    catalog: Catalog, ingest: LogIngest, *, spec_path: str, burst_window_s: float = 1.0
+    catalog: Catalog,
+    ingest: LogIngest,
+    *,
+    spec_path: str,
+    burst_window_s: float = 1.0,
+    observe: Callable[[Session], None] | None = None,
 ) -> Workload:
     """Run the ingest (made with `IngestOptions(aggregate_operations=True)`) to its end,
     collecting as sessions close, then infer.
 
     The cyclic GC stays paused throughout: collection and inference build many small acyclic
     records (see `gcpause`). The inputs' SHA-256 (recorded in workload.yaml) are computed in a
-    background thread while inference runs (hashlib releases the GIL on large blocks)."""
+    background thread while inference runs (hashlib releases the GIL on large blocks).
+    `observe` sees every session too, for a caller that needs them for something else in the
+    same pass (`compare`), so the logs are read once."""
     collected = Collected(burst_window_s=burst_window_s)
     with paused_gc(), ThreadPoolExecutor(1, thread_name_prefix="inferload-hash") as hasher:
         for session in ingest:
             collected.add(session)
+            if observe is not None:
+                observe(session)
         report = ingest.report
         assert report is not None  # set when the iteration ends
         log_paths = ingest.sources

@@ -25,7 +25,7 @@ from scipy.stats import ks_2samp
 from inferload.analyse.readers import read_run
 from inferload.analyse.samples import RawSamples
 from inferload.errors import ErrorKind, InferloadError, Location
-from inferload.logs import LogIngest
+from inferload.logs import Session
 from inferload.model.steps import session_steps
 from inferload.model.workload import END, START, Persona
 from inferload.spec import Router
@@ -81,13 +81,15 @@ class Fidelity(BaseModel):
     verdict: Verdict
 
 
-def traffic_from_ingest(ingest: LogIngest) -> Traffic:
+def traffic_from_ingest(ingest: Iterable[Session]) -> Traffic:
     """Sessions from logs, with gaps measured as the model measures think time (steps.py)."""
-    sessions = []
-    for session in ingest:
-        _, gaps, _ = session_steps(session, burst_window_s=0.0)  # every request its own step
-        sessions.append((session.operations, tuple(max(gap, 0.0) for gap in gaps)))
-    return Traffic(tuple(sessions))
+    return Traffic(tuple(session_traffic(session) for session in ingest))
+
+
+def session_traffic(session: Session) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """One session's operations and the gaps between them (every request its own step)."""
+    _, gaps, _ = session_steps(session, burst_window_s=0.0)
+    return session.operations, tuple(max(gap, 0.0) for gap in gaps)
 
 
 def traffic_from_k6(folder: Path, router: Router) -> Traffic:

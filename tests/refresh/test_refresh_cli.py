@@ -185,7 +185,7 @@ def test_compare_reads_a_target_access_log(
                                 think_median_s={"login->search": 1.0, "search->getProduct": 1.0}, sigma=0.01)  # fmt: skip
     simulate(tmp_path / "robot.log", 600, seed=23, personas=(robot,))
 
-    def compare(log: Path) -> tuple[int, dict]:  # type: ignore[type-arg]
+    def compare(log: Path, *extra: str) -> tuple[int, dict]:  # type: ignore[type-arg]
         result = CliRunner().invoke(
             main,
             [
@@ -196,6 +196,7 @@ def test_compare_reads_a_target_access_log(
                 "--spec",
                 str(spec),
                 "--json",
+                *extra,
             ],
         )
         assert result.exit_code in (0, 1), result.output + result.stderr
@@ -203,6 +204,12 @@ def test_compare_reads_a_target_access_log(
 
     code, faithful = compare(tmp_path / "test.log")
     assert code == 0 and faithful["verdict"] == "faithful", faithful
+    # without --workload the production logs are read once for their traffic and personas:
+    # the same scores as with the workload inferred from them beforehand
+    inferred = tmp_path / "inferred.yaml"
+    result = CliRunner().invoke(main, ["infer", "--spec", str(spec), "--logs", str(tmp_path / "production.log"), "-o", str(inferred)])  # fmt: skip
+    assert result.exit_code == 0, result.output + result.stderr
+    assert compare(tmp_path / "test.log", "--workload", str(inferred)) == (code, faithful)
     code, robotic = compare(tmp_path / "robot.log")
     assert code == 1 and robotic["verdict"] == "unrealistic"
     assert robotic["persona_mix_tv"] > 0.3 and robotic["session_length_ks"] > 0.5

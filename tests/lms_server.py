@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import http.client
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from examples.lms.health import wait_healthy
 from tests.conftest import ROOT
 
 
@@ -75,18 +74,10 @@ def lms_service(
 
 
 def _wait_healthy(port: int, process: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"the LMS service exited: {process.stderr.read().decode() if process.stderr else ''}"
-            )
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/api/health")
-            if connection.getresponse().status == 200:
-                connection.close()
-                return
-        except OSError:
-            time.sleep(0.1)
+    if wait_healthy(port, timeout_s, alive=lambda: process.poll() is None):
+        return
+    if process.poll() is not None:
+        raise RuntimeError(
+            f"the LMS service exited: {process.stderr.read().decode() if process.stderr else ''}"
+        )
     raise RuntimeError("the LMS service did not become healthy in time")

@@ -50,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument("--seed", action="store_true", help="(re)seed the database first")
 
+    wait = commands.add_parser("wait", help="wait until the service on --port is healthy")
+    wait.add_argument("--port", type=int, default=8800)
+    wait.add_argument("--timeout", type=float, default=30.0, help="seconds (30)")
+
     export = commands.add_parser("export-spec", help="write the OpenAPI document as YAML")
     export.add_argument("--out", type=Path, required=True)
 
@@ -67,6 +71,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"seeded {args.db}: {counts}")
     elif args.command == "serve":
         return _serve(args)
+    elif args.command == "wait":
+        from examples.lms.health import wait_healthy
+
+        if not wait_healthy(args.port, args.timeout):
+            print(f"the sample service on 127.0.0.1:{args.port} is not healthy", file=sys.stderr)
+            return 1
     elif args.command == "export-spec":
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(render_spec())

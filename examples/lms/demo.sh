@@ -19,20 +19,7 @@ echo "== the sample service: a seeded database, served on $BASE_URL"
 "$BIN/python" -m examples.lms serve --db "$OUT/lms.sqlite3" --port "$PORT" > "$OUT/service.log" 2>&1 &
 SERVICE=$!
 trap 'kill "$SERVICE" 2> /dev/null || true; wait "$SERVICE" 2> /dev/null || true' EXIT
-"$BIN/python" - "$PORT" <<'PY'
-import http.client, sys, time
-deadline = time.monotonic() + 30
-while True:
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=2)
-        connection.request("GET", "/api/health")
-        if connection.getresponse().status == 200:
-            break
-    except OSError:
-        if time.monotonic() > deadline:
-            sys.exit("the sample service did not start: see demo-out/service.log")
-        time.sleep(0.3)
-PY
+"$BIN/python" -m examples.lms wait --port "$PORT" || { echo "see $OUT/service.log" >&2; exit 1; }
 
 echo "== spec: the operation catalog"
 "$BIN/inferload" spec "$SPEC"

@@ -1,7 +1,8 @@
-"""python -m examples.lms {seed,serve,export-spec,simulate} ...
+"""python -m examples.lms {seed,serve,wait,export-spec,simulate} ...
 
 python -m examples.lms seed --db /tmp/lms.sqlite3
 python -m examples.lms serve --db /tmp/lms.sqlite3 --port 8800 --access-log /tmp/lms-access.log
+python -m examples.lms wait --port 8800
 python -m examples.lms export-spec --out fixtures/lms/openapi.yaml
 python -m examples.lms simulate --out fixtures/lms/access.log.gz --truth fixtures/lms/ground-truth.json
 """

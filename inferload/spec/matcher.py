@@ -10,7 +10,7 @@ the query string removed: logs repeat the same paths endlessly, so most lookups 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import unquote
@@ -97,19 +97,18 @@ class Router:
             base.strip("/").split("/") for base in sorted(bases, key=len, reverse=True)
         ]
         self._cache: dict[str, dict[str, Match | Unmatched]] = {}
-        self._has_patterns = self._any_patterns(self._root)
+        self._has_patterns = any(node.patterns for node in self._nodes())
 
-    @staticmethod
-    def _any_patterns(root: _Node) -> bool:
-        nodes = [root]
+    def _nodes(self) -> Iterator[_Node]:
+        """Every node of the trie (the shape checks below read it whole)."""
+        nodes = [self._root]
         while nodes:
             node = nodes.pop()
-            if node.patterns:
-                return True
+            yield node
             nodes.extend(node.literal.values())
+            nodes.extend(child for _, child in node.patterns)
             if node.wildcard is not None:
                 nodes.append(node.wildcard)
-        return False
 
     def match(self, method: str, url: str) -> Match | Unmatched:
         """(method, raw URL from a log) -> the operation and its path parameters, or why not."""
@@ -134,14 +133,8 @@ class Router:
     def literal_segments(self) -> frozenset[str]:
         """Every literal segment of every template and server base path."""
         literals: set[str] = {segment for base in self._base_segments for segment in base}
-        nodes = [self._root]
-        while nodes:
-            node = nodes.pop()
+        for node in self._nodes():
             literals.update(node.literal)
-            nodes.extend(node.literal.values())
-            nodes.extend(child for _, child in node.patterns)
-            if node.wildcard is not None:
-                nodes.append(node.wildcard)
         return frozenset(literals)
 
     def match_many(self, requests: Iterable[tuple[str, str]]) -> list[Match | Unmatched]:

@@ -16,7 +16,6 @@ from typing import NamedTuple
 
 import polars as pl
 
-from inferload.gcpause import paused_gc
 from inferload.logs.model import encode_params
 from inferload.logs.scrub import PLAIN_ID, scrub_value
 from inferload.spec.matcher import Match, Router, template_segments
@@ -163,14 +162,13 @@ class OperationMatcher:
         )
         known = self._known
         fresh = [key for key in keys if key not in known]
-        with paused_gc():
-            for key, result in zip(fresh, self.router.match_many(fresh), strict=True):
-                if isinstance(result, Match):
-                    params = encode_params((n, scrub_value(v)) for n, v in result.params)
-                    known[key] = (result.operation_id, params, None)
-                else:
-                    known[key] = (None, "", result.reason)
-            rows = [(*key, *known[key]) for key in keys]
+        for key, result in zip(fresh, self.router.match_many(fresh), strict=True):
+            if isinstance(result, Match):
+                params = encode_params((n, scrub_value(v)) for n, v in result.params)
+                known[key] = (result.operation_id, params, None)
+            else:
+                known[key] = (None, "", result.reason)
+        rows = [(*key, *known[key]) for key in keys]
         if len(known) > _MEMO_LIMIT:
             known.clear()  # memory must not grow with the log: start the memo afresh
         return pl.DataFrame(rows, schema=_RESULT_SCHEMA, orient="row")

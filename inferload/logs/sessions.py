@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from inferload.gcpause import paused_gc
 from inferload.logs.model import Session
 
 EVENT_COLUMNS = ("client", "ts", "operation_id", "status", "request_time_ms", "params", "query")
@@ -59,13 +58,12 @@ class Sessionizer:
 
     def feed(self, events: pl.DataFrame, watermark_s: float) -> list[Session]:
         """Add a chunk of events (`EVENT_COLUMNS`); return the sessions that closed."""
-        # Slicing a chunk allocates many small lists and no cycles (see `gcpause`).
-        with paused_gc():
-            closed = self._absorb(events) if events.height else []
-            horizon = watermark_s - self.timeout_s - self.lateness_s
-            for client in [c for c, s in self._open.items() if s.last_s < horizon]:
-                closed.append(_close(client, self._open.pop(client)))
-            return _in_content_order(closed)
+        # (the cyclic GC is paused by LogIngest for the whole run: see `gcpause`)
+        closed = self._absorb(events) if events.height else []
+        horizon = watermark_s - self.timeout_s - self.lateness_s
+        for client in [c for c, s in self._open.items() if s.last_s < horizon]:
+            closed.append(_close(client, self._open.pop(client)))
+        return _in_content_order(closed)
 
     def close_all(self) -> list[Session]:
         closed = [_close(client, session) for client, session in self._open.items()]

@@ -14,6 +14,12 @@ with the reports: measured 41%-64% over runs. The lower bound was 45% until a cl
 measured 41%. In that run C was probed at 81/s, where other runs gave about 50/s: this VM's
 speed drifts by 20-50% within minutes. That is why the run's own plateau is the primary
 reference.
+
+The probe and the stress run are minutes apart, and the VM can be faster in the second: then
+the offered load never reaches the reports' capacity (seen once: p95 stayed under 250 ms at
+every level). A performance engineer whose stress test never saturated the service raises the
+range and reruns, and so does this test, once: if no level's p95 crossed the 500 ms SLA,
+normal is recalibrated at 0.35 C from a fresh probe. The assertions are the same either way.
 """
 
 from __future__ import annotations
@@ -93,24 +99,45 @@ def reports_rps_at(document: dict, level_index: int) -> float:  # type: ignore[t
     return sum(rps for name, rps in level["endpoint_rps"].items() if REPORTS in name)
 
 
+def capacity_of_reports(service: RunningService) -> float:
+    """C: the reports endpoint's closed-loop throughput plateau, probed alone."""
+    token = login(service.base_url, "user1@lms.example", DEMO_PASSWORD)
+    levels = probe(service.base_url, "/api/reports/overview?days=7", token, levels=(1, 2, 4, 8), seconds_per_level=2.0)  # fmt: skip
+    return float(max(level.throughput_per_s for level in levels))
+
+
+def generate_at(reporting_peak: Path, normal_rate: float, folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    targets = folder / "targets.yaml"
+    targets.write_text(f"normal_arrival_rate_per_s: {normal_rate:.2f}\n")
+    loadtest = folder / "loadtest"
+    generated = CliRunner().invoke(main, ["generate", str(reporting_peak), "--targets", str(targets), "--tool", "k6", "-o", str(loadtest)])  # fmt: skip
+    assert generated.exit_code == 0, generated.output
+    return loadtest
+
+
+def queued(document: dict) -> bool:  # type: ignore[type-arg]
+    """Some level's p95 crossed the 500 ms SLA: the offered load reached the service's limit."""
+    return any(lv["figures"]["p95_ms"] >= 500 for lv in document["levels"] if not lv["recovery"])
+
+
 @pytest.fixture(scope="module")
 def runs(
     database: Path, reporting_peak: Path, users_csv: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[float, dict, dict]]:  # type: ignore[type-arg]
     work = tmp_path_factory.mktemp("knee")
     with lms_service(work / "plain", database) as service:
-        token = login(service.base_url, "user1@lms.example", DEMO_PASSWORD)
-        capacity = max(level.throughput_per_s for level in probe(service.base_url, "/api/reports/overview?days=7", token, levels=(1, 2, 4, 8), seconds_per_level=2.0))  # fmt: skip
-        targets = work / "targets.yaml"
-        targets.write_text(f"normal_arrival_rate_per_s: {0.22 * capacity:.2f}\n")
-        loadtest = work / "loadtest"
-        generated = CliRunner().invoke(main, ["generate", str(reporting_peak), "--targets", str(targets), "--tool", "k6", "-o", str(loadtest)])  # fmt: skip
-        assert generated.exit_code == 0, generated.output
-        stress(service, loadtest, users_csv, work / "before")
+        for attempt, share_of_capacity in enumerate((0.22, 0.35)):
+            capacity = capacity_of_reports(service)
+            loadtest = generate_at(reporting_peak, share_of_capacity * capacity, work / f"calibration-{attempt}")  # fmt: skip
+            results = work / f"before-{attempt}"
+            stress(service, loadtest, users_csv, results)
+            before = report(results, work / f"report-before-{attempt}")
+            if queued(before):
+                break
     with lms_service(work / "indexed", database, report_index=True) as service:
         stress(service, loadtest, users_csv, work / "after")
-    before = report(work / "before", work / "report-before")
-    after = report(work / "after", work / "report-after", baseline=work / "before")
+    after = report(work / "after", work / "report-after", baseline=results)
     yield capacity, before, after
 
 

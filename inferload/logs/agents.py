@@ -47,10 +47,30 @@ def _crawler_regexes() -> tuple[str, str]:
     return "(?i)(" + "|".join(exclusions) + ")", "(?i)(" + "|".join(crawlers) + ")"
 
 
+_KNOWN_AGENTS: dict[str, str | None] = {}  # agent -> kind: a pure function of the agent text
+_KNOWN_LIMIT = 50_000  # junk agents of ever new text: start the memo afresh past this
+
+
 def classify_agents(agents: pl.Series) -> pl.DataFrame:
-    """Distinct user agents -> (user_agent, agent_kind) with kind health/monitoring/bot/user."""
+    """Distinct user agents -> (user_agent, agent_kind) with kind health/monitoring/bot/user.
+
+    Memoised across calls: a log has few distinct agents, and every call would otherwise
+    compile CrawlerDetect's ~1,500-pattern regex again (milliseconds per chunk)."""
+    distinct = agents.unique().drop_nulls().to_list()
+    fresh = [agent for agent in distinct if agent not in _KNOWN_AGENTS]
+    if fresh:
+        if len(_KNOWN_AGENTS) > _KNOWN_LIMIT:
+            _KNOWN_AGENTS.clear()
+        kinds = _classify(pl.Series(fresh, dtype=pl.String))
+        _KNOWN_AGENTS.update(zip(fresh, kinds, strict=True))
+    return pl.DataFrame(
+        {"user_agent": distinct, "agent_kind": [_KNOWN_AGENTS.get(a) for a in distinct]},
+        schema={"user_agent": pl.String, "agent_kind": pl.String},
+    )
+
+
+def _classify(agents: pl.Series) -> list[str | None]:
     exclusions, crawlers = _crawler_regexes()
-    frame = pl.DataFrame({"user_agent": agents.unique().drop_nulls()})
     agent = pl.col("user_agent")
     is_crawler = agent.str.replace_all(exclusions, "").str.contains(crawlers)
     kind = (
@@ -62,4 +82,4 @@ def classify_agents(agents: pl.Series) -> pl.DataFrame:
         .then(pl.lit("bot or crawler"))
         .otherwise(None)
     )
-    return frame.with_columns(kind.alias("agent_kind"))
+    return agents.to_frame("user_agent").select(kind).to_series().to_list()

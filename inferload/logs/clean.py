@@ -17,7 +17,7 @@ from inferload.logs.aggregates import OperationAggregates
 from inferload.logs.parse import NOT_AN_ACCESS_RECORD
 from inferload.logs.routing import OperationMatcher
 from inferload.logs.scrub import client_key, hash_client_keys, scrub_queries
-from inferload.logs.sessions import EVENT_COLUMNS
+from inferload.logs.sessions import SEQ_LINES, SESSION_COLUMNS
 from inferload.logs.templates import path_shape
 
 HEALTH_PATHS = (
@@ -40,11 +40,30 @@ class ChunkCounts:
     dropped: Counter[str] = field(default_factory=Counter)
     unmatched: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     operations: Counter[str] = field(default_factory=Counter)
-    per_second: Counter[int] = field(default_factory=Counter)
+    per_second: list[pl.DataFrame] = field(default_factory=list)  # (s, len), see `add_seconds`
     records: int = 0
     first_s: float | None = None
     last_s: float | None = None
     per_operation: OperationAggregates | None = None  # set when the caller wants them
+
+    def add_seconds(self, seconds: pl.DataFrame) -> None:
+        """Requests per whole second, kept as frames (a Counter of Python ints would cost a
+        dict entry per second of the log and a Python loop per chunk); folded every 64."""
+        self.per_second.append(seconds)
+        if len(self.per_second) >= 64:
+            self.per_second = [_sum_seconds(self.per_second)]
+
+    def peak_second(self) -> tuple[int | None, int]:
+        """(the busiest second, its requests), or (None, 0) without requests."""
+        if not self.per_second:
+            return None, 0
+        busiest = _sum_seconds(self.per_second).sort("len", "s", descending=[True, False])
+        second, count = busiest.row(0)
+        return int(second), int(count)
+
+
+def _sum_seconds(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    return pl.concat(frames).group_by("s").agg(pl.col("len").sum())
 
 
 def split_url(records: pl.DataFrame) -> pl.DataFrame:
@@ -77,7 +96,9 @@ class ScreenedChunk:
     classified, query strings scrubbed and client keys hashed (runs in the reader thread)."""
 
     malformed: pl.DataFrame  # line_no, malformed
-    requests: pl.DataFrame  # client, ts, method, path, query, status, request_time_ms, drop
+    requests: (
+        pl.DataFrame
+    )  # client, ts, method, path, query, status, request_time_ms, drop, line_no
 
 
 def screen_chunk(records: pl.DataFrame, salt: bytes) -> ScreenedChunk:
@@ -90,7 +111,7 @@ def screen_chunk(records: pl.DataFrame, salt: bytes) -> ScreenedChunk:
     )
     hashes = hash_client_keys(screened.get_column("client_key"), salt)
     requests = screened.join(hashes, on="client_key", how="left").select(
-        "client", "ts", "method", "path", "query", "status", "request_time_ms", "drop"
+        "client", "ts", "method", "path", "query", "status", "request_time_ms", "drop", "line_no"
     )
     return ScreenedChunk(malformed, requests)
 
@@ -98,17 +119,24 @@ def screen_chunk(records: pl.DataFrame, salt: bytes) -> ScreenedChunk:
 def settle_chunk(
     chunk: ScreenedChunk, matcher: OperationMatcher, counts: ChunkCounts, source_index: int
 ) -> pl.DataFrame:
-    """Match to operations, apply the remaining drop reasons, count: -> `EVENT_COLUMNS`."""
+    """Match to operations, apply the remaining drop reasons, count: -> events (`SESSION_COLUMNS` + `seq`)."""
     _count_malformed(chunk.malformed, counts, source_index)
     requests = chunk.requests
     counts.records += requests.height
     if not requests.height:
-        return pl.DataFrame(schema={c: pl.String for c in EVENT_COLUMNS})
-    screened = requests.join(matcher.match_distinct(requests), on=["method", "path"], how="left")
+        return pl.DataFrame(
+            schema={c: pl.String for c in SESSION_COLUMNS} | {"client": pl.UInt64, "seq": pl.Int64}
+        )
+    matched = matcher.match_distinct(requests).with_columns(
+        (pl.col("operation_id").is_null() & pl.col("path").str.contains(STATIC_PATHS)).alias(
+            "static"
+        )
+    )  # on distinct paths: far fewer than requests
+    screened = requests.join(matched, on=["method", "path"], how="left")
     reason = (
         pl.when(pl.col("drop").is_not_null())
         .then(pl.col("drop"))
-        .when(pl.col("operation_id").is_null() & pl.col("path").str.contains(STATIC_PATHS))
+        .when(pl.col("static"))
         .then(pl.lit("static asset"))
         .when(pl.col("operation_id").is_null())
         .then(pl.lit("matches no operation"))
@@ -122,7 +150,8 @@ def settle_chunk(
     kept = screened.filter(pl.col("drop").is_null())
     if kept.height:
         _count_kept(kept, counts)
-    return kept.select(*EVENT_COLUMNS)
+    seq = pl.lit(source_index * SEQ_LINES, dtype=pl.Int64) + pl.col("line_no")
+    return kept.select(*SESSION_COLUMNS, seq.alias("seq"))
 
 
 def _count_malformed(bad: pl.DataFrame, counts: ChunkCounts, source_index: int) -> None:
@@ -154,9 +183,9 @@ def _count_kept(kept: pl.DataFrame, counts: ChunkCounts) -> None:
         counts.operations[operation_id] += count
     if counts.per_operation is not None:
         counts.per_operation.add_chunk(kept)
-    seconds = kept.select(pl.col("ts").floor().cast(pl.Int64).alias("s")).group_by("s").len()
-    for second, count in seconds.iter_rows():
-        counts.per_second[second] += count
+    counts.add_seconds(
+        kept.select(pl.col("ts").floor().cast(pl.Int64).alias("s")).group_by("s").len()
+    )
     first, last = kept.select(
         pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last")
     ).row(0)

@@ -288,7 +288,7 @@ class LogIngest:
 
     def _build_report(self, router: Router) -> IngestReport:
         counts = self._counts
-        peak_second, peak = max(counts.per_second.items(), key=lambda kv: kv[1], default=(None, 0))
+        peak_second, peak = counts.peak_second()
         unmatched = tuple(
             UnmatchedShape(method, shape, count, reason)
             for (method, shape, reason), count in counts.unmatched.most_common(15)

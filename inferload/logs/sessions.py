@@ -6,18 +6,22 @@ session where the client changes or the gap exceeds the timeout; Python then onl
 column lists at those boundaries. Across chunks each client keeps one *open* session; it closes
 when the stream's watermark (the oldest "latest time" among the inputs) has moved
 `timeout + lateness` past its last request, so a late line can still join it.
+
+Closed sessions come out by start time, ties by where their first request stands in the input
+(`seq`: input index and line number). Never by client hash, whose salt is random per run: so
+everything downstream, and workload.yaml, is the same from run to run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import polars as pl
 
 from inferload.logs.model import Session
 
-EVENT_COLUMNS = ("client", "ts", "operation_id", "status", "request_time_ms", "params", "query")
+SESSION_COLUMNS = ("client", "ts", "operation_id", "status", "request_time_ms", "params", "query")
+SEQ_LINES = 1 << 40  # seq = input index * SEQ_LINES + line number
 
 
 @dataclass(slots=True)
@@ -32,6 +36,7 @@ class _Open:
     params: tuple[str, ...]
     queries: tuple[str | None, ...]
     last_s: float
+    first_seq: int
     is_sorted: bool = True
 
     def extend(self, other: _Open) -> None:
@@ -50,94 +55,84 @@ class Sessionizer:
     def __init__(self, timeout_s: float = 1800.0, lateness_s: float = 120.0) -> None:
         self.timeout_s = timeout_s
         self.lateness_s = lateness_s
-        self._open: dict[str, _Open] = {}
+        self._open: dict[int, _Open] = {}
 
     @property
     def open_sessions(self) -> int:
         return len(self._open)
 
     def feed(self, events: pl.DataFrame, watermark_s: float) -> list[Session]:
-        """Add a chunk of events (`EVENT_COLUMNS`); return the sessions that closed."""
+        """Add a chunk of events (`SESSION_COLUMNS` + `seq`, client a UInt64 hash); return the
+        sessions that closed."""
         # (the cyclic GC is paused by LogIngest for the whole run: see `gcpause`)
-        closed = self._absorb(events) if events.height else []
         horizon = watermark_s - self.timeout_s - self.lateness_s
+        closed = self._absorb(events, horizon) if events.height else []
         for client in [c for c, s in self._open.items() if s.last_s < horizon]:
             closed.append(_close(client, self._open.pop(client)))
-        return _in_content_order(closed)
+        return _in_order(closed)
 
     def close_all(self) -> list[Session]:
         closed = [_close(client, session) for client, session in self._open.items()]
         self._open.clear()
-        return _in_content_order(closed)
+        return _in_order(closed)
 
-    def _absorb(self, events: pl.DataFrame) -> list[Session]:
+    def _absorb(self, events: pl.DataFrame, horizon: float) -> list[tuple[float, int, Session]]:
+        """Split a chunk at its session boundaries. A piece that ends before `horizon`, and
+        joins no open session, is closed at once: no later line can join it (a chunk spans
+        more than the timeout on a busy log, so that is most of them)."""
         ordered = events.sort("client", "ts", maintain_order=True)  # ties keep log order
         new_client = pl.col("client") != pl.col("client").shift(1)
         starts = new_client.fill_null(True) | (pl.col("ts").diff() > self.timeout_s)
-        boundaries = ordered.select(starts.arg_true()).to_series().to_list() + [ordered.height]
+        at = ordered.select(starts.arg_true()).to_series()
+        first_seqs = ordered.get_column("seq").gather(at).to_list()
+        boundaries = at.to_list() + [ordered.height]
         clients = ordered.get_column("client").to_list()
         ts, operations, statuses, durations, params, queries = (
-            tuple(ordered.get_column(name).to_list()) for name in EVENT_COLUMNS[1:]
+            tuple(ordered.get_column(name).to_list()) for name in SESSION_COLUMNS[1:]
         )
-        closed: list[Session] = []
+        closed: list[tuple[float, int, Session]] = []
+        sessions, timeout_s = self._open, self.timeout_s
         previous_client = None
-        for start, end in zip(boundaries, boundaries[1:], strict=False):
+        for start, end, first_seq in zip(boundaries, boundaries[1:], first_seqs, strict=False):
             client = clients[start]
-            piece = _Open(
-                ts[start:end], operations[start:end], statuses[start:end],
-                durations[start:end], params[start:end], queries[start:end], ts[end - 1],
-            )  # fmt: skip
-            current = self._open.get(client)
+            current = sessions.get(client)
             if (
                 current is not None
                 and client != previous_client
-                and (piece.timestamps[0] - current.last_s <= self.timeout_s)
+                and ts[start] - current.last_s <= timeout_s
             ):
-                current.extend(piece)
+                current.extend(_Open(
+                    ts[start:end], operations[start:end], statuses[start:end],
+                    durations[start:end], params[start:end], queries[start:end], ts[end - 1],
+                    first_seq,
+                ))  # fmt: skip
             else:
                 if current is not None:
-                    closed.append(_close(client, current))
-                self._open[client] = piece
+                    closed.append(_close(client, sessions.pop(client)))
+                if ts[end - 1] < horizon:
+                    session = Session(
+                        f"{client:016x}", operations[start:end], ts[start:end],
+                        statuses[start:end], durations[start:end], params[start:end],
+                        queries[start:end],
+                    )  # fmt: skip
+                    closed.append((ts[start], first_seq, session))
+                else:
+                    sessions[client] = _Open(
+                        ts[start:end], operations[start:end], statuses[start:end],
+                        durations[start:end], params[start:end], queries[start:end],
+                        ts[end - 1], first_seq,
+                    )  # fmt: skip
             previous_client = client
         return closed
 
 
-def _in_content_order(sessions: list[Session]) -> list[Session]:
-    """Sessions by start time, ties by content: never by client hash, whose salt is random per
-    run, so that everything downstream (and workload.yaml) is the same from run to run. Logs
-    stamp whole seconds, so ties are common: they are ordered by operations, times, statuses and
-    parameters (tuples compared as they are), and only sessions equal in all of those by query."""
-    ordered = sorted(sessions, key=_start)
-    for run in list(_equal_runs(ordered, _start)):
-        block = sorted(ordered[run], key=_content)
-        for same in list(_equal_runs(block, _content)):
-            block[same] = sorted(block[same], key=lambda session: repr(session.queries))
-        ordered[run] = block
-    return ordered
+def _in_order(closed: list[tuple[float, int, Session]]) -> list[Session]:
+    """By start time, then by the first request's place in the input (unique per session)."""
+    closed.sort(key=lambda entry: (entry[0], entry[1]))
+    return [session for _, _, session in closed]
 
 
-def _equal_runs(items: list[Session], key: Callable[[Session], object]) -> Iterator[slice]:
-    """Slices of two or more adjacent items with equal keys."""
-    start = 0
-    while start < len(items):
-        end = start + 1
-        first = key(items[start])
-        while end < len(items) and key(items[end]) == first:
-            end += 1
-        if end - start > 1:
-            yield slice(start, end)
-        start = end
-
-
-def _start(session: Session) -> float:
-    return session.timestamps_s[0]
-
-
-def _content(session: Session) -> tuple[object, ...]:
-    return (session.operations, session.timestamps_s, session.statuses, session.params)
-
-
-def _close(client: str, session: _Open) -> Session:
+def _close(client: int, session: _Open) -> tuple[float, int, Session]:
     columns = (
         session.timestamps, session.operations, session.statuses,
         session.durations, session.params, session.queries,
@@ -146,4 +141,7 @@ def _close(client: str, session: _Open) -> Session:
         rows = sorted(zip(*columns, strict=True), key=lambda row: row[0])
         columns = tuple(zip(*rows, strict=True))  # type: ignore[assignment]
     timestamps, operations, statuses, durations, params, queries = columns
-    return Session(client, operations, timestamps, statuses, durations, params, queries)
+    session_ = Session(
+        f"{client:016x}", operations, timestamps, statuses, durations, params, queries
+    )
+    return timestamps[0], session.first_seq, session_

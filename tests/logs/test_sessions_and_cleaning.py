@@ -151,15 +151,20 @@ def test_bounded_memory_closes_sessions_as_the_stream_advances() -> None:
         start = T0 + chunk * 100
         events = pl.DataFrame(
             {
-                "client": [f"c{chunk}-{i}" for i in range(20)],
+                "client": [chunk * 100 + i for i in range(20)],
                 "ts": [start + i for i in range(20)],
                 "operation_id": ["op"] * 20,
                 "status": [200] * 20,
                 "request_time_ms": [None] * 20,
                 "params": [""] * 20,
                 "query": [None] * 20,
+                "seq": [chunk * 20 + i for i in range(20)],
             },
-            schema_overrides={"request_time_ms": pl.Float64, "query": pl.String},
+            schema_overrides={
+                "client": pl.UInt64,
+                "request_time_ms": pl.Float64,
+                "query": pl.String,
+            },
         )
         closed += len(sessionizer.feed(events, watermark_s=start + 19))
         max_open = max(max_open, sessionizer.open_sessions)

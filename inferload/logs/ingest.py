@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import chain
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
@@ -53,6 +54,7 @@ from inferload.spec.matcher import Router
 from inferload.spec.model import Catalog
 from inferload.streams import STDIN, display_name
 
+R = TypeVar("R")
 FORMATS = ("auto", *BUILTIN_FORMATS, "jsonl", "har")
 Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
 
@@ -152,7 +154,7 @@ class LogIngest:
 
         def settled(index: int, source: str) -> Iterator[pl.DataFrame]:
             screen = partial(screen_chunk, salt=self._salt)
-            for chunk in ordered_map(screen, self._records(index, source, advance(index))):
+            for chunk in self._records(index, source, advance(index), then=screen):
                 with settling:
                     events = settle_chunk(chunk, matcher, self._counts, index)
                 yield events
@@ -192,25 +194,32 @@ class LogIngest:
         return sizes
 
     def _records(
-        self, index: int, source: str, progress: Callable[[int], None]
-    ) -> Iterator[pl.DataFrame]:
-        """Parsed record frames of one input, its format checked or detected on its first chunk."""
+        self,
+        index: int,
+        source: str,
+        progress: Callable[[int], None],
+        then: Callable[[pl.DataFrame], R],
+    ) -> Iterator[R]:
+        """`then` applied to the parsed record frames of one input, its format checked or
+        detected on its first chunk. Parsing and `then` run together on the pool's threads,
+        two chunks at a time (one pool, not one per stage)."""
         name = display_name(source)
         if self.options.format == "har" or (
             self.options.format == "auto" and source.endswith(".har")
         ):
-            yield from self._har(index, source)
+            yield from map(then, self._har(index, source))
             return
         frames = iter_line_frames(source, progress, self.options.chunk_bytes)
         first = next(frames, None)
         sample = [] if first is None else first.head(400).get_column("line").drop_nulls().to_list()
         parser = self._parser(index, sample, name)
         if parser is None:  # a HAR found by detection
-            yield from self._har(index, source)
+            yield from map(then, self._har(index, source))
             return
-        yield from ordered_map(
-            parser, self._counted(index, chain([first], frames)) if first is not None else ()
-        )
+        if first is not None:
+            yield from ordered_map(
+                lambda frame: then(parser(frame)), self._counted(index, chain([first], frames))
+            )
 
     def _counted(self, index: int, frames: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
         for frame in frames:
@@ -271,7 +280,7 @@ class LogIngest:
             self._sources = [str(spooled) if s == STDIN else s for s in self._sources]
         paths: Counter[tuple[str, str]] = Counter()
         for index, source in enumerate(self._sources):
-            for frame in self._records(index, source, advance(index)):
+            for frame in self._records(index, source, advance(index), then=_unchanged):
                 good = split_url(frame.filter(pl.col("malformed").is_null()))
                 kept = drop_reason_before_matching(good).filter(
                     pl.col("drop").is_null() & ~pl.col("path").str.contains(STATIC_PATHS)
@@ -320,3 +329,7 @@ class LogIngest:
             session_timeout_s=self.options.session_timeout_s,
             notes=tuple(dict.fromkeys(self._notes + [f"router: {c}" for c in router.conflicts])),
         )
+
+
+def _unchanged(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame

@@ -11,6 +11,7 @@ the root file, `relative/path.yaml#/pointer` for any other file (relative to the
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -31,9 +32,14 @@ _SpecYamlLoader.yaml_implicit_resolvers = {
 }
 
 
-def parse_document(path: Path) -> Any:
-    """Parse one JSON or YAML file, turning every failure into a located `InferloadError`."""
-    text = _read_text(path)
+def parse_document(path: Path) -> tuple[Any, str]:
+    """Parse one JSON or YAML file, turning every failure into a located `InferloadError`;
+    with the SHA-256 of its bytes (the catalog cache's key), so the file is read once."""
+    raw = _read_bytes(path)
+    return _parse_text(_decode(raw, path), path), hashlib.sha256(raw).hexdigest()
+
+
+def _parse_text(text: str, path: Path) -> Any:
     if text.lstrip().startswith(("{", "[")) or path.suffix.lower() == ".json":
         try:
             return json.loads(text)
@@ -52,11 +58,14 @@ def parse_document(path: Path) -> Any:
         raise _file_error(ErrorKind.SYNTAX, f"invalid YAML: {exc}", path) from None
 
 
-def _read_text(path: Path) -> str:
+def _read_bytes(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise file_error(exc, str(path)) from None
+
+
+def _decode(raw: bytes, path: Path) -> str:
     if b"\x00" in raw:
         raise _file_error(ErrorKind.UNREADABLE, "binary content, not YAML or JSON", path)
     try:
@@ -83,6 +92,7 @@ class DocumentSet:
         self.root = root.resolve()
         self._display_root = str(root)
         self._documents: dict[Path, Any] = {}
+        self.hashes: dict[Path, str] = {}  # SHA-256 of each file read
         self._id_indexes: dict[Path, tuple[dict[str, str], dict[tuple[str, str], str]]] = {}
         self.root_document = self.load(self.root, display=str(root))
 
@@ -106,7 +116,7 @@ class DocumentSet:
     def load(self, path: Path, display: str | None = None) -> Any:
         if path not in self._documents:
             try:
-                self._documents[path] = parse_document(path)
+                self._documents[path], self.hashes[path] = parse_document(path)
             except InferloadError as exc:
                 if display is not None and exc.location is not None:
                     exc.location = Location(display, exc.location.line, exc.location.field)

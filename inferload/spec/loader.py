@@ -87,7 +87,8 @@ def build_catalog(path: str | Path) -> Catalog:
         problems=tuple(problems),
         sources=tuple(
             SourceFile(
-                str(path) if file == documents.root else documents.relative(file), _file_hash(file)
+                str(path) if file == documents.root else documents.relative(file),
+                documents.hashes[file],
             )
             for file in documents.files
         ),

@@ -48,7 +48,7 @@ from inferload.logs.parse import parse_json_lines, parse_text_lines
 from inferload.logs.prefetch import ordered_map, prefetch
 from inferload.logs.reader import CHUNK_BYTES, iter_line_frames
 from inferload.logs.routing import OperationMatcher
-from inferload.logs.sessions import Sessionizer
+from inferload.logs.sessions import Pieces, Sessionizer, cut_pieces
 from inferload.logs.templates import catalog_from_templates, infer_templates
 from inferload.spec.matcher import Router
 from inferload.spec.model import Catalog
@@ -152,12 +152,12 @@ class LogIngest:
         matcher = OperationMatcher(router)
         settling = threading.Lock()  # inputs take turns with the matcher and the counts
 
-        def settled(index: int, source: str) -> Iterator[pl.DataFrame]:
+        def settled(index: int, source: str) -> Iterator[Pieces]:
             screen = partial(screen_chunk, salt=self._salt)
             for chunk in self._records(index, source, advance(index), then=screen):
                 with settling:
                     events = settle_chunk(chunk, matcher, self._counts, index)
-                yield events
+                yield cut_pieces(events, sessionizer.timeout_s)
 
         # Per input, worker threads read, parse, screen and match (Polars work, mostly without
         # the GIL); this thread merges the inputs by time and sessionizes.
@@ -165,21 +165,19 @@ class LogIngest:
         latest = dict.fromkeys(streams, float("-inf"))
         while streams:
             index = min(streams, key=latest.__getitem__)  # the input furthest behind
-            events = next(streams[index], None)
-            if events is None:
+            pieces = next(streams[index], None)
+            if pieces is None:
                 del streams[index], latest[index]
                 continue
-            if events.height:
-                latest[index] = max(latest[index], float(events.get_column("ts").max()))  # type: ignore[arg-type]
-            for session in sessionizer.feed(events, min(latest.values())):
-                yield self._seen(session)
-        for session in sessionizer.close_all():
-            yield self._seen(session)
+            if pieces.latest_s is not None:
+                latest[index] = max(latest[index], pieces.latest_s)
+            closed = sessionizer.feed(pieces, min(latest.values()))
+            self._sessions += len(closed)
+            yield from closed
+        closed = sessionizer.close_all()
+        self._sessions += len(closed)
+        yield from closed
         self.report = self._build_report(router)
-
-    def _seen(self, session: Session) -> Session:
-        self._sessions += 1
-        return session
 
     def _sizes(self) -> list[int]:
         sizes = []

@@ -28,19 +28,15 @@ def decode_params(encoded: str) -> tuple[tuple[str, str], ...]:
 @dataclass(frozen=True, slots=True)
 class Session:
     """One client's visit: its requests in time order, as parallel tuples (cheap to build
-    for millions of requests). `client` is a salted hash; params and queries are scrubbed.
-    `params` holds each request's path parameters encoded; read them with `path_params(i)`."""
+    for millions of requests). `client` is a salted hash (16 hex digits). Parameter and query
+    values are not kept per request: what inference needs of them (data pools) is counted per
+    operation by the ingest (`LogIngest.aggregates`), scrubbed, at a fraction of the cost."""
 
     client: str
     operations: tuple[str, ...]
     timestamps_s: tuple[float, ...]
     statuses: tuple[int, ...]
     durations_ms: tuple[float | None, ...]
-    params: tuple[str, ...]
-    queries: tuple[str | None, ...]
-
-    def path_params(self, index: int) -> tuple[tuple[str, str], ...]:
-        return decode_params(self.params[index])
 
     @property
     def start_s(self) -> float:

@@ -15,12 +15,13 @@ everything downstream, and workload.yaml, is the same from run to run.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
 from inferload.logs.model import Session
 
-SESSION_COLUMNS = ("client", "ts", "operation_id", "status", "request_time_ms", "params", "query")
+SESSION_COLUMNS = ("client", "ts", "operation_id", "status", "request_time_ms")
 SEQ_LINES = 1 << 40  # seq = input index * SEQ_LINES + line number
 
 
@@ -33,8 +34,6 @@ class _Open:
     operations: tuple[str, ...]
     statuses: tuple[int, ...]
     durations: tuple[float | None, ...]
-    params: tuple[str, ...]
-    queries: tuple[str | None, ...]
     last_s: float
     first_seq: int
     is_sorted: bool = True
@@ -47,8 +46,38 @@ class _Open:
         self.operations += other.operations
         self.statuses += other.statuses
         self.durations += other.durations
-        self.params += other.params
-        self.queries += other.queries
+
+
+@dataclass(frozen=True, slots=True)
+class Pieces:
+    """A chunk of events cut where a client's session may start: the chunk-local part of
+    sessionizing (sort, boundaries, Python values), done in the input's worker thread so the
+    thread that joins pieces across chunks does only that. Pieces are in (client, time) order;
+    piece i is rows `boundaries[i]:boundaries[i + 1]` of `columns`."""
+
+    clients: list[int]
+    boundaries: list[int]  # one more than pieces: the last is the row count
+    first_seqs: list[int]
+    columns: tuple[tuple[Any, ...], ...]  # ts, operation, status, duration
+    latest_s: float | None  # the chunk's latest time (None: no events)
+
+
+def cut_pieces(events: pl.DataFrame, timeout_s: float) -> Pieces:
+    """Events (`SESSION_COLUMNS` + `seq`, client a UInt64 hash) -> `Pieces`: a new piece where
+    the client changes or a gap exceeds `timeout_s`."""
+    if not events.height:
+        return Pieces([], [0], [], ((),) * 4, None)
+    ordered = events.sort("client", "ts", maintain_order=True)  # ties keep log order
+    new_client = pl.col("client") != pl.col("client").shift(1)
+    starts = new_client.fill_null(True) | (pl.col("ts").diff() > timeout_s)
+    at = ordered.select(starts.arg_true()).to_series()
+    return Pieces(
+        clients=ordered.get_column("client").gather(at).to_list(),
+        boundaries=at.to_list() + [ordered.height],
+        first_seqs=ordered.get_column("seq").gather(at).to_list(),
+        columns=tuple(tuple(ordered.get_column(name).to_list()) for name in SESSION_COLUMNS[1:]),
+        latest_s=float(ordered.get_column("ts").max()),  # type: ignore[arg-type]
+    )
 
 
 class Sessionizer:
@@ -61,12 +90,11 @@ class Sessionizer:
     def open_sessions(self) -> int:
         return len(self._open)
 
-    def feed(self, events: pl.DataFrame, watermark_s: float) -> list[Session]:
-        """Add a chunk of events (`SESSION_COLUMNS` + `seq`, client a UInt64 hash); return the
-        sessions that closed."""
+    def feed(self, pieces: Pieces, watermark_s: float) -> list[Session]:
+        """Add a chunk cut by `cut_pieces` (with this timeout); return the sessions that closed."""
         # (the cyclic GC is paused by LogIngest for the whole run: see `gcpause`)
         horizon = watermark_s - self.timeout_s - self.lateness_s
-        closed = self._absorb(events, horizon) if events.height else []
+        closed = self._absorb(pieces, horizon)
         for client in [c for c, s in self._open.items() if s.last_s < horizon]:
             closed.append(_close(client, self._open.pop(client)))
         return _in_order(closed)
@@ -76,25 +104,18 @@ class Sessionizer:
         self._open.clear()
         return _in_order(closed)
 
-    def _absorb(self, events: pl.DataFrame, horizon: float) -> list[tuple[float, int, Session]]:
-        """Split a chunk at its session boundaries. A piece that ends before `horizon`, and
-        joins no open session, is closed at once: no later line can join it (a chunk spans
+    def _absorb(self, pieces: Pieces, horizon: float) -> list[tuple[float, int, Session]]:
+        """Join the chunk's pieces to the open sessions. A piece that ends before `horizon`,
+        and joins no open session, is closed at once: no later line can join it (a chunk spans
         more than the timeout on a busy log, so that is most of them)."""
-        ordered = events.sort("client", "ts", maintain_order=True)  # ties keep log order
-        new_client = pl.col("client") != pl.col("client").shift(1)
-        starts = new_client.fill_null(True) | (pl.col("ts").diff() > self.timeout_s)
-        at = ordered.select(starts.arg_true()).to_series()
-        first_seqs = ordered.get_column("seq").gather(at).to_list()
-        boundaries = at.to_list() + [ordered.height]
-        clients = ordered.get_column("client").to_list()
-        ts, operations, statuses, durations, params, queries = (
-            tuple(ordered.get_column(name).to_list()) for name in SESSION_COLUMNS[1:]
-        )
+        boundaries, first_seqs, clients = pieces.boundaries, pieces.first_seqs, pieces.clients
+        ts, operations, statuses, durations = pieces.columns
         closed: list[tuple[float, int, Session]] = []
         sessions, timeout_s = self._open, self.timeout_s
         previous_client = None
-        for start, end, first_seq in zip(boundaries, boundaries[1:], first_seqs, strict=False):
-            client = clients[start]
+        for client, start, end, first_seq in zip(
+            clients, boundaries, boundaries[1:], first_seqs, strict=False
+        ):
             current = sessions.get(client)
             if (
                 current is not None
@@ -103,8 +124,7 @@ class Sessionizer:
             ):
                 current.extend(_Open(
                     ts[start:end], operations[start:end], statuses[start:end],
-                    durations[start:end], params[start:end], queries[start:end], ts[end - 1],
-                    first_seq,
+                    durations[start:end], ts[end - 1], first_seq,
                 ))  # fmt: skip
             else:
                 if current is not None:
@@ -112,15 +132,13 @@ class Sessionizer:
                 if ts[end - 1] < horizon:
                     session = Session(
                         f"{client:016x}", operations[start:end], ts[start:end],
-                        statuses[start:end], durations[start:end], params[start:end],
-                        queries[start:end],
+                        statuses[start:end], durations[start:end],
                     )  # fmt: skip
                     closed.append((ts[start], first_seq, session))
                 else:
                     sessions[client] = _Open(
                         ts[start:end], operations[start:end], statuses[start:end],
-                        durations[start:end], params[start:end], queries[start:end],
-                        ts[end - 1], first_seq,
+                        durations[start:end], ts[end - 1], first_seq,
                     )  # fmt: skip
             previous_client = client
         return closed
@@ -133,15 +151,10 @@ def _in_order(closed: list[tuple[float, int, Session]]) -> list[Session]:
 
 
 def _close(client: int, session: _Open) -> tuple[float, int, Session]:
-    columns = (
-        session.timestamps, session.operations, session.statuses,
-        session.durations, session.params, session.queries,
-    )  # fmt: skip
+    columns = (session.timestamps, session.operations, session.statuses, session.durations)
     if not session.is_sorted:
         rows = sorted(zip(*columns, strict=True), key=lambda row: row[0])
         columns = tuple(zip(*rows, strict=True))  # type: ignore[assignment]
-    timestamps, operations, statuses, durations, params, queries = columns
-    session_ = Session(
-        f"{client:016x}", operations, timestamps, statuses, durations, params, queries
-    )
+    timestamps, operations, statuses, durations = columns
+    session_ = Session(f"{client:016x}", operations, timestamps, statuses, durations)
     return timestamps[0], session.first_seq, session_

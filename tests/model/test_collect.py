@@ -12,7 +12,7 @@ def test_the_reservoir_keeps_a_uniform_sample_of_a_long_log() -> None:
     collected = Collected(burst_window_s=1.0)
     total = 6 * SESSION_SAMPLE
     for index in range(total):
-        collected.add(Session("c", ("op",), (float(index),), (200,), (None,), ("",), (None,)))
+        collected.add(Session("c", ("op",), (float(index),), (200,), (None,)))
     collected.finish()
     assert len(collected.intervals) == total
     starts = [record.start_s for record in collected.sessions]

@@ -134,7 +134,7 @@ def test_infer_refuses_to_overwrite(lms_workload: Path) -> None:
 def test_bursts_become_one_step_and_loops_stay_loops() -> None:
     session = Session(
         client="c", operations=("a", "b", "c", "c", "d"), timestamps_s=(0.0, 0.2, 0.5, 0.7, 9.0),
-        statuses=(200,) * 5, durations_ms=(None,) * 5, params=("",) * 5, queries=(None,) * 5,
+        statuses=(200,) * 5, durations_ms=(None,) * 5,
     )  # fmt: skip
     steps = split_steps(session, burst_window_s=1.0)
     assert [s.state for s in steps] == ["a+b+c", "c", "d"]

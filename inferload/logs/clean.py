@@ -93,22 +93,26 @@ def drop_reason_before_matching(records: pl.DataFrame) -> pl.DataFrame:
 @dataclass(frozen=True, slots=True)
 class ScreenedChunk:
     """A chunk after the work that needs no spec: unreadable lines apart, URLs split, agents
-    classified, query strings scrubbed and client keys hashed (runs in the reader thread)."""
+    classified, query strings scrubbed and client keys hashed (runs in the reader thread).
+    `requests`: client, ts, method, path, query, status, request_time_ms, drop, line_no."""
 
     malformed: pl.DataFrame  # line_no, malformed
-    requests: (
-        pl.DataFrame
-    )  # client, ts, method, path, query, status, request_time_ms, drop, line_no
+    requests: pl.DataFrame
 
 
-def screen_chunk(records: pl.DataFrame, salt: bytes) -> ScreenedChunk:
+def screen_chunk(records: pl.DataFrame, salt: bytes, values: bool = True) -> ScreenedChunk:
+    """`values`: keep scrubbed query strings (for the per-operation aggregates); without them
+    the query column is emptied, since nothing else reads it."""
     malformed = records.filter(pl.col("malformed").is_not_null()).select("line_no", "malformed")
     good = split_url(records.filter(pl.col("malformed").is_null()))
     if not good.height:
         return ScreenedChunk(malformed, good)
-    screened = scrub_queries(drop_reason_before_matching(good)).with_columns(
-        client_key().alias("client_key")
-    )
+    reasoned = drop_reason_before_matching(good)
+    screened = (
+        scrub_queries(reasoned)
+        if values
+        else reasoned.with_columns(pl.lit(None, dtype=pl.String).alias("query"))
+    ).with_columns(client_key().alias("client_key"))
     hashes = hash_client_keys(screened.get_column("client_key"), salt)
     requests = screened.join(hashes, on="client_key", how="left").select(
         "client", "ts", "method", "path", "query", "status", "request_time_ms", "drop", "line_no"

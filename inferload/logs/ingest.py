@@ -149,11 +149,12 @@ class LogIngest:
         done[:] = [0] * len(done)
         self._lines.clear()
         sessionizer = Sessionizer(self.options.session_timeout_s)
-        matcher = OperationMatcher(router)
+        values = self.options.aggregate_operations  # parameter and query values: only there
+        matcher = OperationMatcher(router, values)
         settling = threading.Lock()  # inputs take turns with the matcher and the counts
 
         def settled(index: int, source: str) -> Iterator[Pieces]:
-            screen = partial(screen_chunk, salt=self._salt)
+            screen = partial(screen_chunk, salt=self._salt, values=values)
             for chunk in self._records(index, source, advance(index), then=screen):
                 with settling:
                     events = settle_chunk(chunk, matcher, self._counts, index)

@@ -50,8 +50,11 @@ class _ShapeResult(NamedTuple):
 
 
 class OperationMatcher:
-    def __init__(self, router: Router) -> None:
+    def __init__(self, router: Router, values: bool = True) -> None:
+        """`values`: cut and scrub the path parameter values (only the per-operation aggregates
+        read them; without those, `params` stays empty)."""
         self.router = router
+        self._values = values
         self._by_shape = router.decides_by_shape
         self._literals = pl.Series(sorted(router.literal_segments()), dtype=pl.String)
         self._shapes: dict[tuple[str, str], _ShapeResult | None] = {}  # None: match one by one
@@ -110,6 +113,8 @@ class OperationMatcher:
         joined = framed.join(table, on=["method", "shape"], how="left")
         leftover = joined.filter(pl.col("positions").is_null()).select("method", "path")
         known = joined.filter(pl.col("positions").is_not_null())
+        if not self._values:
+            return known.with_columns(pl.lit("").alias("params")).select(*_RESULT_SCHEMA), leftover
         return self._with_params(known), leftover
 
     def _shape_result(self, method: str, example: str) -> _ShapeResult | None:

@@ -48,7 +48,7 @@ from inferload.logs.parse import parse_json_lines, parse_text_lines
 from inferload.logs.prefetch import ordered_map, prefetch
 from inferload.logs.reader import CHUNK_BYTES, iter_line_frames
 from inferload.logs.routing import OperationMatcher
-from inferload.logs.sessions import Pieces, Sessionizer, cut_pieces
+from inferload.logs.sessions import Pieces, Sessionizer
 from inferload.logs.templates import catalog_from_templates, infer_templates
 from inferload.spec.matcher import Router
 from inferload.spec.model import Catalog
@@ -158,7 +158,7 @@ class LogIngest:
             for chunk in self._records(index, source, advance(index), then=screen):
                 with settling:
                     events = settle_chunk(chunk, matcher, self._counts, index)
-                yield cut_pieces(events, sessionizer.timeout_s)
+                yield sessionizer.cut(events)
 
         # Per input, worker threads read, parse, screen and match (Polars work, mostly without
         # the GIL); this thread merges the inputs by time and sessionizes.

@@ -62,24 +62,6 @@ class Pieces:
     latest_s: float | None  # the chunk's latest time (None: no events)
 
 
-def cut_pieces(events: pl.DataFrame, timeout_s: float) -> Pieces:
-    """Events (`SESSION_COLUMNS` + `seq`, client a UInt64 hash) -> `Pieces`: a new piece where
-    the client changes or a gap exceeds `timeout_s`."""
-    if not events.height:
-        return Pieces([], [0], [], ((),) * 4, None)
-    ordered = events.sort("client", "ts", maintain_order=True)  # ties keep log order
-    new_client = pl.col("client") != pl.col("client").shift(1)
-    starts = new_client.fill_null(True) | (pl.col("ts").diff() > timeout_s)
-    at = ordered.select(starts.arg_true()).to_series()
-    return Pieces(
-        clients=ordered.get_column("client").gather(at).to_list(),
-        boundaries=at.to_list() + [ordered.height],
-        first_seqs=ordered.get_column("seq").gather(at).to_list(),
-        columns=tuple(tuple(ordered.get_column(name).to_list()) for name in SESSION_COLUMNS[1:]),
-        latest_s=float(ordered.get_column("ts").max()),  # type: ignore[arg-type]
-    )
-
-
 class Sessionizer:
     def __init__(self, timeout_s: float = 1800.0, lateness_s: float = 120.0) -> None:
         self.timeout_s = timeout_s
@@ -90,8 +72,28 @@ class Sessionizer:
     def open_sessions(self) -> int:
         return len(self._open)
 
+    def cut(self, events: pl.DataFrame) -> Pieces:
+        """Events (`SESSION_COLUMNS` + `seq`, client a UInt64 hash) -> `Pieces`: a new piece where
+        the client changes or a gap exceeds the timeout. Reads no state: the inputs' worker
+        threads call it, and `feed` then joins what it returns."""
+        if not events.height:
+            return Pieces([], [0], [], ((),) * (len(SESSION_COLUMNS) - 1), None)
+        ordered = events.sort("client", "ts", maintain_order=True)  # ties keep log order
+        new_client = pl.col("client") != pl.col("client").shift(1)
+        starts = new_client.fill_null(True) | (pl.col("ts").diff() > self.timeout_s)
+        at = ordered.select(starts.arg_true()).to_series()
+        return Pieces(
+            clients=ordered.get_column("client").gather(at).to_list(),
+            boundaries=at.to_list() + [ordered.height],
+            first_seqs=ordered.get_column("seq").gather(at).to_list(),
+            columns=tuple(
+                tuple(ordered.get_column(name).to_list()) for name in SESSION_COLUMNS[1:]
+            ),
+            latest_s=float(ordered.get_column("ts").max()),  # type: ignore[arg-type]
+        )
+
     def feed(self, pieces: Pieces, watermark_s: float) -> list[Session]:
-        """Add a chunk cut by `cut_pieces` (with this timeout); return the sessions that closed."""
+        """Add a chunk cut by `cut`; return the sessions that closed."""
         # (the cyclic GC is paused by LogIngest for the whole run: see `gcpause`)
         horizon = watermark_s - self.timeout_s - self.lateness_s
         closed = self._absorb(pieces, horizon)
@@ -117,29 +119,23 @@ class Sessionizer:
             clients, boundaries, boundaries[1:], first_seqs, strict=False
         ):
             current = sessions.get(client)
+            piece = _Open(
+                ts[start:end], operations[start:end], statuses[start:end],
+                durations[start:end], ts[end - 1], first_seq,
+            )  # fmt: skip
             if (
                 current is not None
                 and client != previous_client
                 and ts[start] - current.last_s <= timeout_s
             ):
-                current.extend(_Open(
-                    ts[start:end], operations[start:end], statuses[start:end],
-                    durations[start:end], ts[end - 1], first_seq,
-                ))  # fmt: skip
+                current.extend(piece)
             else:
                 if current is not None:
                     closed.append(_close(client, sessions.pop(client)))
-                if ts[end - 1] < horizon:
-                    session = Session(
-                        f"{client:016x}", operations[start:end], ts[start:end],
-                        statuses[start:end], durations[start:end],
-                    )  # fmt: skip
-                    closed.append((ts[start], first_seq, session))
+                if piece.last_s < horizon:
+                    closed.append(_close(client, piece))
                 else:
-                    sessions[client] = _Open(
-                        ts[start:end], operations[start:end], statuses[start:end],
-                        durations[start:end], ts[end - 1], first_seq,
-                    )  # fmt: skip
+                    sessions[client] = piece
             previous_client = client
         return closed
 

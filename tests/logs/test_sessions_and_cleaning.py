@@ -11,7 +11,7 @@ import pytest
 from inferload.errors import InferloadError
 from inferload.logs import IngestOptions, LogIngest, Session
 from inferload.logs.model import decode_params
-from inferload.logs.sessions import Sessionizer, cut_pieces
+from inferload.logs.sessions import Sessionizer
 from inferload.spec import load_catalog
 from tests.conftest import SPECS
 from tests.logs.builders import T0, combined, write_log
@@ -167,7 +167,7 @@ def test_bounded_memory_closes_sessions_as_the_stream_advances() -> None:
                 "query": pl.String,
             },
         )
-        closed += len(sessionizer.feed(cut_pieces(events, 60), watermark_s=start + 19))
+        closed += len(sessionizer.feed(sessionizer.cut(events), watermark_s=start + 19))
         max_open = max(max_open, sessionizer.open_sessions)
     closed += len(sessionizer.close_all())
     assert closed == 1000

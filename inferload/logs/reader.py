@@ -16,20 +16,24 @@ import polars as pl
 
 from inferload.streams import display_name, iter_chunks, open_input
 
+_SEPARATOR = b"\x1f"  # a control byte no access log writes unescaped
 CHUNK_BYTES = (
     8 * 1024 * 1024
 )  # ~45k lines: larger chunks cost memory (Polars copies per step), not speed
 
 
 def lines_frame(chunk: bytes, first_line_no: int) -> pl.DataFrame:
-    """One chunk -> (line_no, line); invalid UTF-8 is replaced, never fatal."""
+    """One chunk -> (line_no, line), one row per line; invalid UTF-8 is replaced, never fatal.
+    So is the separator byte: access logs escape control characters, so only binary garbage
+    holds it, and a line split in two fields would be cut short (or, first in a chunk, fail)."""
+    if _SEPARATOR in chunk:
+        chunk = chunk.replace(_SEPARATOR, "\ufffd".encode())
     frame = pl.read_csv(
         io.BytesIO(chunk),
         has_header=False,
-        separator="\x1f",
+        separator=_SEPARATOR.decode(),
         quote_char=None,
         schema={"line": pl.String},
-        truncate_ragged_lines=True,
         encoding="utf8-lossy",
     )
     frame = frame.with_row_index("line_no", offset=first_line_no).with_columns(
@@ -51,7 +55,7 @@ def iter_line_frames(
     with open_input(source) as (stream, raw):
         for chunk in iter_chunks(stream, name, chunk_bytes):
             frame = lines_frame(chunk, next_line)
-            next_line += chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+            next_line += frame.height
             if progress is not None and raw is not sys.stdin.buffer:
                 progress(raw.tell())
             yield frame

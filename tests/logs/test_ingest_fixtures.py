@@ -65,6 +65,21 @@ def test_bad_access_log() -> None:
     assert report.malformed == 1 and report.malformed_examples[0].line_no == 2
 
 
+def test_control_bytes_are_malformed_lines_not_a_crash(tmp_path: Path) -> None:
+    """The line splitter's separator byte (0x1f) in binary garbage, first in a chunk and within
+    a valid line: each line stays one line, so line numbers stay exact."""
+    lines = (LOGS / "elastic-apache/apache_logs").read_bytes().splitlines(keepends=True)[:40]
+    lines[0] = b"\x1f\x00garbage\x1f\n"
+    lines[20] = lines[20].replace(b'"-"', b'"\x1f"', 1)  # a referer of one control byte
+    lines[30] = b"\x1fmore garbage\n"
+    log = tmp_path / "control.log"
+    log.write_bytes(b"".join(lines))
+    _, report = ingest(log, chunk_bytes=2_000)  # several chunks: some start with garbage
+    assert report.lines_read == 40
+    assert [m.line_no for m in report.malformed_examples] == [1, 31]
+    assert report.records == 38
+
+
 def test_caddy_json_skips_its_startup_messages() -> None:
     sessions, report = ingest(LOGS / "lnav-fixtures/logfile_caddy_log.0")
     assert report.sources[0].format == "jsonl (caddy)"

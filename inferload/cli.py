@@ -28,6 +28,7 @@ from inferload.design.targets import load_targets
 from inferload.emit.artillery import render_artillery
 from inferload.emit.k6 import render_k6
 from inferload.emit.plan_doc import render_plan
+from inferload.emit.pools import POOL_FOLDER
 from inferload.errors import refuse_overwrite
 from inferload.logs import IngestOptions, LogIngest
 from inferload.model import (
@@ -246,8 +247,8 @@ def generate_command(
     for relative, text in files.items():
         target = output / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-    stdout.print(f"wrote {', '.join(sorted(files))} under {output}")
+        target.write_text(text, encoding="utf-8")
+    stdout.print(f"wrote {_listing(files)} under {output}")
     stdout.print(
         f"next: inferload run {output} --profile smoke --base-url http://127.0.0.1:8800 -o RESULTS"
     )
@@ -264,6 +265,18 @@ main.add_command(compare_command)
 def schema_command() -> None:
     """Print the JSON Schema of workload.yaml (published as docs/workload.schema.json)."""
     click.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+
+
+def _listing(files: dict[str, str]) -> str:
+    """The written files, each folder of data files (pools) as one entry with its count."""
+    shown: dict[str, int] = {}
+    for relative in sorted(files):
+        folder, _, name = relative.rpartition("/")
+        key = f"{folder}/" if folder.endswith(POOL_FOLDER) else relative
+        shown[key] = shown.get(key, 0) + 1
+    return ", ".join(
+        f"{key} ({count} CSV files)" if key.endswith("/") else key for key, count in shown.items()
+    )
 
 
 def _match_requests(router: Router, requests: tuple[str, ...]) -> list[dict[str, Any]]:

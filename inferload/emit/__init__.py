@@ -1,1 +1,2 @@
-"""Stage 4b: the designed test -> ready-to-run scripts (k6 today; Artillery and the plan next)."""
+"""Stage 4b: the designed test -> ready-to-run k6 and Artillery scripts, their data files and
+the test plan."""

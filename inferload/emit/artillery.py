@@ -1,5 +1,7 @@
 """Render the Artillery test: a YAML script (written with yaml.safe_dump: no value from the spec
 or logs is spliced into it) and a processor that walks the journey graphs, reading plan.json.
+Data pools are `config.payload` CSV files, loaded whole (`loadAll`) under a name the processor
+finds in plan.json.
 
 Profiles are Artillery environments: `artillery run -e load script.yml`. Rates are sessions per
 second (`arrivalRate`/`rampTo` accept fractions); smoke is one arrival a second, at most five
@@ -13,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from inferload.emit.pools import POOL_FIELDS, pool_files
 from inferload.templating import environment
 
 
@@ -30,10 +33,21 @@ def render_artillery(plan: dict[str, Any]) -> dict[str, str]:
         .get_template("artillery/processor.js.j2")
         .render(title=json.dumps(plan["api"]["title"], ensure_ascii=True), personas=personas)
     )
+    plan, pools = pool_files(plan)
+    for index, pool in enumerate(plan["pools"].values()):
+        pool["payload"] = f"__pool{index}"
+    payload = [
+        {
+            "path": f"./{pool['file']}", "fields": list(POOL_FIELDS), "skipHeader": True,
+            "cast": False, "loadAll": True, "name": pool["payload"],
+        }
+        for pool in plan["pools"].values()
+    ]  # fmt: skip
     script = {
         "config": {
             "target": "{{ $env.BASE_URL }}",
             "processor": "./processor.js",
+            **({"payload": payload} if payload else {}),
             # names are set per request by the processor: group by them, after it ran
             "plugins": {
                 "metrics-by-endpoint": {"useOnlyRequestNames": True, "groupDynamicURLs": False}
@@ -85,6 +99,7 @@ def render_artillery(plan: dict[str, Any]) -> dict[str, str]:
         "artillery/script.yml": header + yaml.safe_dump(script, sort_keys=False, width=120),
         "artillery/processor.js": processor,
         "artillery/plan.json": json.dumps(plan, indent=1, sort_keys=True, ensure_ascii=True) + "\n",
+        **{f"artillery/{path}": text for path, text in pools.items()},
     }
 
 

@@ -1,8 +1,9 @@
 """Render the k6 script. Returns {relative path: text}; the CLI writes the files.
 
 Safety: every value that came from the spec or the logs (paths, names, examples, pool values)
-travels in plan.json, read by the script as data; the only thing the template interpolates into
-code is a JSON-encoded comment per persona (ASCII-only, so no line terminator can end it).
+travels in plan.json or a pool's CSV file, read by the script as data; the only thing the
+template interpolates into code is a JSON-encoded comment per persona (ASCII-only, so no line
+terminator can end it).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from inferload.emit.pools import pool_files
 from inferload.templating import environment
 
 
@@ -27,7 +29,9 @@ def render_k6(plan: dict[str, Any]) -> dict[str, str]:
         .get_template("k6/script.js.j2")
         .render(title=json.dumps(plan["api"]["title"], ensure_ascii=True), personas=personas)
     )
+    plan, pools = pool_files(plan)
     return {
         "k6/script.js": script,
         "k6/plan.json": json.dumps(plan, indent=1, sort_keys=True, ensure_ascii=True) + "\n",
+        **{f"k6/{path}": text for path, text in pools.items()},
     }

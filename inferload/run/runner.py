@@ -24,6 +24,7 @@ from typing import IO, Any, Literal
 import yaml
 
 from inferload import __version__
+from inferload.emit.pools import POOL_FOLDER
 from inferload.errors import ErrorKind, InferloadError, Location, refuse_overwrite
 from inferload.run.engines import engine_environment, find_artillery, find_k6
 from inferload.run.manifest import (
@@ -218,15 +219,25 @@ def _command(
         if request.tag_sessions:  # k6 writes vu and iter as point metadata
             command += ["--system-tags", f"{_K6_DEFAULT_SYSTEM_TAGS},vu,iter"]
         command.append("script.js")
-        return command, script_dir, [script, script_dir / "plan.json"]
+        return command, script_dir, [script, script_dir / "plan.json", *_pool_files(script_dir)]
     script = script_dir / "script.yml"
-    files = [script, script_dir / "processor.js", script_dir / "plan.json"]
+    files = [
+        script,
+        script_dir / "processor.js",
+        script_dir / "plan.json",
+        *_pool_files(script_dir),
+    ]
     run_script = _artillery_script(script, request.profile, request.duration_scale, results)
     command = [
         str(find_artillery()), "run", "--environment", request.profile,
         "--output", str(results / ARTILLERY_REPORT_NAME), str(run_script),
     ]  # fmt: skip
     return command, script_dir, files
+
+
+def _pool_files(script_dir: Path) -> list[Path]:
+    """The data pools' CSV files: part of the test, so part of its digest."""
+    return sorted((script_dir / POOL_FOLDER).glob("*.csv"))
 
 
 def _artillery_script(script: Path, profile: str, duration_scale: float, results: Path) -> Path:
@@ -236,6 +247,8 @@ def _artillery_script(script: Path, profile: str, duration_scale: float, results
     document = yaml.safe_load(script.read_text())
     config = document["config"]
     config["processor"] = str((script.parent / config["processor"]).resolve())
+    for payload in config.get("payload", []):  # the pools' CSV files stay where they are
+        payload["path"] = str((script.parent / payload["path"]).resolve())
     for phase in config["environments"][profile]["phases"]:
         phase["duration"] = max(1, round(phase["duration"] * duration_scale))
     copy = results / "artillery-script.yml"

@@ -1,11 +1,13 @@
 """Run a bounded number of sessions (2,000, no think time) of each generated script against a
 recording server: the share of each operation must match workload.yaml within total
-variation 0.05, and each session logs in once."""
+variation 0.05, and each session logs in once. A data pool's CSV file, edited as an engineer
+would, decides the ids sent, in its weights."""
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from collections import Counter
 from collections.abc import Callable
@@ -24,9 +26,21 @@ SESSIONS = 2000
 Templates = dict[str, tuple[str, re.Pattern[str]]]
 
 
+# the course ids an engineer put in the pool's CSV (one with a comma: quoted in the file)
+EDITED_POOL = {"course,1": 0.25, "c2": 0.75}
+EDITED_POOL_CSV = 'value,weight\n"course,1",1\nc2,3\n'  # weights need not sum to 1
+
+
 @pytest.fixture(scope="module")
-def generated(lms_workload_file: Path, lms_generated: Path) -> tuple[Workload, Path]:
-    return load_workload(lms_workload_file), lms_generated
+def generated(
+    lms_workload_file: Path, lms_generated: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Workload, Path]:
+    out = tmp_path_factory.mktemp("edited-pool") / "out"
+    shutil.copytree(lms_generated, out)
+    for tool in ("k6", "artillery"):
+        plan = json.loads((out / tool / "plan.json").read_text())
+        (out / tool / plan["pools"]["course_id"]["file"]).write_text(EDITED_POOL_CSV)
+    return load_workload(lms_workload_file), out
 
 
 def templates_of(workload: Workload) -> Templates:
@@ -66,6 +80,20 @@ def assert_mix(workload: Workload, templates: Templates, requests: list[tuple[st
     assert distance <= 0.05, (distance, sent, expected)
 
 
+def assert_pool(requests: list[tuple[str, str]]) -> None:
+    """The course ids sent (getCourse, recordProgress: drawn from the pool, no correlation
+    pointer) are the edited pool's, in its weights."""
+    sent = Counter(
+        unquote(match.group(1))
+        for _, path in requests
+        if (match := re.fullmatch(r"/api/courses/([^/?]+)(?:/progress)?", path.split("?")[0]))
+    )
+    assert set(sent) == set(EDITED_POOL), sent
+    total = sum(sent.values())
+    assert total > 500
+    assert abs(sent["course,1"] / total - EDITED_POOL["course,1"]) < 0.05, sent
+
+
 def test_k6_sessions_reproduce_the_operation_mix(
     generated: tuple[Workload, Path], tmp_path: Path
 ) -> None:
@@ -81,6 +109,7 @@ def test_k6_sessions_reproduce_the_operation_mix(
         )  # fmt: skip
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert_mix(workload, templates, server.requests)
+    assert_pool(server.requests)
 
 
 def test_artillery_sessions_reproduce_the_operation_mix(generated: tuple[Workload, Path]) -> None:
@@ -96,3 +125,4 @@ def test_artillery_sessions_reproduce_the_operation_mix(generated: tuple[Workloa
         )  # fmt: skip
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     assert_mix(workload, templates, server.requests)
+    assert_pool(server.requests)

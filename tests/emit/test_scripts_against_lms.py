@@ -42,7 +42,8 @@ def test_k6_smoke_runs_every_persona_without_errors(
     generated: Path, service: RunningService, tmp_path: Path
 ) -> None:
     users = tmp_path / "users.csv"
-    users.write_text("persona,username,password\n*,user1@lms.example,lms-demo-password\n")
+    # quoted fields and CRLF line ends, as spreadsheets write CSV: the script must unquote them
+    users.write_text('persona,username,password\r\n*,"user1@lms.example","lms-demo-password"\r\n')
     summary = tmp_path / "summary.json"
     completed = subprocess.run(
         [str(find_k6()), "run", "--quiet", "--no-usage-report", "script.js"],

@@ -11,6 +11,7 @@ import json
 import re
 from collections import deque
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -83,11 +84,9 @@ class K6Watcher:
 
 
 def _epoch_seconds(stamp: str) -> float:
-    """Seconds of the day from an RFC 3339 time: enough to order points within a run."""
-    clock = stamp.split("T", 1)[1]
-    hours, minutes, rest = clock.split(":", 2)
-    seconds = re.match(r"[\d.]+", rest)
-    return int(hours) * 3600 + int(minutes) * 60 + float(seconds.group(0) if seconds else 0)
+    """An RFC 3339 time as k6 writes it (nanoseconds, an offset) -> epoch seconds, so a run
+    that crosses midnight keeps its points in order."""
+    return datetime.fromisoformat(stamp).timestamp()
 
 
 _ARTILLERY_VALUE = re.compile(r"^(\s*)([\w.\-/{}:$ ]+?):\s*\.{2,}\s*([\d.]+)")
@@ -95,13 +94,15 @@ _ARTILLERY_BLOCK = re.compile(r"^([\w.\-/{}:$ ]+):\s*$")
 
 
 class ArtilleryWatcher:
-    """Reads the period summaries Artillery prints every 10 seconds."""
+    """Reads the period summaries Artillery prints every 10 seconds. Users are the sessions in
+    flight: created so far, less those completed or failed (Artillery counts each per period)."""
 
     def __init__(self) -> None:
         self._block = ""
         self._rate = 0.0
         self._p95: float | None = None
-        self._users = 0
+        self._created = 0
+        self._ended = 0  # completed or failed
         self._requests = 0
         self._errors = 0
         self._finished = False
@@ -128,7 +129,9 @@ class ArtilleryWatcher:
             elif key == "http.requests":
                 self._requests += int(number)
             elif key == "vusers.created":
-                self._users = int(number)
+                self._created += int(number)
+            elif key in ("vusers.completed", "vusers.failed"):
+                self._ended += int(number)
             elif key.startswith("errors.") or (
                 key.startswith("http.codes.") and key[11:12] in "45"
             ):
@@ -137,7 +140,7 @@ class ArtilleryWatcher:
     def poll(self, elapsed_s: float) -> Progress:
         return Progress(
             elapsed_s=elapsed_s,
-            users=self._users,
+            users=max(0, self._created - self._ended),
             requests=self._requests,
             rps=self._rate,
             p95_ms=self._p95,

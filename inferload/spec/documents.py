@@ -32,10 +32,11 @@ _SpecYamlLoader.yaml_implicit_resolvers = {
 }
 
 
-def parse_document(path: Path) -> tuple[Any, str]:
-    """Parse one JSON or YAML file, turning every failure into a located `InferloadError`;
-    with the SHA-256 of its bytes (the catalog cache's key), so the file is read once."""
-    raw = _read_bytes(path)
+def parse_document(path: Path, raw: bytes | None = None) -> tuple[Any, str]:
+    """Parse one JSON or YAML file (or its bytes, already read), turning every failure into a
+    located `InferloadError`; with the SHA-256 of its bytes (the catalog cache's key), so the
+    file is read once."""
+    raw = _read_bytes(path) if raw is None else raw
     return _parse_text(_decode(raw, path), path), hashlib.sha256(raw).hexdigest()
 
 
@@ -88,13 +89,15 @@ def _unescape_pointer_token(token: str) -> str:
 class DocumentSet:
     """The files of one spec, each parsed once, and the `$ref` lookups between them."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, root_bytes: bytes | None = None) -> None:
+        """`root_bytes`: the root file as the caller already read it (to hash it for the cache),
+        so what is parsed is exactly what was hashed."""
         self.root = root.resolve()
         self._display_root = str(root)
         self._documents: dict[Path, Any] = {}
         self.hashes: dict[Path, str] = {}  # SHA-256 of each file read
         self._id_indexes: dict[Path, tuple[dict[str, str], dict[tuple[str, str], str]]] = {}
-        self.root_document = self.load(self.root, display=str(root))
+        self.root_document = self.load(self.root, display=str(root), raw=root_bytes)
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -113,10 +116,10 @@ class DocumentSet:
         except ValueError:
             return path.as_posix()
 
-    def load(self, path: Path, display: str | None = None) -> Any:
+    def load(self, path: Path, display: str | None = None, raw: bytes | None = None) -> Any:
         if path not in self._documents:
             try:
-                self._documents[path], self.hashes[path] = parse_document(path)
+                self._documents[path], self.hashes[path] = parse_document(path, raw)
             except InferloadError as exc:
                 if display is not None and exc.location is not None:
                     exc.location = Location(display, exc.location.line, exc.location.field)

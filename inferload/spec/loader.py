@@ -42,22 +42,24 @@ def load_catalog(
 ) -> Catalog:
     """Load a Swagger 2.0 / OpenAPI 3.x spec (one file or several linked by `$ref`)."""
     path = Path(path)
+    root_bytes = None
     if use_cache:
         cache_dir = cache_dir or default_cache_dir()
-        key = _root_hash(path)
+        root_bytes = _read_root(path)
+        key = hashlib.sha256(root_bytes).hexdigest() if root_bytes is not None else ""
         cached = _read_cache(cache_dir, key, path)
         if cached is not None:
             return replace(cached, sources=(SourceFile(str(path), key), *cached.sources[1:]))
-    catalog = build_catalog(path)
+    catalog = build_catalog(path, root_bytes)
     if use_cache:
         _write_cache(cache_dir or default_cache_dir(), catalog)
     return catalog
 
 
-def build_catalog(path: str | Path) -> Catalog:
-    """Parse and walk the spec, without the cache."""
+def build_catalog(path: str | Path, root_bytes: bytes | None = None) -> Catalog:
+    """Parse and walk the spec, without the cache (`root_bytes`: the root file, if read)."""
     path = Path(path)
-    documents = DocumentSet(path)
+    documents = DocumentSet(path, root_bytes)
     document = documents.root_document
     openapi_version = _detect_version(document, str(path))
     problems: list[str] = []
@@ -133,11 +135,12 @@ def _file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _root_hash(path: Path) -> str:
+def _read_root(path: Path) -> bytes | None:
+    """The root file's bytes, read once for both its cache key and its parse."""
     try:
-        return _file_hash(path)
+        return path.read_bytes()
     except OSError:
-        return ""  # build_catalog reports the real problem with the file
+        return None  # build_catalog reads it again and reports the real problem with the file
 
 
 def _cache_file(cache_dir: Path, root_hash: str) -> Path:

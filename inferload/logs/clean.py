@@ -17,7 +17,7 @@ from inferload.logs.aggregates import OperationAggregates
 from inferload.logs.parse import NOT_AN_ACCESS_RECORD
 from inferload.logs.routing import OperationMatcher
 from inferload.logs.scrub import client_key, hash_client_keys, scrub_queries
-from inferload.logs.sessions import SEQ_LINES, SESSION_COLUMNS
+from inferload.logs.sessions import EVENT_SCHEMA, SEQ_LINES, SESSION_COLUMNS
 from inferload.logs.templates import path_shape
 
 HEALTH_PATHS = (
@@ -128,9 +128,7 @@ def settle_chunk(
     requests = chunk.requests
     counts.records += requests.height
     if not requests.height:
-        return pl.DataFrame(
-            schema={c: pl.String for c in SESSION_COLUMNS} | {"client": pl.UInt64, "seq": pl.Int64}
-        )
+        return pl.DataFrame(schema=EVENT_SCHEMA)
     matched = matcher.match_distinct(requests).with_columns(
         (pl.col("operation_id").is_null() & pl.col("path").str.contains(STATIC_PATHS)).alias(
             "static"

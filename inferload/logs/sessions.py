@@ -21,7 +21,11 @@ import polars as pl
 
 from inferload.logs.model import Session
 
-SESSION_COLUMNS = ("client", "ts", "operation_id", "status", "request_time_ms")
+EVENT_SCHEMA: dict[str, pl.DataType] = {
+    "client": pl.UInt64(), "ts": pl.Float64(), "operation_id": pl.String(), "status": pl.Int32(),
+    "request_time_ms": pl.Float64(), "seq": pl.Int64(),
+}  # what `cut` takes: one row per kept request  # fmt: skip
+SESSION_COLUMNS = tuple(name for name in EVENT_SCHEMA if name != "seq")
 SEQ_LINES = 1 << 40  # seq = input index * SEQ_LINES + line number
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -76,8 +76,6 @@ def infer_from_logs(
             collected.add(session)
             if observe is not None:
                 observe(session)
-        report = ingest.report
-        assert report is not None  # set when the iteration ends
         log_paths = ingest.sources
         digests = [
             hasher.submit(file_sha256, path) if Path(path).is_file() else None
@@ -90,35 +88,48 @@ def infer_from_logs(
                 "no session left after cleaning the logs: nothing to infer from",
                 hint="check the ingest report: wrong --spec (everything unmatched) or wrong --format?",
             )
-        personas = _personas(collected)
-        operations = _operations(catalog, collected, report, ingest.aggregates)
-        spec_sha256, *log_sha256 = (digest.result() if digest else "" for digest in digests)
-        return Workload(
-            api=Api(
-                title=catalog.title, version=catalog.api_version, base_path=_base_path(catalog)
-            ),
-            source=Source(
-                spec_path=spec_path,
-                spec_sha256=spec_sha256,
-                logs=[
-                    LogSource(path=s.name, sha256=sha256, lines=s.lines)
-                    for s, sha256 in zip(report.sources, log_sha256, strict=False)
-                ],
-                window_start=_iso(report.first_s),
-                window_end=_iso(report.last_s),
-                requests=report.kept_requests,
-                sessions=len(collected.intervals),
-                session_timeout_s=report.session_timeout_s,
-                burst_window_s=burst_window_s,
-                tool=f"inferload {__version__}",
-            ),
-            auth=_auth(catalog, operations),
-            operations=operations,
-            personas=personas,
-            load=load_levels(collected.intervals, report),
-            data_pools=_data_pools(ingest.aggregates),
-            correlations=correlations(catalog, set(operations)),
-        )
+        return _workload(catalog, ingest, collected, digests, spec_path, burst_window_s)
+
+
+def _workload(
+    catalog: Catalog,
+    ingest: LogIngest,
+    collected: Collected,
+    digests: list[Future[str] | None],
+    spec_path: str,
+    burst_window_s: float,
+) -> Workload:
+    """The model, from the finished ingest; the inputs' digests (spec first) are awaited last,
+    so hashing overlaps the clustering and fitting."""
+    report = ingest.report
+    assert report is not None
+    personas = _personas(collected)
+    operations = _operations(catalog, collected, report, ingest.aggregates)
+    spec_sha256, *log_sha256 = (digest.result() if digest else "" for digest in digests)
+    return Workload(
+        api=Api(title=catalog.title, version=catalog.api_version, base_path=_base_path(catalog)),
+        source=Source(
+            spec_path=spec_path,
+            spec_sha256=spec_sha256,
+            logs=[
+                LogSource(path=s.name, sha256=sha256, lines=s.lines)
+                for s, sha256 in zip(report.sources, log_sha256, strict=False)
+            ],
+            window_start=_iso(report.first_s),
+            window_end=_iso(report.last_s),
+            requests=report.kept_requests,
+            sessions=len(collected.intervals),
+            session_timeout_s=report.session_timeout_s,
+            burst_window_s=burst_window_s,
+            tool=f"inferload {__version__}",
+        ),
+        auth=_auth(catalog, operations),
+        operations=operations,
+        personas=personas,
+        load=load_levels(collected.intervals, report),
+        data_pools=_data_pools(ingest.aggregates),
+        correlations=correlations(catalog, set(operations)),
+    )
 
 
 def _personas(collected: Collected) -> list[Persona]:

@@ -169,7 +169,11 @@ class OperationMatcher:
         fresh = [key for key in keys if key not in known]
         for key, result in zip(fresh, self.router.match_many(fresh), strict=True):
             if isinstance(result, Match):
-                params = encode_params((n, scrub_value(v)) for n, v in result.params)
+                params = (
+                    encode_params((n, scrub_value(v)) for n, v in result.params)
+                    if self._values
+                    else ""
+                )
                 known[key] = (result.operation_id, params, None)
             else:
                 known[key] = (None, "", result.reason)

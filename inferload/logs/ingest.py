@@ -45,7 +45,7 @@ from inferload.logs.formats import BUILTIN_FORMATS, compile_log_format
 from inferload.logs.har import read_har
 from inferload.logs.model import IngestReport, MalformedLine, Session, SourceReport, UnmatchedShape
 from inferload.logs.parse import parse_json_lines, parse_text_lines
-from inferload.logs.prefetch import ordered_map, prefetch
+from inferload.logs.prefetch import ordered_map, prefetch, quick_gil_handoff
 from inferload.logs.reader import CHUNK_BYTES, iter_line_frames
 from inferload.logs.routing import OperationMatcher
 from inferload.logs.sessions import Pieces, Sessionizer
@@ -122,9 +122,10 @@ class LogIngest:
     def __iter__(self) -> Iterator[Session]:
         """The cyclic GC is paused until the iteration ends (or is abandoned): ingest builds
         millions of small acyclic objects, and a collection per chunk would rescan every one
-        of them (see `gcpause`). The consumer's code between sessions runs paused too."""
+        of them (see `gcpause`). The GIL changes hands more often meanwhile (see
+        `quick_gil_handoff`). The consumer's code between sessions runs under both."""
         try:
-            with paused_gc():
+            with paused_gc(), quick_gil_handoff():
                 yield from self._run()
         finally:
             if self._spool is not None:

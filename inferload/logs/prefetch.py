@@ -10,15 +10,33 @@ Exceptions are re-raised in the consumer, in order.
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 _DONE = object()
+GIL_HANDOFF_S = 0.0005
+
+
+@contextmanager
+def quick_gil_handoff(interval_s: float = GIL_HANDOFF_S) -> Iterator[None]:
+    """Pass the GIL between threads every `interval_s` instead of Python's 5 ms, until the block
+    ends. The workers spend most of their time in Polars (GIL released) and need the GIL only
+    briefly between calls; by default each such return waits up to 5 ms whenever the thread
+    joining sessions is busy in Python (measured: 4% less ingest wall time on 1M lines, median
+    of 10 interleaved pairs; 8 of the 10 faster)."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(min(previous, interval_s))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
 
 
 def prefetch(source: Iterator[T], depth: int = 2) -> Iterator[T]:

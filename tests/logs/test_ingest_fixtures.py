@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from inferload.logs import IngestOptions, IngestReport, LogIngest, Session
+from inferload.logs.prefetch import GIL_HANDOFF_S
 from tests.conftest import FIXTURES
 
 LOGS = FIXTURES / "logs"
@@ -127,3 +128,11 @@ def test_gzip_and_stdin_give_the_same_report(tmp_path: Path) -> None:
     assert completed.returncode == 0, completed.stderr
     assert b'"name": "<stdin>"' in completed.stdout
     assert f'"kept_requests": {plain.kept_requests}'.encode() in completed.stdout
+
+
+def test_the_gil_changes_hands_faster_only_while_ingesting() -> None:
+    before = sys.getswitchinterval()
+    run = LogIngest([LOGS / "nasa-aug95-20k/nasa.log"], None)
+    during = [sys.getswitchinterval() for _ in run]
+    assert during and max(during) <= GIL_HANDOFF_S < before
+    assert sys.getswitchinterval() == before

@@ -10,9 +10,11 @@ each, in sessions of the generated script's mean length, from a SharedArray. It 
 no groups, no think-time draws: what it costs is what k6 itself costs for these requests.
 
 Both engines run pinned to one core and the server to the other, interleaved, several times;
-the figure is the median (single runs on this 2-core VM vary by +-15%).
+the figure is the median (single runs on this 2-core VM vary by +-15%). With `--steady`, each
+script also runs 4x the sessions, and the steady-state figure is the CPU those extra sessions
+added per extra request: start-up (compiling the plan per VU) left out.
 
-    .venv/bin/python benchmarks/bench_k6_cpu.py [REPEATS]
+    .venv/bin/python benchmarks/bench_k6_cpu.py [REPEATS] [--steady]
 """
 
 from __future__ import annotations
@@ -42,12 +44,13 @@ import { check, sleep } from 'k6';
 import { SharedArray } from 'k6/data';
 
 const SESSIONS = new SharedArray('sessions', () => JSON.parse(open('./sessions.json')));
-export const options = { scenarios: { replay: { executor: 'shared-iterations', vus: 10, iterations: SESSIONS.length } } };
+const ROUNDS = Number(__ENV.ROUNDS || '1');  // the recorded sessions, replayed this many times
+export const options = { scenarios: { replay: { executor: 'shared-iterations', vus: 10, iterations: ROUNDS * SESSIONS.length } } };
 const BASE_URL = __ENV.BASE_URL;
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
 export default function () {
-  const calls = SESSIONS[exec.scenario.iterationInTest];
+  const calls = SESSIONS[exec.scenario.iterationInTest % SESSIONS.length];
   for (let i = 0; i < calls.length; i++) {
     const call = calls[i];  // [method, path, name tag, body or null]
     const response = http.request(call[0], BASE_URL + call[1], call[3],
@@ -64,14 +67,14 @@ def _pinned(core: int):  # type: ignore[no-untyped-def]
     return (lambda: os.sched_setaffinity(0, {core})) if len(cores) > 1 else None
 
 
-def k6_cpu(script: str, cwd: Path, base_url: str) -> float:
-    """CPU seconds (user + system) of one k6 run."""
+def k6_cpu(script: str, cwd: Path, base_url: str, rounds: int = 1) -> float:
+    """CPU seconds (user + system) of one k6 run of `rounds` x SESSIONS sessions."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(
         [str(find_k6()), "run", "--quiet", "--no-usage-report", "--no-thresholds", script],
         cwd=cwd, capture_output=True, text=True, check=True, preexec_fn=_pinned(1),
-        env=engine_environment(BASE_URL=base_url, SESSIONS=str(SESSIONS), THINK_SCALE="0",
-                               SUMMARY_PATH=os.devnull),
+        env=engine_environment(BASE_URL=base_url, SESSIONS=str(rounds * SESSIONS), ROUNDS=str(rounds),
+                               THINK_SCALE="0", SUMMARY_PATH=os.devnull),
     )  # fmt: skip
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -92,7 +95,8 @@ def replay_sessions(calls: list[tuple[str, str]], plan: dict, router: Router) ->
 
 
 def main() -> None:
-    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    numbers = [a for a in sys.argv[1:] if a.isdigit()]
+    repeats = int(numbers[0]) if numbers else 5
     if len(os.sched_getaffinity(0)) > 1:
         os.sched_setaffinity(0, {0})  # the server's core; k6 gets the other
     with tempfile.TemporaryDirectory() as folder:
@@ -113,20 +117,32 @@ def main() -> None:
         (generated / "sessions.json").write_text(json.dumps(replay_sessions(calls, plan, router)))
         (generated / "replay.js").write_text(REPLAY)
         per_request: dict[str, list[float]] = {"hand-written": [], "generated": []}
+        steady: dict[str, list[float]] = {"hand-written": [], "generated": []}
         for _ in range(repeats):
             for label, script in (("hand-written", "replay.js"), ("generated", "script.js")):
-                with FastRecordingServer() as server:
-                    cpu = k6_cpu(script, generated, server.base_url)
-                    requests = len(server.requests)
+                cpu, requests = _measured(script, generated, rounds=1)
                 per_request[label].append(1e6 * cpu / requests)
-        for label, figures in per_request.items():
-            print(f"{label:13s}: {statistics.median(figures):5.0f} us CPU/request (median of {repeats}; "
-                  f"runs {', '.join(f'{f:.0f}' for f in figures)})")  # fmt: skip
-        ratio = statistics.median(per_request["generated"]) / statistics.median(
-            per_request["hand-written"]
-        )
-        print(f"generated / hand-written CPU per request: {ratio:.2f}x   (target <= 1.2x; "
-              f"{len(calls):,} requests in {SESSIONS:,} sessions)")  # fmt: skip
+                if "--steady" in sys.argv:
+                    more_cpu, more_requests = _measured(script, generated, rounds=4)
+                    steady[label].append(1e6 * (more_cpu - cpu) / (more_requests - requests))
+        _report("", per_request, repeats, len(calls))
+        if steady["generated"]:
+            _report("steady state, ", steady, repeats, len(calls))
+
+
+def _measured(script: str, folder: Path, rounds: int) -> tuple[float, int]:
+    with FastRecordingServer() as server:
+        cpu = k6_cpu(script, folder, server.base_url, rounds)
+        return cpu, len(server.requests)
+
+
+def _report(kind: str, figures: dict[str, list[float]], repeats: int, calls: int) -> None:
+    for label, runs in figures.items():
+        print(f"{kind}{label:13s}: {statistics.median(runs):5.0f} us CPU/request (median of "
+              f"{repeats}; runs {', '.join(f'{f:.0f}' for f in runs)})")  # fmt: skip
+    ratio = statistics.median(figures["generated"]) / statistics.median(figures["hand-written"])
+    print(f"{kind}generated / hand-written CPU per request: {ratio:.2f}x   (target <= 1.2x; "
+          f"{calls:,} requests in {SESSIONS:,} sessions)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,14 +1,22 @@
-"""Data pools become CSV files: safe names inside pools/, values that read back exactly."""
+"""Data pools become CSV files: safe names inside pools/, values that read back exactly, and
+an engineer's own file (values alone, or a bad weight) handled as the user guide says."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from inferload.emit.pools import pool_files
+from inferload.run.engines import engine_environment, find_k6
+from tests.engines.fast_recording_server import FastRecordingServer
 
 HOSTILE = {
     "../../etc/passwd": ["a,b", 'say "hi"', "line\nbreak"],
@@ -46,3 +54,44 @@ def test_pool_values_read_back_exactly_with_their_weights() -> None:
         assert rows[0] == ["value", "weight"]
         assert [row[0] for row in rows[1:]] == values
         assert sum(float(row[1]) for row in rows[1:]) == pytest.approx(1, abs=1e-5)
+
+
+@pytest.fixture
+def k6_folder(lms_generated: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the LMS k6 test and its course_id pool file, to edit."""
+    shutil.copytree(lms_generated / "k6", tmp_path / "k6")
+    plan = json.loads((tmp_path / "k6" / "plan.json").read_text())
+    return tmp_path / "k6", tmp_path / "k6" / plan["pools"]["course_id"]["file"]
+
+
+@pytest.mark.engines
+def test_k6_pool_of_values_alone_counts_each_once(k6_folder: tuple[Path, Path]) -> None:
+    folder, pool = k6_folder
+    pool.write_text("value\n101\n102\n")  # an engineer's own ids, no weights
+    with FastRecordingServer() as server:
+        completed = subprocess.run(
+            [str(find_k6()), "run", "--quiet", "--no-usage-report", "script.js"], cwd=folder,
+            env=engine_environment(BASE_URL=server.base_url, SESSIONS="100", THINK_SCALE="0",
+                                   SUMMARY_PATH=str(folder / "summary.json")),
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    ids = Counter(
+        match.group(1)
+        for _, path in server.requests
+        if (match := re.fullmatch(r"/api/courses/([^/?]+)(?:/progress)?", path.split("?")[0]))
+    )
+    assert set(ids) == {"101", "102"} and min(ids.values()) > 0.3 * sum(ids.values()), ids
+
+
+@pytest.mark.engines
+def test_k6_stops_on_a_weight_that_is_no_number(k6_folder: tuple[Path, Path]) -> None:
+    folder, pool = k6_folder
+    pool.write_text("value,weight\n101,1\n102,lots\n")
+    inspect = subprocess.run(
+        [str(find_k6()), "inspect", "-e", "BASE_URL=http://127.0.0.1:9", "script.js"],
+        cwd=folder, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert inspect.returncode != 0
+    message = (inspect.stdout + inspect.stderr).replace('\\"', '"')  # k6 logs quotes escaped
+    assert f'{pool.relative_to(folder)}, row 3: the weight "lots" is not a number' in message

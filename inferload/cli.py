@@ -271,7 +271,7 @@ def _listing(files: dict[str, str]) -> str:
     """The written files, each folder of data files (pools) as one entry with its count."""
     shown: dict[str, int] = {}
     for relative in sorted(files):
-        folder, _, name = relative.rpartition("/")
+        folder = relative.rpartition("/")[0]
         key = f"{folder}/" if folder.endswith(POOL_FOLDER) else relative
         shown[key] = shown.get(key, 0) + 1
     return ", ".join(

@@ -49,6 +49,7 @@ def _crawler_regexes() -> tuple[str, str]:
 
 _KNOWN_AGENTS: dict[str, str | None] = {}  # agent -> kind: a pure function of the agent text
 _KNOWN_LIMIT = 50_000  # junk agents of ever new text: start the memo afresh past this
+_UNSEEN = "unseen"  # a memo miss (a kind is a label or None)
 
 
 def classify_agents(agents: pl.Series) -> pl.DataFrame:
@@ -57,14 +58,18 @@ def classify_agents(agents: pl.Series) -> pl.DataFrame:
     Memoised across calls: a log has few distinct agents, and every call would otherwise
     compile CrawlerDetect's ~1,500-pattern regex again (milliseconds per chunk)."""
     distinct = agents.unique().drop_nulls().to_list()
-    fresh = [agent for agent in distinct if agent not in _KNOWN_AGENTS]
+    # the answer is built from this call's own lookups: another input's thread may clear the
+    # shared memo meanwhile, and a cleared entry must not read as "no kind" (a user)
+    kinds = {agent: _KNOWN_AGENTS.get(agent, _UNSEEN) for agent in distinct}
+    fresh = [agent for agent, kind in kinds.items() if kind is _UNSEEN]
     if fresh:
         if len(_KNOWN_AGENTS) > _KNOWN_LIMIT:
             _KNOWN_AGENTS.clear()
-        kinds = _classify(pl.Series(fresh, dtype=pl.String))
-        _KNOWN_AGENTS.update(zip(fresh, kinds, strict=True))
+        classified = dict(zip(fresh, _classify(pl.Series(fresh, dtype=pl.String)), strict=True))
+        _KNOWN_AGENTS.update(classified)
+        kinds.update(classified)
     return pl.DataFrame(
-        {"user_agent": distinct, "agent_kind": [_KNOWN_AGENTS.get(a) for a in distinct]},
+        {"user_agent": distinct, "agent_kind": list(kinds.values())},
         schema={"user_agent": pl.String, "agent_kind": pl.String},
     )
 

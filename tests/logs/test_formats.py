@@ -39,6 +39,31 @@ def test_custom_format_with_timings_and_upstreams() -> None:
     assert second["request_time_ms"] is None and second["identity"] is None
 
 
+def test_unread_and_repeated_variables_are_matched_without_a_group() -> None:
+    """$host and $body_bytes_sent feed nothing, and a repeated variable is read where it first
+    appears: the pattern still has to match them, but only read fields cost a capture group."""
+    line_format = compile_log_format(
+        '$host $remote_addr [$time_local] "$request" $status $body_bytes_sent $remote_addr'
+    )
+    assert line_format.fields == ("client_ip", "time_local", "request", "status")
+    assert re.compile(line_format.regex).groups == len(line_format.fields)
+    (record,) = parse_text_lines(
+        frame(
+            'api.example 10.0.0.1 [10/Oct/2024:13:55:36 +0000] "GET /a HTTP/1.1" 200 512 10.9.9.9'
+        ),
+        line_format,
+        0,
+    ).to_dicts()
+    assert (record["client_ip"], record["url"], record["status"]) == ("10.0.0.1", "/a", 200)
+    assert record["malformed"] is None
+    (short,) = parse_text_lines(
+        frame('api.example 10.0.0.1 [10/Oct/2024:13:55:36 +0000] "GET /a HTTP/1.1" 200'),
+        line_format,
+        0,
+    ).to_dicts()
+    assert short["malformed"] == "does not match the custom format"
+
+
 def test_upstream_time_alone_is_summed_over_upstreams() -> None:
     line_format = compile_log_format('[$time_local] "$request" $status $upstream_response_time')
     (record,) = parse_text_lines(

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 from examples.lms.db import SeedCounts
 from examples.lms.health import wait_healthy
@@ -31,6 +34,18 @@ class RunningService:
     process: subprocess.Popen[bytes]
     access_log: Path
     database: Path
+
+
+_COURSE_PATH = re.compile(r"/api/courses/([^/?]+)(?:/progress)?")
+
+
+def course_ids_sent(requests: Iterable[tuple[str, str]]) -> Counter[str]:
+    """How often each course id was sent (getCourse, recordProgress), percent-decoded."""
+    return Counter(
+        unquote(match.group(1))
+        for _, path in requests
+        if (match := _COURSE_PATH.fullmatch(path.split("?")[0]))
+    )
 
 
 def seeded_database(folder: Path, enrollments: int = SeedCounts().enrollments) -> Path:

@@ -31,7 +31,6 @@ CADDY = JsonShape(
         "url": "$.request.uri",
         "status": "$.status",
         "user_agent": "$.request.headers['User-Agent'][0]",
-        "referer": "$.request.headers.Referer[0]",
         "request_time_s": "$.duration",
         "session": "$.user_id",
         "authorization": "$.request.headers.Authorization[0]",
@@ -48,7 +47,6 @@ CLOUDFLARE = JsonShape(
         "url": "$.ClientRequestURI",
         "status": "$.EdgeResponseStatus",
         "user_agent": "$.ClientRequestUserAgent",
-        "referer": "$.ClientRequestReferer",
         "request_time_ms": "$.OriginResponseDurationMs",
     },
 )
@@ -61,7 +59,6 @@ _GENERIC_KEYS = {
     "request": ("request",),
     "status": ("status", "status_code", "response_status", "code"),
     "user_agent": ("http_user_agent", "user_agent", "useragent", "ua", "agent"),
-    "referer": ("http_referer", "referer", "referrer"),
     "request_time_s": ("request_time", "duration", "response_time", "elapsed"),
     "session": ("session_id", "session", "user_id", "userid", "user"),
     "authorization": ("authorization", "http_authorization"),

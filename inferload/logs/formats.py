@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from inferload.errors import ErrorKind, InferloadError
 
-# nginx variable -> canonical field. Anything else is parsed and dropped.
+# nginx variable -> the canonical field a record is built from. Anything else ($body_bytes_sent,
+# $http_referer, $host, ...) is matched without a group and dropped.
 _CANONICAL = {
     "remote_addr": "client_ip",
     "binary_remote_addr": "client_ip",
@@ -29,9 +30,6 @@ _CANONICAL = {
     "request_uri": "url",
     "uri": "url",
     "status": "status",
-    "body_bytes_sent": "bytes",
-    "bytes_sent": "bytes",
-    "http_referer": "referer",
     "http_user_agent": "user_agent",
     "request_time": "request_time_s",
     "upstream_response_time": "upstream_time_s",
@@ -39,15 +37,12 @@ _CANONICAL = {
     "http_cookie": "cookie",
     "http_x_session_id": "session",
     "http_x_user_id": "session",
-    "host": "host",
-    "http_host": "host",
 }
-# The canonical fields the records are built from (see parse.py); the others are matched only.
-_RECORDED = frozenset(_CANONICAL.values()) - {"bytes", "referer", "host"}
 _VARIABLE = re.compile(r"\$(\w+)|\$\{(\w+)\}")
-# What a variable may contain, as a group; `_matched_only` drops the group. The fast pattern takes nginx's escaping (a quote inside a value is
-# written `\x22`); the tolerant one, tried only on lines the fast one rejects, also accepts
-# Apache's `\"` and runs of spaces. Both are several times slower when used for every line.
+# What a variable may contain, as a group (`_matched_only` drops the group). The fast pattern
+# takes nginx's escaping (a quote inside a value is written `\x22`); the tolerant one, tried
+# only on lines the fast one rejects, also accepts Apache's `\"` and runs of spaces. Both are
+# several times slower when used for every line.
 _QUOTED_VALUE = r'([^"]*)'
 _QUOTED_VALUE_TOLERANT = r'((?:[^"\\]|\\.)*)'
 _BARE_VALUES = {
@@ -92,7 +87,7 @@ def compile_log_format(source: str, name: str = "custom") -> LineFormat:
         else:
             value = tolerant_value = _BARE_VALUES.get(variable, _BARE_VALUE)
         field = _field_of(variable)
-        if field in _RECORDED and field not in fields:
+        if field is not None and field not in fields:
             fields.append(field)
         else:  # unused, or a repeat (the first occurrence is the one read)
             value, tolerant_value = _matched_only(value), _matched_only(tolerant_value)

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from click.testing import CliRunner
 from inferload.cli import main
 from inferload.run.engines import engine_environment, find_artillery, find_k6
 from tests.conftest import SPECS
+from tests.engines.recording_server import Received, RecordingServer
 
 pytestmark = pytest.mark.engines
 USERNAME = "alice@example.test"
@@ -25,52 +24,13 @@ PASSWORD = 'p,w "1"'  # a comma and quotes: the body must still be valid JSON
 TOKEN = "jwt.issued-by.the-test-server"
 
 
-class ConduitDouble:
-    """Answers the login with a nested token and everything else with `{}`; records each
-    request's method, path, Authorization header and body."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, str, str | None, bytes]] = []
-        recorded, lock = self.requests, threading.Lock()
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _answer(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with lock:
-                    recorded.append(
-                        (self.command, self.path, self.headers.get("Authorization"), body)
-                    )
-                login = self.path.endswith("/users/login")
-                document = (
-                    {"user": {"email": USERNAME, "token": TOKEN, "username": "alice"}}
-                    if login
-                    else {}
-                )
-                answer = json.dumps(document).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            do_GET = do_POST = do_PUT = do_DELETE = _answer
-
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> ConduitDouble:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+def conduit_answer(method: str, path: str) -> object:
+    """The login answers with the token nested as Conduit does; everything else with `{}`."""
+    return (
+        {"user": {"email": USERNAME, "token": TOKEN, "username": "alice"}}
+        if path.endswith("/users/login")
+        else {}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -92,29 +52,25 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def server() -> Iterator[ConduitDouble]:
-    with ConduitDouble() as running:
+def server() -> Iterator[RecordingServer]:
+    with RecordingServer(document_for=conduit_answer) as running:
         yield running
 
 
-def assert_logged_in_flow(requests: list[tuple[str, str, str | None, bytes]]) -> None:
-    logins = [
-        body
-        for method, path, _, body in requests
-        if method == "POST" and path.endswith("/users/login")
-    ]
-    assert len(logins) >= 10, [r[:2] for r in requests[:20]]
+def assert_logged_in_flow(received: list[Received]) -> None:
+    logins = [r.body for r in received if r.method == "POST" and r.path.endswith("/users/login")]
+    assert len(logins) >= 10, [(r.method, r.path) for r in received[:20]]
     for body in logins:
         user = json.loads(body)["user"]
         assert (user["email"], user["password"]) == (USERNAME, PASSWORD)
-    headers = {authorization for *_, authorization, _ in requests if authorization is not None}
+    headers = {r.authorization for r in received if r.authorization is not None}
     assert headers == {TOKEN}, headers  # the token found one level down, and nothing else sent
-    after_login = [r for r in requests if not r[1].endswith("/users/login")]
-    assert sum(1 for r in after_login if r[2] == TOKEN) >= 10
+    after_login = [r for r in received if not r.path.endswith("/users/login")]
+    assert sum(1 for r in after_login if r.authorization == TOKEN) >= 10
 
 
 def test_k6_logs_in_with_nested_credentials_and_sends_the_nested_token(
-    generated: Path, server: ConduitDouble
+    generated: Path, server: RecordingServer
 ) -> None:
     completed = subprocess.run(
         [str(find_k6()), "run", "--quiet", "--no-usage-report", "--no-thresholds", "script.js"],
@@ -124,11 +80,11 @@ def test_k6_logs_in_with_nested_credentials_and_sends_the_nested_token(
         capture_output=True, text=True, timeout=180, check=False,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert_logged_in_flow(server.requests)
+    assert_logged_in_flow(server.received)
 
 
 def test_artillery_logs_in_with_nested_credentials_and_sends_the_nested_token(
-    generated: Path, server: ConduitDouble
+    generated: Path, server: RecordingServer
 ) -> None:
     completed = subprocess.run(
         [str(find_artillery()), "run",
@@ -140,4 +96,4 @@ def test_artillery_logs_in_with_nested_credentials_and_sends_the_nested_token(
         capture_output=True, text=True, timeout=180, check=False,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
-    assert_logged_in_flow(server.requests)
+    assert_logged_in_flow(server.received)

@@ -20,6 +20,7 @@ from inferload.model import load_workload
 from inferload.model.workload import Workload
 from inferload.run.engines import engine_environment, find_artillery, find_k6
 from tests.engines.fast_recording_server import FastRecordingServer
+from tests.lms_server import course_ids_sent
 
 pytestmark = pytest.mark.engines
 SESSIONS = 2000
@@ -83,11 +84,7 @@ def assert_mix(workload: Workload, templates: Templates, requests: list[tuple[st
 def assert_pool(requests: list[tuple[str, str]]) -> None:
     """The course ids sent (getCourse, recordProgress: drawn from the pool, no correlation
     pointer) are the edited pool's, in its weights."""
-    sent = Counter(
-        unquote(match.group(1))
-        for _, path in requests
-        if (match := re.fullmatch(r"/api/courses/([^/?]+)(?:/progress)?", path.split("?")[0]))
-    )
+    sent = course_ids_sent(requests)
     assert set(sent) == set(EDITED_POOL), sent
     total = sum(sent.values())
     assert total > 500

@@ -9,7 +9,6 @@ import json
 import re
 import shutil
 import subprocess
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import pytest
 from inferload.emit.pools import pool_files
 from inferload.run.engines import engine_environment, find_k6
 from tests.engines.fast_recording_server import FastRecordingServer
+from tests.lms_server import course_ids_sent
 
 HOSTILE = {
     "../../etc/passwd": ["a,b", 'say "hi"', "line\nbreak"],
@@ -76,11 +76,7 @@ def test_k6_pool_of_values_alone_counts_each_once(k6_folder: tuple[Path, Path]) 
             capture_output=True, text=True, timeout=120, check=False,
         )  # fmt: skip
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    ids = Counter(
-        match.group(1)
-        for _, path in server.requests
-        if (match := re.fullmatch(r"/api/courses/([^/?]+)(?:/progress)?", path.split("?")[0]))
-    )
+    ids = course_ids_sent(server.requests)
     assert set(ids) == {"101", "102"} and min(ids.values()) > 0.3 * sum(ids.values()), ids
 
 

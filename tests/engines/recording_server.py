@@ -1,34 +1,53 @@
 """A throwaway HTTP server on 127.0.0.1 that records what it receives and answers JSON (200, or
-what `status_for(method, path)` says)."""
+what `status_for(method, path)` says; `{"ok": true}`, or what `document_for(method, path)` says)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
 
-class RecordingServer:
-    """`with RecordingServer() as server:` then point an engine at `server.base_url`."""
+@dataclass(frozen=True, slots=True)
+class Received:
+    method: str
+    path: str
+    authorization: str | None
+    body: bytes
 
-    def __init__(self, status_for: Callable[[str, str], int] | None = None) -> None:
-        self.requests: list[tuple[str, str]] = []
+
+class RecordingServer:
+    """`with RecordingServer() as server:` then point an engine at `server.base_url`.
+    `received`: each request's method, path, Authorization header and body."""
+
+    def __init__(
+        self,
+        status_for: Callable[[str, str], int] | None = None,
+        document_for: Callable[[str, str], object] | None = None,
+    ) -> None:
+        self.received: list[Received] = []
         answer = status_for or (lambda _method, _path: 200)
+        document = document_for or (lambda _method, _path: {"ok": True})
         lock = threading.Lock()
-        recorded = self.requests
+        received = self.received
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
+                sent = self.rfile.read(length) if length else b""
                 with lock:
-                    recorded.append((self.command, self.path))
+                    received.append(
+                        Received(self.command, self.path, self.headers.get("Authorization"), sent)
+                    )
                 status = answer(self.command, self.path)
-                body = b"" if status == 204 else b'{"ok": true}'
+                body = (
+                    b"" if status == 204 else json.dumps(document(self.command, self.path)).encode()
+                )
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -44,6 +63,11 @@ class RecordingServer:
         self._server.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def requests(self) -> list[tuple[str, str]]:
+        """(method, path) of each request, in arrival order."""
+        return [(request.method, request.path) for request in self.received]
 
     def __enter__(self) -> RecordingServer:
         self._thread.start()

@@ -66,13 +66,6 @@ def _sum_seconds(frames: list[pl.DataFrame]) -> pl.DataFrame:
     return pl.concat(frames).group_by("s").agg(pl.col("len").sum())
 
 
-def split_url(records: pl.DataFrame) -> pl.DataFrame:
-    parts = pl.col("url").str.split_exact("?", 1)
-    return records.with_columns(
-        parts.struct.field("field_0").alias("path"), parts.struct.field("field_1").alias("query")
-    )
-
-
 def drop_reason_before_matching(records: pl.DataFrame) -> pl.DataFrame:
     """Reasons that do not need the spec: preflights, probes, bots (agents classified once per
     distinct agent)."""
@@ -92,7 +85,7 @@ def drop_reason_before_matching(records: pl.DataFrame) -> pl.DataFrame:
 
 @dataclass(frozen=True, slots=True)
 class ScreenedChunk:
-    """A chunk after the work that needs no spec: unreadable lines apart, URLs split, agents
+    """A chunk after the work that needs no spec: unreadable lines apart, agents
     classified, query strings scrubbed and client keys hashed (runs in the reader thread).
     `requests`: client, ts, method, path, query, status, request_time_ms, drop, line_no."""
 
@@ -104,7 +97,7 @@ def screen_chunk(records: pl.DataFrame, salt: bytes, values: bool = True) -> Scr
     """`values`: keep scrubbed query strings (for the per-operation aggregates); without them
     the query column is emptied, since nothing else reads it."""
     malformed = records.filter(pl.col("malformed").is_not_null()).select("line_no", "malformed")
-    good = split_url(records.filter(pl.col("malformed").is_null()))
+    good = records.filter(pl.col("malformed").is_null())
     if not good.height:
         return ScreenedChunk(malformed, good)
     reasoned = drop_reason_before_matching(good)

@@ -59,7 +59,6 @@ def _row(entry: Any, index: int, source: int, name: str) -> dict[str, Any]:
         if isinstance(h, dict)
     }
     parts = urlsplit(str(request["url"]))
-    url = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     response = entry.get("response") or {}
     status = response.get("status")
     return {
@@ -69,7 +68,8 @@ def _row(entry: Any, index: int, source: int, name: str) -> dict[str, Any]:
         "identity": f"har:{name}",  # one recording, one client, whatever headers it carried
         "user_agent": headers.get("user-agent"),
         "method": str(request["method"]).upper(),
-        "url": url,
+        "path": parts.path or "/",
+        "query": parts.query or None,
         "status": int(status) if isinstance(status, int) and status > 0 else 200,
         "request_time_ms": float(entry["time"])
         if isinstance(entry.get("time"), int | float)

@@ -32,7 +32,6 @@ from inferload.logs.clean import (
     drop_reason_before_matching,
     screen_chunk,
     settle_chunk,
-    split_url,
 )
 from inferload.logs.detect import (
     Detected,
@@ -281,7 +280,7 @@ class LogIngest:
         paths: Counter[tuple[str, str]] = Counter()
         for index, source in enumerate(self._sources):
             for frame in self._records(index, source, advance(index), then=_unchanged):
-                good = split_url(frame.filter(pl.col("malformed").is_null()))
+                good = frame.filter(pl.col("malformed").is_null())
                 kept = drop_reason_before_matching(good).filter(
                     pl.col("drop").is_null() & ~pl.col("path").str.contains(STATIC_PATHS)
                 )

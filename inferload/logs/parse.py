@@ -18,7 +18,8 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
     "client_ip": pl.String(),
     "user_agent": pl.String(),
     "method": pl.String(),
-    "url": pl.String(),
+    "path": pl.String(),  # the request target up to its first `?`
+    "query": pl.String(),  # after it; null without a `?`
     "status": pl.Int32(),
     "request_time_ms": pl.Float64(),
     "identity": pl.String(),  # an explicit user or session id, when the log has one
@@ -67,14 +68,7 @@ def _to_records(
 ) -> pl.DataFrame:
     """Shared tail of every text and JSON parser: typed canonical columns + `malformed`."""
     null = pl.lit(None, dtype=pl.String)
-    request = fields.get("request")
-    if request is not None:
-        parts = request.str.split_exact(" ", 2)
-        method = parts.struct.field("field_0")
-        url = parts.struct.field("field_1")
-    else:
-        method = fields.get("method", null)
-        url = fields.get("url", null)
+    method, path, query = _request_target(fields, null)
     time_expr = _epoch_seconds(fields)
     identity = pl.coalesce(
         _meaningful(fields.get("session", null)), _meaningful(fields.get("remote_user", null))
@@ -91,7 +85,8 @@ def _to_records(
         .alias("client_ip"),
         fields.get("user_agent", null).alias("user_agent"),
         method.str.to_uppercase().alias("method"),
-        url.alias("url"),
+        path.alias("path"),
+        query.alias("query"),
         fields.get("status", null).cast(pl.Int32, strict=False).alias("status"),
         _milliseconds(fields).alias("request_time_ms"),
         identity.alias("identity"),
@@ -107,7 +102,7 @@ def _to_records(
         .then(pl.lit("unreadable time"))
         .when(pl.col("method").is_null() | ~pl.col("method").str.contains(_METHOD))
         .then(pl.lit("request line is not 'METHOD URL PROTOCOL'"))
-        .when(pl.col("url").is_null())
+        .when(pl.col("path").is_null())
         .then(pl.lit("no request URL"))
         .when(pl.col("status").is_null())
         .then(pl.lit("no HTTP status"))
@@ -116,13 +111,26 @@ def _to_records(
     return records.with_columns(malformed.alias("malformed")).drop("_line", "_parsed")
 
 
+def _request_target(fields: dict[str, pl.Expr], null: pl.Expr) -> tuple[pl.Expr, ...]:
+    """(method, path, query): as the text formats' regex splits `$request`, or from a whole
+    request line ("GET /a?b HTTP/1.1") or URL that a JSON shape reads."""
+    if "path" in fields:
+        return fields.get("method", null), fields["path"], fields.get("query", null)
+    method, url = fields.get("method", null), fields.get("url", null)
+    if "request" in fields:
+        parts = fields["request"].str.split_exact(" ", 2)
+        method, url = parts.struct.field("field_0"), parts.struct.field("field_1")
+    target = url.str.split_exact("?", 1)
+    return method, target.struct.field("field_0"), target.struct.field("field_1")
+
+
 def _meaningful(value: pl.Expr) -> pl.Expr:
     """Empty, `-` and redacted values identify nobody: null them."""
     return value.replace({"": None, "-": None, "REDACTED": None, "[REDACTED]": None})
 
 
 def _first_present(fields: dict[str, pl.Expr]) -> pl.Expr:
-    key = next(f for f in ("request", "url", "method") if f in fields)
+    key = next(f for f in ("request", "url", "method", "path") if f in fields)
     return fields[key]
 
 

@@ -32,7 +32,9 @@ def test_custom_format_with_timings_and_upstreams() -> None:
     )
     first, second = records.to_dicts()
     assert first["malformed"] is None and second["malformed"] is None
-    assert (first["method"], first["url"], first["status"]) == ("POST", "/api/x?y=1", 201)
+    assert (first["method"], first["path"], first["query"], first["status"]) == (
+        "POST", "/api/x", "y=1", 201,
+    )  # fmt: skip
     assert first["ts"] == pytest.approx(1728561336.0)
     assert first["request_time_ms"] == pytest.approx(250.0)
     assert first["identity"] == "abc123"  # the session cookie beats $remote_user
@@ -45,7 +47,7 @@ def test_unread_and_repeated_variables_are_matched_without_a_group() -> None:
     line_format = compile_log_format(
         '$host $remote_addr [$time_local] "$request" $status $body_bytes_sent $remote_addr'
     )
-    assert line_format.fields == ("client_ip", "time_local", "request", "status")
+    assert line_format.fields == ("client_ip", "time_local", "method", "path", "query", "status")
     assert re.compile(line_format.regex).groups == len(line_format.fields)
     (record,) = parse_text_lines(
         frame(
@@ -54,7 +56,7 @@ def test_unread_and_repeated_variables_are_matched_without_a_group() -> None:
         line_format,
         0,
     ).to_dicts()
-    assert (record["client_ip"], record["url"], record["status"]) == ("10.0.0.1", "/a", 200)
+    assert (record["client_ip"], record["path"], record["status"]) == ("10.0.0.1", "/a", 200)
     assert record["malformed"] is None
     (short,) = parse_text_lines(
         frame('api.example 10.0.0.1 [10/Oct/2024:13:55:36 +0000] "GET /a HTTP/1.1" 200'),
@@ -82,7 +84,33 @@ def test_apache_escaped_quotes_and_extra_spaces_fall_back_to_the_tolerant_patter
         0,
     )
     assert records.get_column("malformed").to_list() == [None, None]
-    assert records.get_column("url").to_list() == ["/a", "/b"]
+    assert records.get_column("path").to_list() == ["/a", "/b"]
+
+
+_REQUEST_LINES = [
+    # request line -> (method, path, query): split at the first two spaces, then the first `?`
+    ("GET /a?b=1&c=2 HTTP/1.1", ("GET", "/a", "b=1&c=2")),
+    ("GET /a?b?c HTTP/1.1", ("GET", "/a", "b?c")),
+    ("GET /a? HTTP/1.1", ("GET", "/a", "")),
+    ("get /a HTTP/1.1", ("GET", "/a", None)),
+    ("GET /a", ("GET", "/a", None)),
+    ("GET  /a HTTP/1.1", ("GET", "", None)),
+    ("GET /a b c HTTP/1.1", ("GET", "/a", None)),
+    ("GET", ("GET", None, None)),
+]
+
+
+@pytest.mark.parametrize("agent", ["curl/8", 'Agent \\"quoted\\"'], ids=["fast", "tolerant"])
+@pytest.mark.parametrize(("request_line", "expected"), _REQUEST_LINES)
+def test_the_request_line_is_split_into_method_path_and_query(
+    request_line: str, expected: tuple[str | None, ...], agent: str
+) -> None:
+    """The regex splits `$request` itself; it must split as the line's spaces and first `?`
+    do, whether the fast pattern reads the line or the tolerant one (an Apache-escaped quote in
+    the agent sends it there)."""
+    line = f'10.0.0.1 - - [10/Oct/2024:13:55:36 +0000] "{request_line}" 200 5 "-" "{agent}"'
+    (record,) = parse_text_lines(frame(line), BUILTIN_FORMATS["combined"], 0).to_dicts()
+    assert (record["method"], record["path"], record["query"]) == expected
 
 
 def test_malformed_reasons() -> None:

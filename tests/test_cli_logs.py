@@ -54,6 +54,10 @@ def test_bad_input_exit_2(tmp_path: Path) -> None:
     assert code == 2 and "duration" in err
     code, _, err = invoke("logs", str(empty), "--field", "nonsense")
     assert code == 2 and "NAME=KEY" in err
+    code, _, err = invoke("logs", str(empty), "--field", "time=at", "--field", "urll=req.target")
+    assert code == 2
+    assert "--field urll=req.target: no field is called 'urll'" in err and "url" in err
+    assert "Traceback" not in err
 
 
 def test_json_lines_with_a_field_mapping(tmp_path: Path) -> None:
@@ -79,6 +83,24 @@ def test_json_lines_with_a_field_mapping(tmp_path: Path) -> None:
     assert code == 0, out
     report = json.loads(out)
     assert report["operations"] == {"GET /orders/{id}": 3} and report["sessions"] == 1
+
+
+def test_json_lines_with_path_and_query_in_fields_of_their_own(tmp_path: Path) -> None:
+    log = tmp_path / "app.jsonl"
+    records = [
+        {"at": T0 + i, "verb": "GET", "path": f"/orders/{i}", "q": "expand=items", "code": 200}
+        for i in range(3)
+    ] + [{"at": T0 + 3, "verb": "GET", "q": "a=1", "code": 200}]  # no path: unreadable
+    log.write_text("\n".join(json.dumps(record) for record in records))
+    code, out, _ = invoke(
+        "logs", str(log), "--format", "jsonl", "--json", "--field", "time=at",
+        "--field", "method=verb", "--field", "path=path", "--field", "query=q",
+        "--field", "status=code",
+    )  # fmt: skip
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["operations"] == {"GET /orders/{id}": 3}
+    assert report["malformed_by_reason"] == {"no request URL": 1}
 
 
 def test_infer_takes_the_same_log_options(tmp_path: Path) -> None:

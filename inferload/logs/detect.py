@@ -183,20 +183,35 @@ def json_shape(sample: list[str], name: str) -> JsonShape:
     )
 
 
+_FIELD_ALIASES = {
+    "time": "time_iso",
+    "ip": "client_ip",
+    "ua": "user_agent",
+    "duration_s": "request_time_s",
+    "duration_ms": "request_time_ms",
+    "user": "session",
+    "session_id": "session",
+}
+# the fields a JSON record is read from (see `parse._to_records`), by their own names
+_RECORD_FIELDS = frozenset(
+    {"time_iso", "time_epoch", "time_local", "method", "url", "request", "path", "query", "status",
+     "client_ip", "forwarded_for", "user_agent", "request_time_s", "request_time_ms",
+     "upstream_time_s", "session", "remote_user", "authorization", "cookie"}
+)  # fmt: skip
+
+
 def shape_from_fields(mapping: dict[str, str]) -> JsonShape:
-    """`--field time=req.ts --field url=req.uri` -> a JSON shape (`time` means any time form)."""
-    aliases = {
-        "time": "time_iso",
-        "ip": "client_ip",
-        "ua": "user_agent",
-        "duration_s": "request_time_s",
-        "duration_ms": "request_time_ms",
-        "user": "session",
-        "session_id": "session",
-    }
+    """`--field time=req.ts --field url=req.uri` -> a JSON shape (`time` means any time form).
+    A name no record reads is refused: silently ignored, a typo would cost the user a field."""
     paths = {}
     for field, key in mapping.items():
-        canonical = aliases.get(field, field)
+        canonical = _FIELD_ALIASES.get(field, field)
+        if canonical not in _RECORD_FIELDS:
+            raise InferloadError(
+                ErrorKind.INVALID,
+                f"--field {field}={key}: no field is called {field!r}",
+                hint=f"one of {', '.join(sorted(_FIELD_ALIASES.keys() | _RECORD_FIELDS))}",
+            )
         paths[canonical] = "$." + ".".join(
             part if part.isidentifier() else f"['{part}']" for part in key.split(".")
         ).replace(".[", "[")

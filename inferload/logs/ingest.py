@@ -87,6 +87,8 @@ class LogIngest:
                 f"unknown format {options.format!r}",
                 hint=f"one of {', '.join(FORMATS)}",
             )
+        if options.fields:
+            shape_from_fields(dict(options.fields))  # a name no record reads: refused up front
         self.options = options
         self.catalog = catalog
         self._sources = [str(s) for s in sources]

@@ -1,8 +1,9 @@
 """One chunk of parsed records -> kept events plus the counts the report needs.
 
-Order of the drop reasons (the first that applies wins): malformed, OPTIONS preflight, health
-check, monitoring probe, bot or crawler, static asset, matches no operation. URL matching runs
-on the chunk's *distinct* (method, path) pairs only, never per line.
+Order of the drop reasons (the first that applies wins): malformed, OPTIONS preflight, the
+agent's kind (health check, monitoring probe, bot or crawler), a health-check path, static asset,
+matches no operation. URL matching and the path tests run on the chunk's *distinct* (method,
+path) pairs only, never per line.
 """
 
 from __future__ import annotations
@@ -67,20 +68,32 @@ def _sum_seconds(frames: list[pl.DataFrame]) -> pl.DataFrame:
 
 
 def drop_reason_before_matching(records: pl.DataFrame) -> pl.DataFrame:
-    """Reasons that do not need the spec: preflights, probes, bots (agents classified once per
-    distinct agent)."""
+    """Reasons read off the request alone: preflights, then probes and bots by their agent
+    (classified once per distinct agent). Health-check *paths* are told apart with the
+    operations, on distinct paths (`path_drop_reason`)."""
     agents = classify_agents(records.get_column("user_agent"))
     with_agents = records.join(agents, on="user_agent", how="left", nulls_equal=True)
     reason = (
         pl.when(pl.col("method") == "OPTIONS")
         .then(pl.lit("OPTIONS preflight"))
-        .when(pl.col("agent_kind").is_not_null())
-        .then(pl.col("agent_kind"))
-        .when(pl.col("path").str.contains(HEALTH_PATHS))
-        .then(pl.lit("health check"))
-        .otherwise(None)
+        .otherwise(pl.col("agent_kind"))
     )
     return with_agents.with_columns(reason.alias("drop")).drop("agent_kind")
+
+
+def path_drop_reason(paths: pl.DataFrame) -> pl.DataFrame:
+    """Distinct paths (with `operation_id`: null for none) -> + `path_drop`: a health-check
+    path, else a static asset no operation claims, else null. Run on the distinct paths
+    only: a chunk holds about a quarter as many as requests."""
+    path = pl.col("path")
+    reason = (
+        pl.when(path.str.contains(HEALTH_PATHS))
+        .then(pl.lit("health check"))
+        .when(pl.col("operation_id").is_null() & path.str.contains(STATIC_PATHS))
+        .then(pl.lit("static asset"))
+        .otherwise(None)
+    )
+    return paths.with_columns(reason.alias("path_drop"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,17 +135,13 @@ def settle_chunk(
     counts.records += requests.height
     if not requests.height:
         return pl.DataFrame(schema=EVENT_SCHEMA)
-    matched = matcher.match_distinct(requests).with_columns(
-        (pl.col("operation_id").is_null() & pl.col("path").str.contains(STATIC_PATHS)).alias(
-            "static"
-        )
-    )  # on distinct paths: far fewer than requests
+    matched = path_drop_reason(matcher.match_distinct(requests))  # on distinct paths
     screened = requests.join(matched, on=["method", "path"], how="left")
     reason = (
         pl.when(pl.col("drop").is_not_null())
         .then(pl.col("drop"))
-        .when(pl.col("static"))
-        .then(pl.lit("static asset"))
+        .when(pl.col("path_drop").is_not_null())
+        .then(pl.col("path_drop"))
         .when(pl.col("operation_id").is_null())
         .then(pl.lit("matches no operation"))
         .otherwise(None)

@@ -27,9 +27,9 @@ from inferload.errors import ErrorKind, InferloadError, file_error
 from inferload.gcpause import paused_gc
 from inferload.logs.aggregates import OperationAggregates
 from inferload.logs.clean import (
-    STATIC_PATHS,
     ChunkCounts,
     drop_reason_before_matching,
+    path_drop_reason,
     screen_chunk,
     settle_chunk,
 )
@@ -283,10 +283,13 @@ class LogIngest:
         for index, source in enumerate(self._sources):
             for frame in self._records(index, source, advance(index), then=_unchanged):
                 good = frame.filter(pl.col("malformed").is_null())
-                kept = drop_reason_before_matching(good).filter(
-                    pl.col("drop").is_null() & ~pl.col("path").str.contains(STATIC_PATHS)
+                kept = drop_reason_before_matching(good).filter(pl.col("drop").is_null())
+                distinct = kept.group_by("method", "path").len()
+                unclaimed = pl.lit(None, dtype=pl.String).alias("operation_id")
+                usable = path_drop_reason(distinct.with_columns(unclaimed)).filter(
+                    pl.col("path_drop").is_null()
                 )
-                for method, path, count in kept.group_by("method", "path").len().iter_rows():
+                for method, path, count, *_ in usable.iter_rows():
                     paths[(method, path)] += count
         templates = infer_templates((m, p, c) for (m, p), c in paths.items())
         self.catalog = catalog_from_templates(templates, title="inferred from logs")

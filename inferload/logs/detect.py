@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from inferload.errors import ErrorKind, InferloadError, Location
 from inferload.logs.formats import BUILTIN_FORMATS, LineFormat
+from inferload.logs.parse import FIELDS_READ
 
 SAMPLE_LINES = 200
 _MATCH_SHARE = 0.6  # a text format must read this share of the sample
@@ -192,12 +193,6 @@ _FIELD_ALIASES = {
     "user": "session",
     "session_id": "session",
 }
-# the fields a JSON record is read from (see `parse._to_records`), by their own names
-_RECORD_FIELDS = frozenset(
-    {"time_iso", "time_epoch", "time_local", "method", "url", "request", "path", "query", "status",
-     "client_ip", "forwarded_for", "user_agent", "request_time_s", "request_time_ms",
-     "upstream_time_s", "session", "remote_user", "authorization", "cookie"}
-)  # fmt: skip
 
 
 def shape_from_fields(mapping: dict[str, str]) -> JsonShape:
@@ -206,11 +201,11 @@ def shape_from_fields(mapping: dict[str, str]) -> JsonShape:
     paths = {}
     for field, key in mapping.items():
         canonical = _FIELD_ALIASES.get(field, field)
-        if canonical not in _RECORD_FIELDS:
+        if canonical not in FIELDS_READ:
             raise InferloadError(
                 ErrorKind.INVALID,
                 f"--field {field}={key}: no field is called {field!r}",
-                hint=f"one of {', '.join(sorted(_FIELD_ALIASES.keys() | _RECORD_FIELDS))}",
+                hint=f"one of {', '.join(sorted(_FIELD_ALIASES.keys() | FIELDS_READ))}",
             )
         paths[canonical] = "$." + ".".join(
             part if part.isidentifier() else f"['{part}']" for part in key.split(".")

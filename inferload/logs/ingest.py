@@ -289,7 +289,7 @@ class LogIngest:
                 usable = path_drop_reason(distinct.with_columns(unclaimed)).filter(
                     pl.col("path_drop").is_null()
                 )
-                for method, path, count, *_ in usable.iter_rows():
+                for method, path, count in usable.select("method", "path", "len").iter_rows():
                     paths[(method, path)] += count
         templates = infer_templates((m, p, c) for (m, p), c in paths.items())
         self.catalog = catalog_from_templates(templates, title="inferred from logs")

@@ -27,6 +27,12 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
     "cookie": pl.String(),
     "malformed": pl.String(),  # why the line could not be read; null for good records
 }
+# every field `_to_records` builds a record from (a format or JSON shape gives some of them)
+FIELDS_READ = frozenset(
+    {"time_iso", "time_epoch", "time_local", "method", "url", "request", "path", "query", "status",
+     "client_ip", "forwarded_for", "user_agent", "request_time_s", "request_time_ms",
+     "upstream_time_s", "session", "remote_user", "authorization", "cookie"}
+)  # fmt: skip
 _METHOD = r"^[A-Z][A-Z-]{1,15}$"
 NOT_AN_ACCESS_RECORD = "not an access record"
 

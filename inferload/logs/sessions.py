@@ -82,7 +82,9 @@ class Sessionizer:
         threads call it, and `feed` then joins what it returns."""
         if not events.height:
             return Pieces([], [0], [], ((),) * (len(SESSION_COLUMNS) - 1), None)
-        ordered = events.sort("client", "ts", "seq")  # ties in log order (cheaper than a stable sort)
+        ordered = events.sort(
+            "client", "ts", "seq"
+        )  # ties in log order (cheaper than a stable sort)
         new_client = pl.col("client") != pl.col("client").shift(1)
         starts = new_client.fill_null(True) | (pl.col("ts").diff() > self.timeout_s)
         at = ordered.select(starts.arg_true()).to_series()

@@ -14,7 +14,7 @@ ALLOWED = {
     "model": {"spec", "logs"},
     "design": {"spec", "model"},
     "emit": {"design", "model"},  # an emitter never reads logs
-    "run": {"design", "model", "emit"},  # emit: the generated folder's layout (pools/)
+    "run": {"design", "model", "emit"},  # emit: the generated folder's layout, k6 system tags
     "analyse": {"run", "design", "model"},
     "refresh": {"spec", "logs", "model", "analyse"},  # compare reads test results back
 }

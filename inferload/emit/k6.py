@@ -1,9 +1,9 @@
 """Render the k6 script. Returns {relative path: text}; the CLI writes the files.
 
 Safety: every value that came from the spec or the logs (paths, names, examples, pool values)
-travels in plan.json or a pool's CSV file, read by the script as data; the only thing the
-template interpolates into code is a JSON-encoded comment per persona (ASCII-only, so no line
-terminator can end it).
+travels in plan.json or a pool's CSV file, read by the script as data; the template
+interpolates into code only a JSON-encoded comment per persona (ASCII-only, so no line
+terminator can end it) and, JSON-encoded too, this module's own list of system tags.
 """
 
 from __future__ import annotations
@@ -13,6 +13,14 @@ from typing import Any
 
 from inferload.emit.pools import pool_files
 from inferload.templating import environment
+
+# The tags each sample carries: k6's defaults but `url` (the full URL: one metric series per id,
+# when the `name` tag already names the endpoint), `proto`, `subproto`, `tls_version` and
+# gRPC's `service`. Fewer tags cost k6 less per request, and nothing downstream reads those.
+K6_SYSTEM_TAGS = (
+    "status", "method", "name", "group", "check", "error", "error_code", "scenario",
+    "expected_response",
+)  # fmt: skip
 
 
 def render_k6(plan: dict[str, Any]) -> dict[str, str]:
@@ -27,7 +35,11 @@ def render_k6(plan: dict[str, Any]) -> dict[str, str]:
     script = (
         environment()
         .get_template("k6/script.js.j2")
-        .render(title=json.dumps(plan["api"]["title"], ensure_ascii=True), personas=personas)
+        .render(
+            title=json.dumps(plan["api"]["title"], ensure_ascii=True),
+            personas=personas,
+            system_tags=json.dumps(list(K6_SYSTEM_TAGS)),
+        )
     )
     plan, pools = pool_files(plan)
     return {

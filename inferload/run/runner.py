@@ -24,6 +24,7 @@ from typing import IO, Any, Literal
 import yaml
 
 from inferload import __version__
+from inferload.emit.k6 import K6_SYSTEM_TAGS
 from inferload.emit.pools import POOL_FOLDER
 from inferload.errors import ErrorKind, InferloadError, Location, refuse_overwrite
 from inferload.run.engines import engine_environment, find_artillery, find_k6
@@ -47,7 +48,6 @@ Tool = Literal["k6", "artillery"]
 _GRACE_S = 30.0  # how long a stopping engine may take to write its summary
 _MARGIN_S = 90.0  # engine start-up, graceful stop of the last sessions
 _THRESHOLD_EXIT_K6 = 99
-_K6_DEFAULT_SYSTEM_TAGS = "proto,subproto,status,method,url,name,group,check,error,error_code,tls_version,scenario,service,expected_response"
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,7 @@ def _command(
             f"json={results / K6_POINTS_NAME}",
         ]
         if request.tag_sessions:  # k6 writes vu and iter as point metadata
-            command += ["--system-tags", f"{_K6_DEFAULT_SYSTEM_TAGS},vu,iter"]
+            command += ["--system-tags", ",".join((*K6_SYSTEM_TAGS, "vu", "iter"))]
         command.append("script.js")
         return command, script_dir, [script, script_dir / "plan.json", *_pool_files(script_dir)]
     script = script_dir / "script.yml"

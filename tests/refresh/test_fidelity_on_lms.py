@@ -49,6 +49,16 @@ def test_generated_test_is_faithful_and_naive_one_is_not(
     users = tmp_path / "users.csv"
     users.write_text("persona,username,password\n*,user1@lms.example,lms-demo-password\n")
     run_sessions(lms_generated, service, tmp_path / "generated", users)
+    request_points = [
+        point["data"]
+        for point in map(json.loads, (tmp_path / "generated" / "k6-points.json").open())
+        if point["type"] == "Point" and point["metric"] == "http_req_duration"
+    ]
+    assert request_points
+    for data in request_points:  # per session (vu, iter); per endpoint, never per URL
+        assert {"name", "group", "status", "expected_response"} <= data["tags"].keys()
+        assert not {"url", "proto", "tls_version"} & data["tags"].keys()
+        assert {"vu", "iter"} <= data["metadata"].keys()
     naive = tmp_path / "naive"
     (naive / "k6").mkdir(parents=True)
     shutil.copy(FIXTURES / "naive" / "script.js", naive / "k6" / "script.js")

@@ -14,9 +14,9 @@ from typing import Any
 from inferload.emit.pools import pool_files
 from inferload.templating import environment
 
-# The tags each sample carries: k6's defaults but `url` (the full URL: one metric series per id,
-# when the `name` tag already names the endpoint), `proto`, `subproto`, `tls_version` and
-# gRPC's `service`. Fewer tags cost k6 less per request, and nothing downstream reads those.
+# The tags each sample carries: k6's defaults but `url` (the full URL: a tag set per id, so k6's
+# memory and a results file grow with the ids a run touches, when the `name` tag already names
+# the endpoint), `proto`, `subproto`, `tls_version` and gRPC's `service`: nothing reads them.
 K6_SYSTEM_TAGS = (
     "status", "method", "name", "group", "check", "error", "error_code", "scenario",
     "expected_response",

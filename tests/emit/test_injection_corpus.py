@@ -42,10 +42,14 @@ HOSTILE = {
             }
         },
         "/a b/x?y#z": {"get": {"operationId": "GET /a b", "responses": {"200": {"description": "ok"}}}},
+        # names JavaScript objects already answer to
+        **{f"/{name}": {"get": {"operationId": name, "responses": {"200": {"description": "ok"}}}}
+           for name in ("constructor", "__proto__", "toString", "hasOwnProperty")},
     },
 }  # fmt: skip
 VALUE = "7${process.exit()}`"
-EXPECTED = {f"/{BASE}", f"/{BASE}/{VALUE}", f"/{BASE}/{VALUE}/</script>\nnote?x#y", "/a b/x?y#z"}
+EXPECTED = {f"/{BASE}", f"/{BASE}/{VALUE}", f"/{BASE}/{VALUE}/</script>\nnote?x#y", "/a b/x?y#z",
+            "/constructor", "/__proto__", "/toString", "/hasOwnProperty"}  # fmt: skip
 
 
 def test_hostile_spec_gives_a_script_that_parses_and_sends_exactly_its_paths(

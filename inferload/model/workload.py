@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from inferload.errors import ErrorKind, InferloadError, Location
-from inferload.yamlfile import read_mapping, validate
+from inferload.yamlfile import SAFE_DUMPER, read_mapping, validate
 
 START, END = "$start", "$end"
 WORKLOAD_VERSION: Literal[1] = 1
@@ -239,7 +239,9 @@ def dump_workload(workload: Workload) -> str:
         "# workload.yaml: the inferred workload model (reference: docs/workload.md).\n"
         "# Edit freely; `inferload validate` checks an edited file.\n"
     )
-    return header + yaml.safe_dump(data, sort_keys=True, allow_unicode=True, width=100)
+    return header + yaml.dump(
+        data, Dumper=SAFE_DUMPER, sort_keys=True, allow_unicode=True, width=100
+    )
 
 
 def load_workload(path: str | Path) -> Workload:

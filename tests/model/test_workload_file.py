@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from rich.console import Console
 
 from inferload.cli import main
 from inferload.errors import InferloadError
@@ -16,6 +17,7 @@ from inferload.logs.model import Session
 from inferload.model import dump_workload, infer_from_spec, json_schema, load_workload
 from inferload.model.steps import split_steps
 from inferload.model.thinktime import fit_think_time
+from inferload.render import print_workload_summary
 from inferload.spec import load_catalog
 from tests.conftest import FIXTURES, ROOT, SPECS
 
@@ -184,3 +186,25 @@ def test_spec_only_journeys_are_valid(relative: str) -> None:
         reachable = nx.descendants(graph, "$start")
         secured = {s for s in persona.steps if any(catalog.operation(s).security)}
         assert not (secured & reachable), "a secured operation is reachable without logging in"
+
+
+def test_the_summary_names_a_dozen_high_priority_operations_and_counts_the_rest(
+    lms_workload: Path,
+) -> None:
+    """A spec-only Stripe workload has 209 of them: the line says how many, shows the first."""
+    workload = load_workload(lms_workload)
+    high = [op_id for op_id, op in workload.operations.items() if op.priority == "high"]
+    many = workload.model_copy(
+        update={
+            "operations": {
+                **workload.operations,
+                **{f"extra{i:02}": workload.operations[high[0]].model_copy() for i in range(20)},
+            }
+        }
+    )
+    console = Console(record=True, width=10_000)
+    print_workload_summary(console, many)
+    line = next(text for text in console.export_text().splitlines() if "High-priority" in text)
+    total = len(high) + 20
+    assert f"({total})" in line and f"and {total - 12} more" in line
+    assert line.count(",") == 11  # twelve names shown

@@ -1,0 +1,91 @@
+"""What a generated k6 test costs before and while it starts, on a big API: Stripe's spec alone
+(468 operations; the spec-only chain links each to most others: about 59,000 edges).
+
+Infers the workload from the spec, generates the k6 script, then runs a few sessions (11 VUs,
+each compiling the plan in its init code) against a fast loopback server, in a fresh k6 process
+each time. Prints the time to infer and to generate, and k6's wall time, CPU and peak RSS.
+
+    .venv/bin/python benchmarks/bench_k6_startup.py [SESSIONS] [--runs N]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from inferload.run.engines import engine_environment, find_k6  # noqa: E402
+from tests.engines.fast_recording_server import FastRecordingServer  # noqa: E402
+
+STRIPE = ROOT / "fixtures" / "specs" / "stripe" / "spec3.yaml"
+
+
+def timed(command: list[str]) -> float:
+    began = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - began
+
+
+MEASURED = """
+import json, resource, subprocess, sys, time
+began = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True, capture_output=True)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps([time.perf_counter() - began, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024]))
+"""  # run by a Python process of its own, so the figures are k6's alone
+
+
+def k6_run(folder: Path, sessions: int) -> tuple[float, float, float, int]:
+    """(wall s, CPU s, peak RSS MB, requests) of one k6 run of `sessions` sessions."""
+    with FastRecordingServer() as server:
+        completed = subprocess.run(
+            [sys.executable, "-c", MEASURED, str(find_k6()), "run", "--quiet", "--no-usage-report",
+             "--no-thresholds", "script.js"],
+            cwd=folder, check=True, capture_output=True, text=True,
+            env=engine_environment(BASE_URL=server.base_url, SESSIONS=str(sessions), THINK_SCALE="0",
+                                   SUMMARY_PATH=os.devnull),
+        )  # fmt: skip
+        requests = len(server.requests)
+    wall, cpu, rss = json.loads(completed.stdout)
+    return wall, cpu, rss, requests
+
+
+def main() -> None:
+    arguments = sys.argv[1:]
+    runs = 3
+    if "--runs" in arguments:
+        at = arguments.index("--runs")
+        runs = int(arguments[at + 1])
+        del arguments[at : at + 2]
+    sessions = int(arguments[0]) if arguments else 20
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        python = sys.executable
+        infer_s = timed(
+            [python, "-m", "inferload", "infer", "--spec", str(STRIPE), "-o", str(work / "w.yaml")]
+        )
+        generate_s = timed([python, "-m", "inferload", "generate", str(work / "w.yaml"), "--tool", "k6",
+                            "-o", str(work / "out")])  # fmt: skip
+        plan_mb = (work / "out" / "k6" / "plan.json").stat().st_size / 1e6
+        print(
+            f"Stripe, spec only: infer {infer_s:.1f} s, generate {generate_s:.1f} s, plan.json {plan_mb:.1f} MB"
+        )
+        measured = [k6_run(work / "out" / "k6", sessions) for _ in range(runs)]
+    walls, cpus, rss, requests = zip(*measured, strict=True)
+    print(
+        f"k6, {sessions} sessions ({statistics.median(requests):.0f} requests), median of {runs}: "
+        f"{statistics.median(walls):.1f} s wall, {statistics.median(cpus):.1f} s CPU, "
+        f"peak RSS {max(rss):,.0f} MB (the largest of the runs)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -124,7 +124,7 @@ def test_hostile_spec_gives_an_artillery_test_that_sends_exactly_its_paths(tmp_p
     with RecordingServer() as server:
         run = subprocess.run(
             [str(find_artillery()), "run", "--overrides",
-             json.dumps({"config": {"phases": [{"duration": 2, "arrivalCount": 30}]}}), "script.yml"],
+             json.dumps({"config": {"phases": [{"duration": 3, "arrivalCount": 120}]}}), "script.yml"],
             cwd=folder, env=engine_environment(BASE_URL=server.base_url, THINK_SCALE="0"),
             capture_output=True, text=True, timeout=180, check=False,
         )  # fmt: skip

@@ -22,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from options import split_runs  # noqa: E402
+
 from inferload.run.engines import engine_environment, find_k6  # noqa: E402
 from tests.engines.fast_recording_server import FastRecordingServer  # noqa: E402
 
@@ -59,12 +61,7 @@ def k6_run(folder: Path, sessions: int) -> tuple[float, float, float, int]:
 
 
 def main() -> None:
-    arguments = sys.argv[1:]
-    runs = 3
-    if "--runs" in arguments:
-        at = arguments.index("--runs")
-        runs = int(arguments[at + 1])
-        del arguments[at : at + 2]
+    runs, arguments = split_runs(sys.argv[1:])
     sessions = int(arguments[0]) if arguments else 20
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)

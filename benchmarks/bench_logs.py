@@ -17,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from options import split_runs
+
 HERE = Path(__file__).resolve().parent
 STRIPE = HERE.parent / "fixtures" / "specs" / "stripe" / "spec3.yaml"
 
@@ -46,12 +48,7 @@ def log_of(lines: int) -> Path:
 
 
 def main() -> None:
-    arguments = sys.argv[1:]
-    runs = 3
-    if "--runs" in arguments:
-        at = arguments.index("--runs")
-        runs = int(arguments[at + 1])
-        del arguments[at : at + 2]
+    runs, arguments = split_runs(sys.argv[1:])
     sizes = [int(a) for a in arguments] or [1_000_000, 5_000_000]
     subprocess.run(
         [

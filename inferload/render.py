@@ -13,6 +13,8 @@ from inferload.model.workload import Workload
 from inferload.spec.model import Operation
 from inferload.spec.summary import SpecSummary
 
+_HIGH_SHOWN = 12  # a spec-only Stripe workload has 209: the line names this many
+
 
 def print_spec_summary(stdout: Console, summary: SpecSummary) -> None:
     stdout.print(
@@ -184,6 +186,3 @@ def print_workload_summary(stdout: Console, workload: Workload) -> None:
         else ""
     )
     stdout.print(f"[bold]High-priority operations[/bold] ({len(high)}): {shown}{more}")
-
-
-_HIGH_SHOWN = 12  # a spec-only Stripe workload has 245: a line a reader can still take in

@@ -9,23 +9,29 @@ operation takes one, the path template as the `name` tag), a status check and `s
 each, in sessions of the generated script's mean length, from a SharedArray. It has no journey,
 no groups, no think-time draws: what it costs is what k6 itself costs for these requests.
 
-Both engines run pinned to one core and the server to the other, interleaved, several times;
-the figure is the median (single runs on this 2-core VM vary by +-15%). With `--steady`, each
-script also runs 4x the sessions, and the steady-state figure is the CPU those extra sessions
-added per extra request: start-up (compiling the plan per VU) left out.
+The two scripts run at the same time, as a pair, both pinned to one core (the servers to the
+other), each against its own server. This VM's speed drifts by 20-50% within minutes, so runs
+one after the other compare different machines; a pair shares whatever speed the core has.
+The replay is given twice the sessions, so it is still running when the generated script ends:
+both are measured over that same stretch (the generated script's CPU from the kernel at its
+end, the replay's CPU and requests so far from /proc and its server at that moment). The steady
+state is a window of the same runs, after the first fifth of the generated script's requests
+(start-up, compiling the plan per VU, left out). Each figure is the median of the pairs'
+ratios; the order in which the two start alternates.
 
-    .venv/bin/python benchmarks/bench_k6_cpu.py [REPEATS] [--steady]
+    .venv/bin/python benchmarks/bench_k6_cpu.py [PAIRS]
 """
 
 from __future__ import annotations
 
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,17 +73,70 @@ def _pinned(core: int):  # type: ignore[no-untyped-def]
     return (lambda: os.sched_setaffinity(0, {core})) if len(cores) > 1 else None
 
 
-def k6_cpu(script: str, cwd: Path, base_url: str, rounds: int = 1) -> float:
-    """CPU seconds (user + system) of one k6 run of `rounds` x SESSIONS sessions."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(
-        [str(find_k6()), "run", "--quiet", "--no-usage-report", "--no-thresholds", script],
-        cwd=cwd, capture_output=True, text=True, check=True, preexec_fn=_pinned(1),
-        env=engine_environment(BASE_URL=base_url, SESSIONS=str(rounds * SESSIONS), ROUNDS=str(rounds),
-                               THINK_SCALE="0", SUMMARY_PATH=os.devnull),
-    )  # fmt: skip
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+def start_k6(script: str, cwd: Path, base_url: str, rounds: int = 1) -> subprocess.Popen[bytes]:
+    """One k6 run of `rounds` x SESSIONS sessions, on the engines' core (stderr: a file)."""
+    with (cwd / f"{script}.stderr").open("wb") as errors:
+        return subprocess.Popen(
+            [str(find_k6()), "run", "--quiet", "--no-usage-report", "--no-thresholds", script],
+            cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors, preexec_fn=_pinned(1),
+            env=engine_environment(BASE_URL=base_url, SESSIONS=str(rounds * SESSIONS),
+                                   ROUNDS=str(rounds), THINK_SCALE="0", SUMMARY_PATH=os.devnull),
+        )  # fmt: skip
+
+
+def _cpu_so_far(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used, from /proc (10 ms ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Per-request CPU (us) of both scripts over the same stretch of wall time."""
+
+    whole: dict[str, float]  # from each start to the generated script's end
+    steady: dict[str, float]  # a window after the first fifth of the generated run's requests
+
+
+def run_pair(folder: Path, replay_first: bool) -> Pair:
+    """Both scripts at once, each against its own server. The replay is given twice the sessions
+    so that it outlasts the generated script: when that ends, the replay's CPU and requests so
+    far are read, and it is stopped. Both were measured under the same load all along."""
+    with FastRecordingServer() as for_generated, FastRecordingServer() as for_replay:
+        starts = [("replay.js", for_replay, 2), ("script.js", for_generated, 1)]
+        runs = {
+            script: start_k6(script, folder, server.base_url, rounds)
+            for script, server, rounds in (starts if replay_first else starts[::-1])
+        }
+        generated, replay = runs["script.js"], runs["replay.js"]
+        samples = []  # (generated CPU, its requests, replay CPU, its requests)
+        while True:
+            replay_now = (_cpu_so_far(replay.pid), len(for_replay.requests))
+            pid, status, usage = os.wait4(generated.pid, os.WNOHANG)
+            if pid:
+                break
+            samples.append((_cpu_so_far(generated.pid), len(for_generated.requests), *replay_now))
+            time.sleep(0.1)
+        replay_end = (_cpu_so_far(replay.pid), len(for_replay.requests))
+        replay.kill()
+        replay.wait()
+        time.sleep(0.3)  # the replay's server sees its connections reset before it stops
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit((folder / "script.js.stderr").read_text()[-2000:])
+        generated_end = (usage.ru_utime + usage.ru_stime, len(for_generated.requests))
+    if replay_end[1] >= 2 * len(for_generated.requests):
+        raise SystemExit("the replay ended before the generated script")
+    whole = {
+        "hand-written": 1e6 * replay_end[0] / replay_end[1],
+        "generated": 1e6 * generated_end[0] / generated_end[1],
+    }
+    warm = next(s for s in samples if s[1] >= generated_end[1] / 5)
+    last = samples[-1]
+    steady = {
+        "hand-written": 1e6 * (last[2] - warm[2]) / (last[3] - warm[3]),
+        "generated": 1e6 * (last[0] - warm[0]) / (last[1] - warm[1]),
+    }
+    return Pair(whole, steady)
 
 
 def replay_sessions(calls: list[tuple[str, str]], plan: dict, router: Router) -> list[list[list]]:  # type: ignore[type-arg]
@@ -110,39 +169,27 @@ def main() -> None:
                         "-o", str(work / "out")], cwd=ROOT, check=True, capture_output=True)  # fmt: skip
         generated = work / "out" / "k6"
         with FastRecordingServer() as server:
-            k6_cpu("script.js", generated, server.base_url)
+            if start_k6("script.js", generated, server.base_url).wait() != 0:
+                raise SystemExit("the generated script failed")
             calls = list(server.requests)
         plan = json.loads((generated / "plan.json").read_text())
         router = Router(load_catalog(ROOT / "fixtures" / "lms" / "openapi.yaml"))
         (generated / "sessions.json").write_text(json.dumps(replay_sessions(calls, plan, router)))
         (generated / "replay.js").write_text(REPLAY)
-        per_request: dict[str, list[float]] = {"hand-written": [], "generated": []}
-        steady: dict[str, list[float]] = {"hand-written": [], "generated": []}
-        for _ in range(repeats):
-            for label, script in (("hand-written", "replay.js"), ("generated", "script.js")):
-                cpu, requests = _measured(script, generated, rounds=1)
-                per_request[label].append(1e6 * cpu / requests)
-                if "--steady" in sys.argv:
-                    more_cpu, more_requests = _measured(script, generated, rounds=4)
-                    steady[label].append(1e6 * (more_cpu - cpu) / (more_requests - requests))
-        _report("", per_request, repeats, len(calls))
-        if steady["generated"]:
-            _report("steady state, ", steady, repeats, len(calls))
+        pairs = [run_pair(generated, replay_first=index % 2 == 0) for index in range(repeats)]
+        _report("", [pair.whole for pair in pairs], len(calls))
+        _report("steady state, ", [pair.steady for pair in pairs], len(calls))
 
 
-def _measured(script: str, folder: Path, rounds: int) -> tuple[float, int]:
-    with FastRecordingServer() as server:
-        cpu = k6_cpu(script, folder, server.base_url, rounds)
-        return cpu, len(server.requests)
-
-
-def _report(kind: str, figures: dict[str, list[float]], repeats: int, calls: int) -> None:
-    for label, runs in figures.items():
+def _report(kind: str, pairs: list[dict[str, float]], calls: int) -> None:
+    for label in ("hand-written", "generated"):
+        runs = [pair[label] for pair in pairs]
         print(f"{kind}{label:13s}: {statistics.median(runs):5.0f} us CPU/request (median of "
-              f"{repeats}; runs {', '.join(f'{f:.0f}' for f in runs)})")  # fmt: skip
-    ratio = statistics.median(figures["generated"]) / statistics.median(figures["hand-written"])
-    print(f"{kind}generated / hand-written CPU per request: {ratio:.2f}x   (target <= 1.2x; "
-          f"{calls:,} requests in {SESSIONS:,} sessions)")  # fmt: skip
+              f"{len(runs)}; runs {', '.join(f'{f:.0f}' for f in runs)})")  # fmt: skip
+    ratios = [pair["generated"] / pair["hand-written"] for pair in pairs]
+    print(f"{kind}generated / hand-written CPU per request: {statistics.median(ratios):.2f}x "
+          f"(median of the pairs' ratios: {', '.join(f'{r:.2f}' for r in ratios)})   "
+          f"(target <= 1.2x; {calls:,} requests in {SESSIONS:,} sessions)")  # fmt: skip
 
 
 if __name__ == "__main__":

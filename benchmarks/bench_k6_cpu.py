@@ -118,14 +118,17 @@ def run_pair(folder: Path, replay_first: bool) -> Pair:
             samples.append((_cpu_so_far(generated.pid), len(for_generated.requests), *replay_now))
             time.sleep(0.1)
         replay_end = (_cpu_so_far(replay.pid), len(for_replay.requests))
-        replay.kill()
-        replay.wait()
-        time.sleep(0.3)  # the replay's server sees its connections reset before it stops
-        if os.waitstatus_to_exitcode(status) != 0:
+        replay_done = os.wait4(replay.pid, os.WNOHANG)[0] != 0
+        generated.returncode = os.waitstatus_to_exitcode(status)
+        if not replay_done:
+            replay.kill()
+            replay.wait()
+            time.sleep(0.3)  # the replay's server sees its connections reset before it stops
+        if generated.returncode != 0:
             raise SystemExit((folder / "script.js.stderr").read_text()[-2000:])
+        if replay_done:
+            raise SystemExit("the replay ended before the generated script: nothing to pair")
         generated_end = (usage.ru_utime + usage.ru_stime, len(for_generated.requests))
-    if replay_end[1] >= 2 * len(for_generated.requests):
-        raise SystemExit("the replay ended before the generated script")
     whole = {
         "hand-written": 1e6 * replay_end[0] / replay_end[1],
         "generated": 1e6 * generated_end[0] / generated_end[1],

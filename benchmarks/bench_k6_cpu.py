@@ -37,7 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inferload.run.engines import engine_environment, find_k6  # noqa: E402
+from k6process import K6Run, cpu_so_far, reap, start_k6  # noqa: E402
+
 from inferload.spec import load_catalog  # noqa: E402
 from inferload.spec.matcher import Match, Router  # noqa: E402
 from tests.engines.fast_recording_server import FastRecordingServer  # noqa: E402
@@ -68,26 +69,10 @@ export default function () {
 """
 
 
-def _pinned(core: int):  # type: ignore[no-untyped-def]
-    cores = os.sched_getaffinity(0)
-    return (lambda: os.sched_setaffinity(0, {core})) if len(cores) > 1 else None
-
-
-def start_k6(script: str, cwd: Path, base_url: str, rounds: int = 1) -> subprocess.Popen[bytes]:
-    """One k6 run of `rounds` x SESSIONS sessions, on the engines' core (stderr: a file)."""
-    with (cwd / f"{script}.stderr").open("wb") as errors:
-        return subprocess.Popen(
-            [str(find_k6()), "run", "--quiet", "--no-usage-report", "--no-thresholds", script],
-            cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors, preexec_fn=_pinned(1),
-            env=engine_environment(BASE_URL=base_url, SESSIONS=str(rounds * SESSIONS),
-                                   ROUNDS=str(rounds), THINK_SCALE="0", SUMMARY_PATH=os.devnull),
-        )  # fmt: skip
-
-
-def _cpu_so_far(pid: int) -> float:
-    """CPU seconds (user + system) a running process has used, from /proc (10 ms ticks)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _start(script: str, folder: Path, base_url: str, rounds: int) -> K6Run:
+    """`rounds` x SESSIONS sessions, on the engines' core."""
+    return start_k6(script, folder, core=1, BASE_URL=base_url, SESSIONS=str(rounds * SESSIONS),
+                    ROUNDS=str(rounds), THINK_SCALE="0", SUMMARY_PATH=os.devnull)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -105,30 +90,25 @@ def run_pair(folder: Path, replay_first: bool) -> Pair:
     with FastRecordingServer() as for_generated, FastRecordingServer() as for_replay:
         starts = [("replay.js", for_replay, 2), ("script.js", for_generated, 1)]
         runs = {
-            script: start_k6(script, folder, server.base_url, rounds)
+            script: _start(script, folder, server.base_url, rounds)
             for script, server, rounds in (starts if replay_first else starts[::-1])
         }
         generated, replay = runs["script.js"], runs["replay.js"]
         samples = []  # (generated CPU, its requests, replay CPU, its requests)
         while True:
-            replay_now = (_cpu_so_far(replay.pid), len(for_replay.requests))
-            pid, status, usage = os.wait4(generated.pid, os.WNOHANG)
-            if pid:
+            replay_now = (cpu_so_far(replay), len(for_replay.requests))
+            ended = reap(generated, wait=False)
+            if ended is not None:
                 break
-            samples.append((_cpu_so_far(generated.pid), len(for_generated.requests), *replay_now))
+            samples.append((cpu_so_far(generated), len(for_generated.requests), *replay_now))
             time.sleep(0.1)
-        replay_end = (_cpu_so_far(replay.pid), len(for_replay.requests))
-        replay_done = os.wait4(replay.pid, os.WNOHANG)[0] != 0
-        generated.returncode = os.waitstatus_to_exitcode(status)
-        if not replay_done:
-            replay.kill()
-            replay.wait()
-            time.sleep(0.3)  # the replay's server sees its connections reset before it stops
-        if generated.returncode != 0:
-            raise SystemExit((folder / "script.js.stderr").read_text()[-2000:])
-        if replay_done:
+        replay_end = (cpu_so_far(replay), len(for_replay.requests))
+        if reap(replay, wait=False) is not None:
             raise SystemExit("the replay ended before the generated script: nothing to pair")
-        generated_end = (usage.ru_utime + usage.ru_stime, len(for_generated.requests))
+        replay.process.kill()
+        replay.process.wait()
+        time.sleep(0.3)  # the replay's server sees its connections reset before it stops
+        generated_end = (ended[0], len(for_generated.requests))
     whole = {
         "hand-written": 1e6 * replay_end[0] / replay_end[1],
         "generated": 1e6 * generated_end[0] / generated_end[1],
@@ -172,8 +152,7 @@ def main() -> None:
                         "-o", str(work / "out")], cwd=ROOT, check=True, capture_output=True)  # fmt: skip
         generated = work / "out" / "k6"
         with FastRecordingServer() as server:
-            if start_k6("script.js", generated, server.base_url).wait() != 0:
-                raise SystemExit("the generated script failed")
+            reap(_start("script.js", generated, server.base_url, rounds=1))
             calls = list(server.requests)
         plan = json.loads((generated / "plan.json").read_text())
         router = Router(load_catalog(ROOT / "fixtures" / "lms" / "openapi.yaml"))

@@ -10,7 +10,6 @@ each time. Prints the time to infer and to generate, and k6's wall time, CPU and
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess
@@ -22,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from k6process import reap, start_k6  # noqa: E402
 from options import split_runs  # noqa: E402
 
-from inferload.run.engines import engine_environment, find_k6  # noqa: E402
 from tests.engines.fast_recording_server import FastRecordingServer  # noqa: E402
 
 STRIPE = ROOT / "fixtures" / "specs" / "stripe" / "spec3.yaml"
@@ -36,28 +35,15 @@ def timed(command: list[str]) -> float:
     return time.perf_counter() - began
 
 
-MEASURED = """
-import json, resource, subprocess, sys, time
-began = time.perf_counter()
-subprocess.run(sys.argv[1:], check=True, capture_output=True)
-usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps([time.perf_counter() - began, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024]))
-"""  # run by a Python process of its own, so the figures are k6's alone
-
-
 def k6_run(folder: Path, sessions: int) -> tuple[float, float, float, int]:
     """(wall s, CPU s, peak RSS MB, requests) of one k6 run of `sessions` sessions."""
     with FastRecordingServer() as server:
-        completed = subprocess.run(
-            [sys.executable, "-c", MEASURED, str(find_k6()), "run", "--quiet", "--no-usage-report",
-             "--no-thresholds", "script.js"],
-            cwd=folder, check=True, capture_output=True, text=True,
-            env=engine_environment(BASE_URL=server.base_url, SESSIONS=str(sessions), THINK_SCALE="0",
-                                   SUMMARY_PATH=os.devnull),
-        )  # fmt: skip
-        requests = len(server.requests)
-    wall, cpu, rss = json.loads(completed.stdout)
-    return wall, cpu, rss, requests
+        began = time.perf_counter()
+        run = start_k6("script.js", folder, BASE_URL=server.base_url, SESSIONS=str(sessions),
+                       THINK_SCALE="0", SUMMARY_PATH=os.devnull)  # fmt: skip
+        cpu, rss = reap(run)  # type: ignore[misc]
+        wall = time.perf_counter() - began
+        return wall, cpu, rss, len(server.requests)
 
 
 def main() -> None:

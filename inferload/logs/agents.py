@@ -52,8 +52,9 @@ _KNOWN_LIMIT = 50_000  # junk agents of ever new text: start the memo afresh pas
 _UNSEEN = "unseen"  # a memo miss (a kind is a label or None)
 
 
-def classify_agents(agents: pl.Series) -> pl.DataFrame:
-    """Distinct user agents -> (user_agent, agent_kind) with kind health/monitoring/bot/user.
+def flagged_agents(agents: pl.Series) -> pl.DataFrame:
+    """The distinct user agents that are no user's -> (user_agent, agent_kind): a health
+    check, a monitoring probe, a bot or crawler. Usually a handful per chunk.
 
     Memoised across calls: a log has few distinct agents, and every call would otherwise
     compile CrawlerDetect's ~1,500-pattern regex again (milliseconds per chunk)."""
@@ -68,8 +69,9 @@ def classify_agents(agents: pl.Series) -> pl.DataFrame:
         classified = dict(zip(fresh, _classify(pl.Series(fresh, dtype=pl.String)), strict=True))
         _KNOWN_AGENTS.update(classified)
         kinds.update(classified)
+    flagged = {agent: kind for agent, kind in kinds.items() if kind is not None}
     return pl.DataFrame(
-        {"user_agent": distinct, "agent_kind": list(kinds.values())},
+        {"user_agent": list(flagged), "agent_kind": list(flagged.values())},
         schema={"user_agent": pl.String, "agent_kind": pl.String},
     )
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from inferload.logs.agents import classify_agents
+from inferload.logs.agents import flagged_agents
 from inferload.logs.aggregates import OperationAggregates
 from inferload.logs.parse import NOT_AN_ACCESS_RECORD
 from inferload.logs.routing import OperationMatcher
@@ -71,8 +71,7 @@ def drop_reason_before_matching(records: pl.DataFrame) -> pl.DataFrame:
     """Reasons read off the request alone: preflights, then probes and bots by their agent
     (classified once per distinct agent). Health-check *paths* are told apart with the
     operations, on distinct paths (`path_drop_reason`)."""
-    agents = classify_agents(records.get_column("user_agent"))
-    flagged = agents.filter(pl.col("agent_kind").is_not_null())  # a handful: most agents are users
+    flagged = flagged_agents(records.get_column("user_agent"))
     kind = pl.col("user_agent").replace_strict(
         flagged.get_column("user_agent"),
         flagged.get_column("agent_kind"),

@@ -17,7 +17,7 @@ from inferload.logs.agents import flagged_agents
 from inferload.logs.aggregates import OperationAggregates
 from inferload.logs.parse import NOT_AN_ACCESS_RECORD
 from inferload.logs.routing import OperationMatcher
-from inferload.logs.scrub import client_key, hash_client_keys, scrub_queries
+from inferload.logs.scrub import client_fingerprint, hash_clients, scrub_queries
 from inferload.logs.sessions import EVENT_SCHEMA, SEQ_LINES, SESSION_COLUMNS
 from inferload.logs.templates import path_shape
 
@@ -121,9 +121,9 @@ def screen_chunk(records: pl.DataFrame, salt: bytes, values: bool = True) -> Scr
         scrub_queries(reasoned)
         if values
         else reasoned.with_columns(pl.lit(None, dtype=pl.String).alias("query"))
-    ).with_columns(client_key().alias("client_key"))
-    hashes = hash_client_keys(screened.get_column("client_key"), salt)
-    requests = screened.join(hashes, on="client_key", how="left").select(
+    ).with_columns(client_fingerprint().alias("fingerprint"))
+    hashes = hash_clients(screened, salt)
+    requests = screened.join(hashes, on="fingerprint", how="left").select(
         "client", "ts", "method", "path", "query", "status", "request_time_ms", "drop", "line_no"
     )
     return ScreenedChunk(malformed, requests)

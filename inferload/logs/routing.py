@@ -23,23 +23,25 @@ from inferload.spec.matcher import Match, Router, template_segments
 _BLANK = "\x00"  # a segment that is no literal anywhere in the catalog: only a parameter fits it
 _MEMO_LIMIT = 100_000  # distinct (method, path) results kept between chunks (one-by-one route)
 _PAIR, _NAME = "\x1f", "\x1e"  # as in `encode_params`
-_RESULT_SCHEMA: dict[str, pl.DataType] = {
-    "method": pl.String(),
-    "path": pl.String(),
-    "operation_id": pl.String(),
-    "params": pl.String(),
-    "unmatched_reason": pl.String(),
-}
+RESULT_COLUMNS = ("method", "path", "operation_id", "params", "unmatched_reason")
 
 
-_SHAPE_SCHEMA: dict[str, pl.DataType] = {
-    "method": pl.String(),
-    "shape": pl.String(),
-    "operation_id": pl.String(),
-    "unmatched_reason": pl.String(),
-    "names": pl.List(pl.String()),
-    "positions": pl.List(pl.Int64()),
-}
+def _result_schema(operation: pl.DataType) -> dict[str, pl.DataType]:
+    return dict(
+        zip(
+            RESULT_COLUMNS,
+            (pl.String(), pl.String(), operation, pl.String(), pl.String()),
+            strict=True,
+        )
+    )
+
+
+def _shape_schema(operation: pl.DataType) -> dict[str, pl.DataType]:
+    return {
+        "method": pl.String(), "shape": pl.String(), "operation_id": operation,
+        "unmatched_reason": pl.String(), "names": pl.List(pl.String()),
+        "positions": pl.List(pl.Int64()),
+    }  # fmt: skip
 
 
 class _ShapeResult(NamedTuple):
@@ -57,8 +59,13 @@ class OperationMatcher:
         self._values = values
         self._by_shape = router.decides_by_shape
         self._literals = pl.Series(sorted(router.literal_segments()), dtype=pl.String)
+        # Operation ids are an Enum of the catalog's: a join then gathers small integers instead
+        # of copying text, and sessions share one string per operation (see `Sessionizer.cut`)
+        operation = pl.Enum(router.operation_ids)
+        self._result_schema = _result_schema(operation)
+        self._shape_schema = _shape_schema(operation)
         self._shapes: dict[tuple[str, str], _ShapeResult | None] = {}  # None: match one by one
-        self._table = pl.DataFrame(schema=_SHAPE_SCHEMA)  # the shapes with a result, as a frame
+        self._table = pl.DataFrame(schema=self._shape_schema)  # shapes with a result, as a frame
         self._known: dict[tuple[str, str], tuple[str | None, str, str | None]] = {}
 
     def match_distinct(self, records: pl.DataFrame) -> pl.DataFrame:
@@ -107,14 +114,14 @@ class OperationMatcher:
                 if (result := self._shapes[(method, shape)]) is not None
             ]
             self._table = pl.concat(
-                [self._table, pl.DataFrame(rows, schema=_SHAPE_SCHEMA, orient="row")]
+                [self._table, pl.DataFrame(rows, schema=self._shape_schema, orient="row")]
             )
         table = self._table
         joined = framed.join(table, on=["method", "shape"], how="left")
         leftover = joined.filter(pl.col("positions").is_null()).select("method", "path")
         known = joined.filter(pl.col("positions").is_not_null())
         if not self._values:
-            return known.with_columns(pl.lit("").alias("params")).select(*_RESULT_SCHEMA), leftover
+            return known.with_columns(pl.lit("").alias("params")).select(*RESULT_COLUMNS), leftover
         return self._with_params(known), leftover
 
     def _shape_result(self, method: str, example: str) -> _ShapeResult | None:
@@ -154,7 +161,7 @@ class OperationMatcher:
         return (
             known.with_columns(values.get_column("values"))
             .with_columns(params.fill_null("").alias("params"))
-            .select(*_RESULT_SCHEMA)
+            .select(*RESULT_COLUMNS)
         )
 
     def _one_by_one(self, distinct: pl.DataFrame) -> pl.DataFrame:
@@ -180,4 +187,4 @@ class OperationMatcher:
         rows = [(*key, *known[key]) for key in keys]
         if len(known) > _MEMO_LIMIT:
             known.clear()  # memory must not grow with the log: start the memo afresh
-        return pl.DataFrame(rows, schema=_RESULT_SCHEMA, orient="row")
+        return pl.DataFrame(rows, schema=self._result_schema, orient="row")

@@ -24,7 +24,7 @@ from inferload.logs.model import Session
 EVENT_SCHEMA: dict[str, pl.DataType] = {
     "client": pl.UInt64(), "ts": pl.Float64(), "operation_id": pl.String(), "status": pl.Int32(),
     "request_time_ms": pl.Float64(), "seq": pl.Int64(),
-}  # what `cut` takes: one row per kept request  # fmt: skip
+}  # what `cut` takes: one row per kept request (operation_id: String, or an Enum)  # fmt: skip
 SESSION_COLUMNS = tuple(name for name in EVENT_SCHEMA if name != "seq")
 SEQ_LINES = 1 << 40  # seq = input index * SEQ_LINES + line number
 
@@ -82,9 +82,7 @@ class Sessionizer:
         threads call it, and `feed` then joins what it returns."""
         if not events.height:
             return Pieces([], [0], [], ((),) * (len(SESSION_COLUMNS) - 1), None)
-        ordered = events.sort(
-            "client", "ts", "seq"
-        )  # ties in log order (cheaper than a stable sort)
+        ordered = _by_client_and_time(events)
         new_client = pl.col("client") != pl.col("client").shift(1)
         starts = new_client.fill_null(True) | (pl.col("ts").diff() > self.timeout_s)
         at = ordered.select(starts.arg_true()).to_series()
@@ -92,9 +90,7 @@ class Sessionizer:
             clients=ordered.get_column("client").gather(at).to_list(),
             boundaries=at.to_list() + [ordered.height],
             first_seqs=ordered.get_column("seq").gather(at).to_list(),
-            columns=tuple(
-                tuple(ordered.get_column(name).to_list()) for name in SESSION_COLUMNS[1:]
-            ),
+            columns=tuple(_values(ordered.get_column(name)) for name in SESSION_COLUMNS[1:]),
             latest_s=float(ordered.get_column("ts").max()),  # type: ignore[arg-type]
         )
 
@@ -144,6 +140,38 @@ class Sessionizer:
                     sessions[client] = piece
             previous_client = client
         return closed
+
+
+def _values(column: pl.Series) -> tuple[Any, ...]:
+    """A column as Python values. Operation ids come as an Enum (see `OperationMatcher`): each
+    row is then a reference to one string per operation, not a new string per row (a third of
+    the time, and open sessions share the strings)."""
+    if isinstance(column.dtype, pl.Enum):
+        names = column.dtype.categories.to_list()
+        return tuple(map(names.__getitem__, column.to_physical().to_list()))
+    return tuple(column.to_list())
+
+
+def _by_client_and_time(events: pl.DataFrame) -> pl.DataFrame:
+    """Events sorted by client, time, then place in the input (`seq`).
+
+    A sort on three columns encodes every row's keys first (measured: 2.4x the time of the
+    sort below). Instead one 64-bit key packs the client's rank in the chunk above the time in
+    whole microseconds since the chunk's first request, and a stable sort on it keeps the
+    input's order for ties, which is log order. When the chunk's time span does not fit the
+    bits left, or a tie came out of log order (the rows did not arrive in it), the three-column
+    sort decides."""
+    ranks = events.height.bit_length()
+    first, last = events.select(pl.col("ts").min().alias("first"), pl.col("ts").max()).row(0)
+    if (last - first) * 1e6 >= 2 ** (62 - ranks):
+        return events.sort("client", "ts", "seq")
+    micros = ((pl.col("ts") - first) * 1e6).round().cast(pl.Int64)
+    key = pl.col("client").rank("dense").cast(pl.Int64) * 2 ** (62 - ranks) + micros
+    ordered = events.with_columns(key.alias("_key")).sort("_key", maintain_order=True)
+    tie = pl.col("_key") == pl.col("_key").shift(1)
+    if ordered.select((tie & (pl.col("seq") < pl.col("seq").shift(1))).any()).item():
+        return events.sort("client", "ts", "seq")
+    return ordered.drop("_key")
 
 
 def _in_order(closed: list[tuple[float, int, Session]]) -> list[Session]:

@@ -89,6 +89,7 @@ class Router:
     def __init__(self, catalog: Catalog) -> None:
         self._root = _Node()
         self.conflicts: list[str] = []
+        self.operation_ids = tuple(sorted({op.operation_id for op in catalog.operations}))
         bases: set[str] = set()
         for operation in catalog.operations:
             self._insert(operation)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from pathlib import Path
@@ -14,7 +15,7 @@ from inferload.logs.model import decode_params
 from inferload.logs.sessions import Sessionizer
 from inferload.spec import load_catalog
 from tests.conftest import SPECS
-from tests.logs.builders import T0, combined, write_log
+from tests.logs.builders import BROWSER, T0, combined, write_log
 
 PETSTORE = SPECS / "petstore-v3/openapi.yaml"
 
@@ -141,6 +142,59 @@ def test_nothing_personal_leaves_the_ingest(tmp_path: Path) -> None:
     # the bearer token and the session cookie identify the same user in different requests:
     # they are different keys, yet each client is a 16-hex-digit hash
     assert all(len(s.client) == 16 for s in sessions)
+
+
+def test_each_client_is_the_keyed_hash_of_its_key(tmp_path: Path) -> None:
+    """The client of a session is the salted BLAKE2b of its key: the user field first, else IP
+    + agent. Keys seen in several chunks, or only once, hash the same way."""
+    lines = []
+    for minute in range(40):  # three clients, many chunks: each chunk hashes its own keys
+        at = T0 + 45 * minute
+        lines.append(combined(at, "GET /api/v3/pet/1", ip="192.0.2.1"))
+        lines.append(combined(at + 1, "GET /api/v3/pet/2", ip="192.0.2.1", agent="okhttp/4.12.0"))
+        lines.append(combined(at + 2, "GET /api/v3/pet/3", ip=f"192.0.2.{2 + minute}", user="ada"))
+    sessions, _ = run([write_log(tmp_path / "a.log", lines)], chunk_bytes=2000)
+
+    def keyed(key: str) -> str:
+        return hashlib.blake2b(key.encode(), key=b"test-salt", digest_size=8).hexdigest()
+
+    assert {s.client: len(s) for s in sessions} == {
+        keyed(f"n:192.0.2.1|{BROWSER}"): 40,
+        keyed("n:192.0.2.1|okhttp/4.12.0"): 40,
+        keyed("u:ada"): 40,  # one user from forty addresses
+    }
+
+
+def test_sessions_are_cut_in_client_time_and_log_order() -> None:
+    """Within a chunk, requests are ordered by client, time, then place in the log, whatever
+    order they arrive in: equal times keep log order, and a chunk spanning years (too wide
+    for the packed sort key) is ordered the same way."""
+    import polars as pl
+
+    rng = random.Random(11)
+    # ten minutes, rows in log order or not; back to 1970 (a zeroed time field), in log order
+    for span_s, shuffled in ((600.0, False), (600.0, True), (T0, False)):
+        rows = [
+            (rng.randrange(30) * 2**58, T0 - rng.choice([0.0, 0.5, rng.random() * span_s]), seq)
+            for seq in range(3000)
+        ]
+        if shuffled:
+            rng.shuffle(rows)
+        events = pl.DataFrame(
+            {
+                "client": [client for client, _, _ in rows],
+                "ts": [ts for _, ts, _ in rows],
+                "operation_id": [str(seq) for _, _, seq in rows],
+                "status": [200] * len(rows),
+                "request_time_ms": [None] * len(rows),
+                "seq": [seq for _, _, seq in rows],
+            },
+            schema_overrides={"client": pl.UInt64, "request_time_ms": pl.Float64},
+        )
+        pieces = Sessionizer(timeout_s=1e12).cut(events)
+        expected = sorted(rows)
+        assert pieces.clients == sorted({client for client, _, _ in rows})
+        assert pieces.columns[1] == tuple(str(seq) for _, _, seq in expected)
 
 
 def test_bounded_memory_closes_sessions_as_the_stream_advances() -> None:

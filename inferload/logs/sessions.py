@@ -121,23 +121,30 @@ class Sessionizer:
             clients, boundaries, boundaries[1:], first_seqs, strict=False
         ):
             current = sessions.get(client)
+            joins = (
+                current is not None
+                and client != previous_client
+                and ts[start] - current.last_s <= timeout_s
+            )
+            if not joins and current is not None:
+                closed.append(_close(client, sessions.pop(client)))
+            if not joins and ts[end - 1] < horizon:
+                # a whole session already, in time order (from the sorted chunk): no `_Open`
+                cut = slice(start, end)
+                session = Session(
+                    f"{client:016x}", operations[cut], ts[cut], statuses[cut], durations[cut]
+                )
+                closed.append((ts[start], first_seq, session))
+                previous_client = client
+                continue
             piece = _Open(
                 ts[start:end], operations[start:end], statuses[start:end],
                 durations[start:end], ts[end - 1], first_seq,
             )  # fmt: skip
-            if (
-                current is not None
-                and client != previous_client
-                and ts[start] - current.last_s <= timeout_s
-            ):
-                current.extend(piece)
+            if joins:
+                current.extend(piece)  # type: ignore[union-attr]
             else:
-                if current is not None:
-                    closed.append(_close(client, sessions.pop(client)))
-                if piece.last_s < horizon:
-                    closed.append(_close(client, piece))
-                else:
-                    sessions[client] = piece
+                sessions[client] = piece
             previous_client = client
         return closed
 
@@ -175,8 +182,9 @@ def _by_client_and_time(events: pl.DataFrame) -> pl.DataFrame:
 
 
 def _in_order(closed: list[tuple[float, int, Session]]) -> list[Session]:
-    """By start time, then by the first request's place in the input (unique per session)."""
-    closed.sort(key=lambda entry: (entry[0], entry[1]))
+    """By start time, then by the first request's place in the input. That place is unique per
+    session, so comparing the entries never reaches the sessions themselves."""
+    closed.sort()
     return [session for _, _, session in closed]
 
 

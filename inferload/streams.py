@@ -57,13 +57,12 @@ def iter_chunks(stream: BinaryIO, name: str, chunk_bytes: int) -> Iterator[bytes
             if carry:
                 yield carry
             return
-        block = carry + block
         cut = block.rfind(b"\n")
         if cut < 0:
-            carry = block
+            carry += block
             continue
+        yield b"".join((carry, memoryview(block)[: cut + 1]))  # one copy of the block, not two
         carry = block[cut + 1 :]
-        yield block[: cut + 1]
 
 
 def read_whole(source: str | Path) -> bytes:

@@ -11,6 +11,7 @@ import io
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Literal
 
 import polars as pl
 
@@ -28,20 +29,27 @@ def lines_frame(chunk: bytes, first_line_no: int) -> pl.DataFrame:
     holds it, and a line split in two fields would be cut short (or, first in a chunk, fail)."""
     if _SEPARATOR in chunk:
         chunk = chunk.replace(_SEPARATOR, "\ufffd".encode())
-    frame = pl.read_csv(
-        io.BytesIO(chunk),
-        has_header=False,
-        separator=_SEPARATOR.decode(),
-        quote_char=None,
-        schema={"line": pl.String},
-        encoding="utf8-lossy",
-    )
+    try:
+        frame = _read_lines(chunk, "utf8")
+    except pl.exceptions.ComputeError:  # invalid UTF-8 in the chunk: read it again, replacing
+        frame = _read_lines(chunk, "utf8-lossy")  # (lossy reading costs more on every chunk)
     frame = frame.with_row_index("line_no", offset=first_line_no).with_columns(
         pl.col("line_no").cast(pl.Int64)
     )
     if b"\r" in chunk:  # CRLF line ends (logs copied from Windows)
         frame = frame.with_columns(pl.col("line").str.strip_chars_end("\r"))
     return frame
+
+
+def _read_lines(chunk: bytes, encoding: Literal["utf8", "utf8-lossy"]) -> pl.DataFrame:
+    return pl.read_csv(
+        io.BytesIO(chunk),
+        has_header=False,
+        separator=_SEPARATOR.decode(),
+        quote_char=None,
+        schema={"line": pl.String},
+        encoding=encoding,
+    )
 
 
 def iter_line_frames(

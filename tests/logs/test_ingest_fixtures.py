@@ -81,6 +81,21 @@ def test_control_bytes_are_malformed_lines_not_a_crash(tmp_path: Path) -> None:
     assert report.records == 38
 
 
+def test_invalid_utf8_is_replaced_and_the_line_kept(tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 (a Latin-1 agent, a cut multi-byte character) become U+FFFD:
+    the lines around them, and they themselves, are read; counts and line numbers stay exact."""
+    lines = (LOGS / "elastic-apache/apache_logs").read_bytes().splitlines(keepends=True)[:40]
+    lines[5] = lines[5].replace(b'"Mozilla', b'"Mozilla \xe9t\xe9', 1)
+    lines[25] = lines[25].replace(b'" 200', b'\xe2\x82" 200', 1)  # in the request line
+    lines[26] = b"\xff\xfe broken\n"
+    log = tmp_path / "latin1.log"
+    log.write_bytes(b"".join(lines))
+    _, report = ingest(log, chunk_bytes=2_000)
+    assert report.lines_read == 40
+    assert [m.line_no for m in report.malformed_examples] == [27]
+    assert report.records == 39
+
+
 def test_caddy_json_skips_its_startup_messages() -> None:
     sessions, report = ingest(LOGS / "lnav-fixtures/logfile_caddy_log.0")
     assert report.sources[0].format == "jsonl (caddy)"

@@ -153,8 +153,10 @@ def _epoch_seconds(fields: dict[str, pl.Expr]) -> pl.Expr:
 
 def iso_or_epoch_seconds(text: pl.Expr) -> pl.Expr:
     """A time as logs write it -> epoch seconds: RFC 3339 (`Z` or offset), or a Unix epoch in
-    s, ms, µs or ns, told apart by magnitude."""
+    s, ms, µs or ns, told apart by magnitude. `nan`, `inf` and overflowing numbers are no
+    time."""
     number = text.cast(pl.Float64, strict=False)
+    number = pl.when(number.is_finite()).then(number)
     scaled = (
         pl.when(number > 1e17)
         .then(number / 1e9)

@@ -169,8 +169,11 @@ def _by_client_and_time(events: pl.DataFrame) -> pl.DataFrame:
     bits left, or a tie came out of log order (the rows did not arrive in it), the three-column
     sort decides."""
     ranks = events.height.bit_length()
-    first, last = events.select(pl.col("ts").min().alias("first"), pl.col("ts").max()).row(0)
-    if (last - first) * 1e6 >= 2 ** (62 - ranks):
+    ts = pl.col("ts")
+    first, last, finite = events.select(
+        ts.min().alias("first"), ts.max(), ts.is_finite().all().alias("finite")
+    ).row(0)
+    if not finite or (last - first) * 1e6 + 1 >= 2 ** (62 - ranks):  # +1: rounding up
         return events.sort("client", "ts", "seq")
     micros = ((pl.col("ts") - first) * 1e6).round().cast(pl.Int64)
     key = pl.col("client").rank("dense").cast(pl.Int64) * 2 ** (62 - ranks) + micros

@@ -130,6 +130,18 @@ def test_malformed_reasons() -> None:
     ]
 
 
+def test_epoch_times_that_are_no_number_are_unreadable() -> None:
+    records = parse_text_lines(
+        frame(
+            *(f'{msec} "GET /a HTTP/1.1" 200' for msec in ("nan", "inf", "1e400", "1700000000.5"))
+        ),
+        compile_log_format('$msec "$request" $status'),
+        0,
+    )
+    assert records.get_column("malformed").to_list() == ["unreadable time"] * 3 + [None]
+    assert records.get_column("ts").to_list()[3] == 1_700_000_000.5
+
+
 @pytest.mark.parametrize(
     ("source", "message"),
     [

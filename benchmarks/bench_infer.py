@@ -2,7 +2,7 @@
 
 Target (issue: workload model): inference adds at most 50% to the ingest time.
 
-    .venv/bin/python benchmarks/bench_infer.py [LINES [REPEATS]]
+    .venv/bin/python benchmarks/bench_infer.py [LINES] [--runs N]
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from inferload.spec import load_catalog
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from bench_logs import STRIPE, log_of  # noqa: E402
+from options import split_runs  # noqa: E402
 
 
 class Replay:
@@ -35,8 +36,8 @@ class Replay:
 
 
 def main() -> None:
-    lines = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    repeats, arguments = split_runs(sys.argv[1:])
+    lines = int(arguments[0]) if arguments else 1_000_000
     log = log_of(lines)
     catalog = load_catalog(STRIPE)
 

@@ -19,7 +19,7 @@ state is a window of the same runs, after the first fifth of the generated scrip
 (start-up, compiling the plan per VU, left out). Each figure is the median of the pairs'
 ratios; the order in which the two start alternates.
 
-    .venv/bin/python benchmarks/bench_k6_cpu.py [PAIRS]
+    .venv/bin/python benchmarks/bench_k6_cpu.py [--runs PAIRS]
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from k6process import K6Run, cpu_so_far, reap, start_k6  # noqa: E402
+from options import split_runs  # noqa: E402
 
 from inferload.spec import load_catalog  # noqa: E402
 from inferload.spec.matcher import Match, Router  # noqa: E402
@@ -137,8 +138,7 @@ def replay_sessions(calls: list[tuple[str, str]], plan: dict, router: Router) ->
 
 
 def main() -> None:
-    numbers = [a for a in sys.argv[1:] if a.isdigit()]
-    repeats = int(numbers[0]) if numbers else 5
+    repeats, _ = split_runs(sys.argv[1:], default=5)
     if len(os.sched_getaffinity(0)) > 1:
         os.sched_setaffinity(0, {0})  # the server's core; k6 gets the other
     with tempfile.TemporaryDirectory() as folder:

@@ -23,17 +23,13 @@ from inferload.spec.matcher import Match, Router, template_segments
 _BLANK = "\x00"  # a segment that is no literal anywhere in the catalog: only a parameter fits it
 _MEMO_LIMIT = 100_000  # distinct (method, path) results kept between chunks (one-by-one route)
 _PAIR, _NAME = "\x1f", "\x1e"  # as in `encode_params`
-RESULT_COLUMNS = ("method", "path", "operation_id", "params", "unmatched_reason")
 
 
 def _result_schema(operation: pl.DataType) -> dict[str, pl.DataType]:
-    return dict(
-        zip(
-            RESULT_COLUMNS,
-            (pl.String(), pl.String(), operation, pl.String(), pl.String()),
-            strict=True,
-        )
-    )
+    return {
+        "method": pl.String(), "path": pl.String(), "operation_id": operation,
+        "params": pl.String(), "unmatched_reason": pl.String(),
+    }  # fmt: skip
 
 
 def _shape_schema(operation: pl.DataType) -> dict[str, pl.DataType]:
@@ -121,7 +117,9 @@ class OperationMatcher:
         leftover = joined.filter(pl.col("positions").is_null()).select("method", "path")
         known = joined.filter(pl.col("positions").is_not_null())
         if not self._values:
-            return known.with_columns(pl.lit("").alias("params")).select(*RESULT_COLUMNS), leftover
+            return known.with_columns(pl.lit("").alias("params")).select(
+                *self._result_schema
+            ), leftover
         return self._with_params(known), leftover
 
     def _shape_result(self, method: str, example: str) -> _ShapeResult | None:
@@ -161,7 +159,7 @@ class OperationMatcher:
         return (
             known.with_columns(values.get_column("values"))
             .with_columns(params.fill_null("").alias("params"))
-            .select(*RESULT_COLUMNS)
+            .select(*self._result_schema)
         )
 
     def _one_by_one(self, distinct: pl.DataFrame) -> pl.DataFrame:

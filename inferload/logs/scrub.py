@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import operator
 import re
 
 import polars as pl
@@ -84,41 +86,42 @@ def session_cookie(cookie: pl.Expr) -> pl.Expr:
     return cookie.str.extract(rf"(?i)(?:^|;\s*)(?:{names})=([^;]+)", 1)
 
 
+def _client_key_kinds() -> tuple[tuple[str, tuple[pl.Expr, ...]], ...]:
+    """What identifies a client, most specific first, as (tag, parts): an explicit user or
+    session id, the Authorization header, a session cookie, else IP + user agent. A kind
+    applies when all its parts are present; the tag keeps kinds from ever mixing. Both the
+    key's text and its fingerprint are made from this one list."""
+    return (
+        ("u:", (pl.col("identity"),)),
+        ("a:", (pl.col("authorization"),)),
+        ("c:", (session_cookie(pl.col("cookie")),)),
+        ("n:", (pl.col("client_ip").fill_null("-"), pl.col("user_agent").fill_null("-"))),
+    )
+
+
 def client_key() -> pl.Expr:
-    """What identifies a client, most specific first: an explicit user or session id, the
-    Authorization header, a session cookie, else IP + user agent (tagged so kinds never mix)."""
+    """The client key's text: the first kind that applies, tagged (`u:ada`, `n:ip|agent`)."""
     return pl.coalesce(
-        pl.lit("u:") + pl.col("identity"),
-        pl.lit("a:") + pl.col("authorization"),
-        pl.lit("c:") + session_cookie(pl.col("cookie")),
-        pl.lit("n:")
-        + pl.col("client_ip").fill_null("-")
-        + "|"
-        + pl.col("user_agent").fill_null("-"),
+        pl.lit(tag) + pl.concat_str(parts, separator="|") for tag, parts in _client_key_kinds()
     )
 
 
 def client_fingerprint() -> pl.Expr:
-    """Per row, a 64-bit hash of what `client_key` is made from, its kind in the seed. Far
-    cheaper than the key's text on every row; the text and its keyed hash are then made once
-    per distinct fingerprint (`hash_clients`)."""
-
-    def present(value: pl.Expr, kind: int) -> pl.Expr:
-        return pl.when(value.is_not_null()).then(value.hash(kind))
-
-    return pl.coalesce(
-        present(pl.col("identity"), 1),
-        present(pl.col("authorization"), 2),
-        present(session_cookie(pl.col("cookie")), 3),
-        pl.col("client_ip").hash(4) ^ pl.col("user_agent").hash(5),
-    )
-
-
-CLIENT_KEY_COLUMNS = ("identity", "authorization", "cookie", "client_ip", "user_agent")
+    """Per row, a 64-bit hash of the parts of the first kind that applies, each part hashed
+    with a seed of its own (kind and place). Far cheaper than the key's text on every row: the
+    text and its keyed hash are then made once per distinct fingerprint (`hash_clients`)."""
+    hashed = []
+    for kind, (_, parts) in enumerate(_client_key_kinds()):
+        combined = functools.reduce(
+            operator.xor, (part.hash(8 * kind + place) for place, part in enumerate(parts))
+        )
+        present = pl.all_horizontal(part.is_not_null() for part in parts)
+        hashed.append(pl.when(present).then(combined))
+    return pl.coalesce(hashed)
 
 
 def hash_clients(requests: pl.DataFrame, salt: bytes) -> pl.DataFrame:
-    """`requests` (`CLIENT_KEY_COLUMNS` + `fingerprint`) -> (fingerprint, client) per distinct
+    """`requests` (the columns `client_key` reads + `fingerprint`) -> (fingerprint, client) per distinct
     fingerprint: the client key's salted, keyed BLAKE2b, 64 bits as an unsigned integer
     (sessions sort by client, and integers sort far faster than text; `Session.client` shows
     it as 16 hex digits).
@@ -128,7 +131,9 @@ def hash_clients(requests: pl.DataFrame, salt: bytes) -> pl.DataFrame:
     already accepted, of two clients of the whole log sharing the 64-bit BLAKE2b hash.
     Hashed per chunk and not memoised, so memory does not grow with the clients in the log.
     """
-    distinct = requests.select("fingerprint", *CLIENT_KEY_COLUMNS).unique("fingerprint", keep="any")
+    key = client_key()
+    read = key.meta.root_names()  # the key's text is made on distinct fingerprints only
+    distinct = requests.select("fingerprint", *read).unique("fingerprint", keep="any")
     keyed = hashlib.blake2b(key=salt[:64], digest_size=8)  # copied per key: keying costs more
     fresh = keyed.copy
 
@@ -137,7 +142,7 @@ def hash_clients(requests: pl.DataFrame, salt: bytes) -> pl.DataFrame:
         hashed.update(text.encode())
         return hashed.digest()
 
-    keys = distinct.select(client_key()).to_series().to_list()
+    keys = distinct.select(key).to_series().to_list()
     digests = pl.Series(list(map(digest, keys)), dtype=pl.Binary)
     client = digests.bin.reinterpret(dtype=pl.UInt64, endianness="big")
     return distinct.select("fingerprint", client.alias("client"))

@@ -27,6 +27,7 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
 }  # what `cut` takes: one row per kept request (operation_id: String, or an Enum)  # fmt: skip
 SESSION_COLUMNS = tuple(name for name in EVENT_SCHEMA if name != "seq")
 SEQ_LINES = 1 << 40  # seq = input index * SEQ_LINES + line number
+_client_label = "{:016x}".format  # the client's hash as `Session.client` shows it
 
 
 @dataclass(slots=True)
@@ -132,7 +133,7 @@ class Sessionizer:
                 # a whole session already, in time order (from the sorted chunk): no `_Open`
                 cut = slice(start, end)
                 session = Session(
-                    f"{client:016x}", operations[cut], ts[cut], statuses[cut], durations[cut]
+                    _client_label(client), operations[cut], ts[cut], statuses[cut], durations[cut]
                 )
                 closed.append((ts[start], first_seq, session))
                 previous_client = client
@@ -197,5 +198,5 @@ def _close(client: int, session: _Open) -> tuple[float, int, Session]:
         rows = sorted(zip(*columns, strict=True), key=lambda row: row[0])
         columns = tuple(zip(*rows, strict=True))  # type: ignore[assignment]
     timestamps, operations, statuses, durations = columns
-    session_ = Session(f"{client:016x}", operations, timestamps, statuses, durations)
+    session_ = Session(_client_label(client), operations, timestamps, statuses, durations)
     return timestamps[0], session.first_seq, session_

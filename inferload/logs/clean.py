@@ -21,15 +21,20 @@ from inferload.logs.scrub import client_fingerprint, hash_clients, scrub_queries
 from inferload.logs.sessions import EVENT_SCHEMA, SEQ_LINES, SESSION_COLUMNS
 from inferload.logs.templates import path_shape
 
+# Path tests, run on every distinct path. ASCII case-insensitive (`(?i-u)`): Unicode case
+# folding makes the automaton several times bigger for nothing a path spells. Each pattern is
+# anchored at one end, so the engine reads a few bytes from that end instead of scanning the
+# whole path for a match anywhere, as one pattern with an alternation of both ends did
+# (measured: the path tests cost a third less).
 HEALTH_PATHS = (
-    r"(?i)(^|/)(health|healthz|healthcheck|health-check|_health|ready|readyz|readiness|live|"
+    r"(?i-u)(^|/)(health|healthz|healthcheck|health-check|_health|ready|readyz|readiness|live|"
     r"livez|liveness|ping|status|metrics|actuator/health|server-status|heartbeat)/?$"
 )
-STATIC_PATHS = (
-    r"(?i)(\.(css|js|mjs|map|png|jpe?g|gif|ico|svg|webp|avif|bmp|tiff?|woff2?|ttf|otf|eot|mp4|"
-    r"webm|mp3|wav|ogg|txt|xml|webmanifest|pdf|zip|gz)$|^/(static|assets|images|img|css|js|"
-    r"fonts|media|_next/static|public)/)"
+STATIC_SUFFIXES = (
+    r"(?i-u)\.(css|js|mjs|map|png|jpe?g|gif|ico|svg|webp|avif|bmp|tiff?|woff2?|ttf|otf|eot|mp4|"
+    r"webm|mp3|wav|ogg|txt|xml|webmanifest|pdf|zip|gz)$"
 )
+STATIC_DIRECTORIES = r"(?i-u)^/(static|assets|images|img|css|js|fonts|media|_next/static|public)/"
 
 
 @dataclass
@@ -92,7 +97,10 @@ def path_drop_reason(paths: pl.DataFrame) -> pl.DataFrame:
     reason = (
         pl.when(path.str.contains(HEALTH_PATHS))
         .then(pl.lit("health check"))
-        .when(pl.col("operation_id").is_null() & path.str.contains(STATIC_PATHS))
+        .when(
+            pl.col("operation_id").is_null()
+            & (path.str.contains(STATIC_SUFFIXES) | path.str.contains(STATIC_DIRECTORIES))
+        )
         .then(pl.lit("static asset"))
         .otherwise(None)
     )

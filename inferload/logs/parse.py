@@ -90,7 +90,7 @@ def _to_records(
         .str.strip_chars()
         .alias("client_ip"),
         fields.get("user_agent", null).alias("user_agent"),
-        method.str.to_uppercase().alias("method"),
+        method.alias("method"),
         path.alias("path"),
         query.alias("query"),
         fields.get("status", null).cast(pl.Int32, strict=False).alias("status"),
@@ -101,12 +101,13 @@ def _to_records(
         pl.col("line").alias("_line") if "line" in frame.columns else null.alias("_line"),
         _first_present(fields).alias("_parsed"),
     )
+    records, no_method = _upper_case_methods(records)
     malformed = (
         pl.when(pl.col("_parsed").is_null())
         .then(pl.lit(unmatched_reason))
         .when(pl.col("ts").is_null())
         .then(pl.lit("unreadable time"))
-        .when(pl.col("method").is_null() | ~pl.col("method").str.contains(_METHOD))
+        .when(no_method)
         .then(pl.lit("request line is not 'METHOD URL PROTOCOL'"))
         .when(pl.col("path").is_null())
         .then(pl.lit("no request URL"))
@@ -115,6 +116,21 @@ def _to_records(
         .otherwise(None)
     )
     return records.with_columns(malformed.alias("malformed")).drop("_line", "_parsed")
+
+
+def _upper_case_methods(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.Expr]:
+    """-> `records` with methods in upper case, and the condition that a row has no valid
+    method. A chunk holds a handful of distinct methods: they are upper-cased and checked
+    once each, and rows are only rewritten when one needs it (a pass per row to upper-case
+    and another to check cost a fifth of building the records)."""
+    distinct = records.select(pl.col("method").unique().drop_nulls()).to_series()
+    upper = distinct.str.to_uppercase()
+    valid = upper.str.contains(_METHOD)
+    missing = pl.col("method").is_null()
+    if valid.all() and distinct.equals(upper):
+        return records, missing
+    method = pl.col("method").replace_strict(distinct, upper, default=None)
+    return records.with_columns(method), missing | ~pl.col("method").is_in(upper.filter(valid))
 
 
 def _request_target(fields: dict[str, pl.Expr], null: pl.Expr) -> tuple[pl.Expr, ...]:
@@ -132,7 +148,8 @@ def _request_target(fields: dict[str, pl.Expr], null: pl.Expr) -> tuple[pl.Expr,
 
 def _meaningful(value: pl.Expr) -> pl.Expr:
     """Empty, `-` and redacted values identify nobody: null them."""
-    return value.replace({"": None, "-": None, "REDACTED": None, "[REDACTED]": None})
+    blank = (value == "") | (value == "-") | (value == "REDACTED") | (value == "[REDACTED]")
+    return pl.when(blank).then(None).otherwise(value)  # (a replace per row costs 2.5x more)
 
 
 def _first_present(fields: dict[str, pl.Expr]) -> pl.Expr:

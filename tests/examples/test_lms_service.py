@@ -182,6 +182,8 @@ def test_auth_roles_and_every_endpoint(service: RunningService) -> None:
 
 
 def test_access_log_reads_as_combined_with_request_time(service: RunningService) -> None:
+    for user in ("user100@lms.example", "user1@lms.example"):  # its own requests to read
+        login(service.base_url, user, PASSWORD)
     call(service, "GET", "/api/health")
     ingest = LogIngest([service.access_log], load_catalog(SPEC), IngestOptions())
     list(ingest)

@@ -113,6 +113,23 @@ def test_the_request_line_is_split_into_method_path_and_query(
     assert (record["method"], record["path"], record["query"]) == expected
 
 
+def test_methods_are_upper_cased_and_checked_per_row_in_a_mixed_chunk() -> None:
+    """Methods are upper-cased and checked once per distinct value: each row must still get
+    its own method and verdict, in a chunk that mixes valid, lower-case and invalid ones."""
+    requests = ["GET /a HTTP/1.1", "get /b HTTP/1.1", "Post /c HTTP/1.1", "-", "G3T /d HTTP/1.1",
+                "GET /e HTTP/1.1"]  # fmt: skip
+    records = parse_text_lines(
+        frame(
+            *(f'10.0.0.1 - - [15/Feb/2013:06:00:31 +0000] "{r}" 200 0 "-" "-"' for r in requests)
+        ),
+        BUILTIN_FORMATS["combined"],
+        0,
+    )
+    assert records.get_column("method").to_list() == ["GET", "GET", "POST", "-", "G3T", "GET"]
+    bad = "request line is not 'METHOD URL PROTOCOL'"
+    assert records.get_column("malformed").to_list() == [None, None, None, bad, bad, None]
+
+
 def test_malformed_reasons() -> None:
     records = parse_text_lines(
         frame(

@@ -7,10 +7,12 @@ import json
 import random
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from inferload.errors import InferloadError
 from inferload.logs import IngestOptions, LogIngest, Session
+from inferload.logs.clean import path_drop_reason
 from inferload.logs.model import decode_params
 from inferload.logs.sessions import Sessionizer
 from inferload.spec import load_catalog
@@ -106,6 +108,30 @@ def test_drops_by_reason_and_unmatched_shapes(tmp_path: Path) -> None:
     assert report.operations == {"getPetById": 2}  # the browser and the okhttp app
 
 
+@pytest.mark.parametrize(
+    ("path", "claimed", "reason"),
+    [
+        ("/healthz", False, "health check"),
+        ("/api/v3/Health/", True, "health check"),  # a health check even when documented
+        ("/actuator/health", False, "health check"),
+        ("/api/health/history", False, None),  # the word, but not the last segment
+        ("/static/app.js", False, "static asset"),
+        ("/ASSETS/logo", False, "static asset"),
+        ("/static", False, None),  # the directory's name alone is no file in it
+        ("/img/Logo.PNG", False, "static asset"),
+        ("/report.pdf", True, None),  # an operation serves it: kept
+        ("/a.css/b", False, None),
+        ("/api/v3/pet/12", False, None),
+    ],
+)
+def test_health_and_static_paths(path: str, claimed: bool, reason: str | None) -> None:
+    paths = pl.DataFrame(
+        {"path": [path], "operation_id": ["anOperation" if claimed else None]},
+        schema={"path": pl.String, "operation_id": pl.String},
+    )
+    assert path_drop_reason(paths).get_column("path_drop").to_list() == [reason]
+
+
 def test_nothing_personal_leaves_the_ingest(tmp_path: Path) -> None:
     secrets = [
         "jane.doe@example.com",
@@ -172,10 +198,20 @@ def test_sessions_are_cut_in_client_time_and_log_order() -> None:
     import polars as pl
 
     rng = random.Random(11)
-    # ten minutes, rows in log order or not; back to 1970 (a zeroed time field), in log order
-    for span_s, shuffled in ((600.0, False), (600.0, True), (T0, False)):
+    # ten minutes, rows in log order or not, clients told apart by their hashes' top bits or
+    # only by their low bits; back to 1970 (a zeroed time field), in log order
+    for span_s, shuffled, low in (
+        (600.0, False, 1),
+        (600.0, True, 1),
+        (600.0, False, 3),
+        (T0, False, 1),
+    ):
         rows = [
-            (rng.randrange(30) * 2**58, T0 - rng.choice([0.0, 0.5, rng.random() * span_s]), seq)
+            (
+                rng.randrange(30) * 2**58 + rng.randrange(low),
+                T0 - rng.choice([0.0, 0.5, rng.random() * span_s]),
+                seq,
+            )
             for seq in range(3000)
         ]
         if shuffled:

@@ -38,6 +38,23 @@ class Session:
     statuses: tuple[int, ...]
     durations_ms: tuple[float | None, ...]
 
+    def __init__(
+        self,
+        client: str,
+        operations: tuple[str, ...],
+        timestamps_s: tuple[float, ...],
+        statuses: tuple[int, ...],
+        durations_ms: tuple[float | None, ...],
+    ) -> None:
+        # Frozen: each field is set once, here, straight through its slot. The generated
+        # __init__ calls object.__setattr__ per field, and ingest makes a Session per visit
+        # (measured: 3% of ingest's instructions, on the thread that joins sessions).
+        _set_client(self, client)
+        _set_operations(self, operations)
+        _set_timestamps(self, timestamps_s)
+        _set_statuses(self, statuses)
+        _set_durations(self, durations_ms)
+
     @property
     def start_s(self) -> float:
         return self.timestamps_s[0]
@@ -52,6 +69,12 @@ class Session:
 
     def __len__(self) -> int:
         return len(self.operations)
+
+
+_set_client, _set_operations, _set_timestamps, _set_statuses, _set_durations = (
+    Session.__dict__[name].__set__
+    for name in ("client", "operations", "timestamps_s", "statuses", "durations_ms")
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,25 @@ def test_known_sessions_across_files_chunks_and_late_lines(tmp_path: Path) -> No
     assert ingest.report.operations == {"getPetById": 13}
 
 
+def test_a_session_is_a_frozen_value() -> None:
+    """Session sets its fields through their slots itself: it must stay a frozen value."""
+    import dataclasses
+
+    session = Session("00ff", ("a", "b"), (1.0, 2.5), (200, 404), (None, 12.0))
+    assert (session.client, session.operations, session.timestamps_s) == (
+        "00ff",
+        ("a", "b"),
+        (1.0, 2.5),
+    )
+    assert (session.statuses, session.durations_ms, len(session)) == ((200, 404), (None, 12.0), 2)
+    assert session.duration_s == 1.5
+    twin = Session("00ff", ("a", "b"), (1.0, 2.5), (200, 404), (None, 12.0))
+    assert session == twin and hash(session) == hash(twin)
+    assert session != dataclasses.replace(session, client="0100")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        session.client = "0100"  # type: ignore[misc]
+
+
 def test_session_timeout_is_configurable(tmp_path: Path) -> None:
     log = write_log(
         tmp_path / "a.log",

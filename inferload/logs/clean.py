@@ -130,7 +130,7 @@ def screen_chunk(records: pl.DataFrame, salt: bytes, values: bool = True) -> Scr
         if values
         else reasoned.with_columns(pl.lit(None, dtype=pl.String).alias("query"))
     ).with_columns(client_fingerprint().alias("fingerprint"))
-    hashes = hash_clients(screened, salt)
+    hashes = hash_clients(screened.get_column("fingerprint"), salt)
     requests = screened.join(hashes, on="fingerprint", how="left").select(
         "client", "ts", "method", "path", "query", "status", "request_time_ms", "drop", "line_no"
     )

@@ -86,32 +86,24 @@ def session_cookie(cookie: pl.Expr) -> pl.Expr:
     return cookie.str.extract(rf"(?i)(?:^|;\s*)(?:{names})=([^;]+)", 1)
 
 
-def _client_key_kinds() -> tuple[tuple[str, tuple[pl.Expr, ...]], ...]:
-    """What identifies a client, most specific first, as (tag, parts): an explicit user or
+def _client_key_kinds() -> tuple[tuple[pl.Expr, ...], ...]:
+    """What identifies a client, most specific first, as its parts: an explicit user or
     session id, the Authorization header, a session cookie, else IP + user agent. A kind
-    applies when all its parts are present; the tag keeps kinds from ever mixing. Both the
-    key's text and its fingerprint are made from this one list."""
+    applies when all its parts are present."""
     return (
-        ("u:", (pl.col("identity"),)),
-        ("a:", (pl.col("authorization"),)),
-        ("c:", (session_cookie(pl.col("cookie")),)),
-        ("n:", (pl.col("client_ip").fill_null("-"), pl.col("user_agent").fill_null("-"))),
-    )
-
-
-def client_key() -> pl.Expr:
-    """The client key's text: the first kind that applies, tagged (`u:ada`, `n:ip|agent`)."""
-    return pl.coalesce(
-        pl.lit(tag) + pl.concat_str(parts, separator="|") for tag, parts in _client_key_kinds()
+        (pl.col("identity"),),
+        (pl.col("authorization"),),
+        (session_cookie(pl.col("cookie")),),
+        (pl.col("client_ip").fill_null("-"), pl.col("user_agent").fill_null("-")),
     )
 
 
 def client_fingerprint() -> pl.Expr:
-    """Per row, a 64-bit hash of the parts of the first kind that applies, each part hashed
-    with a seed of its own (kind and place). Far cheaper than the key's text on every row: the
-    text and its keyed hash are then made once per distinct fingerprint (`hash_clients`)."""
+    """Per row, a 64-bit hash of the parts of the first kind of key that applies, each part
+    hashed with a seed of its own (kind and place, so that kinds never mix): native Polars
+    hashes, no text built per row. It never leaves the ingest: `hash_clients` keys it."""
     hashed = []
-    for kind, (_, parts) in enumerate(_client_key_kinds()):
+    for kind, parts in enumerate(_client_key_kinds()):
         combined = functools.reduce(
             operator.xor, (part.hash(8 * kind + place) for place, part in enumerate(parts))
         )
@@ -120,29 +112,27 @@ def client_fingerprint() -> pl.Expr:
     return pl.coalesce(hashed)
 
 
-def hash_clients(requests: pl.DataFrame, salt: bytes) -> pl.DataFrame:
-    """`requests` (the columns `client_key` reads + `fingerprint`) -> (fingerprint, client) per distinct
-    fingerprint: the client key's salted, keyed BLAKE2b, 64 bits as an unsigned integer
-    (sessions sort by client, and integers sort far faster than text; `Session.client` shows
-    it as 16 hex digits).
+def hash_clients(fingerprints: pl.Series, salt: bytes) -> pl.DataFrame:
+    """Client fingerprints -> (fingerprint, client) per distinct one: its salted, keyed
+    BLAKE2b, 64 bits as an unsigned integer (sessions sort by client, and integers sort far
+    faster than text; `Session.client` shows it as 16 hex digits). Without the salt nothing
+    leads back from a client to its key; with it, as with any salted hash of a key, only
+    guessing the key's parts does.
 
-    Two keys with one fingerprint would share a client. That takes two of a chunk's few
-    thousand clients colliding in 64 bits (odds near 1e-12 per chunk), far below the odds,
-    already accepted, of two clients of the whole log sharing the 64-bit BLAKE2b hash.
-    Hashed per chunk and not memoised, so memory does not grow with the clients in the log.
+    Two keys with one fingerprint share a client: two of the log's clients colliding in 64
+    bits, the same odds, already accepted, as two sharing the 64-bit BLAKE2b itself.
+    Hashed per chunk and not memoised, so memory does not grow with the clients in the log
+    (the key's text used to be hashed instead: building it cost as much again).
     """
-    key = client_key()
-    read = key.meta.root_names()  # the key's text is made on distinct fingerprints only
-    distinct = requests.select("fingerprint", *read).unique("fingerprint", keep="any")
+    distinct = fingerprints.unique()
     keyed = hashlib.blake2b(key=salt[:64], digest_size=8)  # copied per key: keying costs more
     fresh = keyed.copy
 
-    def digest(text: str) -> bytes:
+    def digest(fingerprint: int) -> bytes:
         hashed = fresh()
-        hashed.update(text.encode())
+        hashed.update(fingerprint.to_bytes(8, "big"))
         return hashed.digest()
 
-    keys = distinct.select(key).to_series().to_list()
-    digests = pl.Series(list(map(digest, keys)), dtype=pl.Binary)
+    digests = pl.Series(list(map(digest, distinct.to_list())), dtype=pl.Binary)
     client = digests.bin.reinterpret(dtype=pl.UInt64, endianness="big")
-    return distinct.select("fingerprint", client.alias("client"))
+    return pl.DataFrame({"fingerprint": distinct, "client": client})

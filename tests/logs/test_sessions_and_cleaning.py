@@ -14,6 +14,7 @@ from inferload.errors import InferloadError
 from inferload.logs import IngestOptions, LogIngest, Session
 from inferload.logs.clean import path_drop_reason
 from inferload.logs.model import decode_params
+from inferload.logs.scrub import client_fingerprint
 from inferload.logs.sessions import Sessionizer
 from inferload.spec import load_catalog
 from tests.conftest import SPECS
@@ -190,8 +191,8 @@ def test_nothing_personal_leaves_the_ingest(tmp_path: Path) -> None:
 
 
 def test_each_client_is_the_keyed_hash_of_its_key(tmp_path: Path) -> None:
-    """The client of a session is the salted BLAKE2b of its key: the user field first, else IP
-    + agent. Keys seen in several chunks, or only once, hash the same way."""
+    """The client of a session is the salted BLAKE2b of its key's fingerprint: the user field
+    first, else IP + agent. Keys seen in several chunks, or only once, hash the same way."""
     lines = []
     for minute in range(40):  # three clients, many chunks: each chunk hashes its own keys
         at = T0 + 45 * minute
@@ -200,13 +201,21 @@ def test_each_client_is_the_keyed_hash_of_its_key(tmp_path: Path) -> None:
         lines.append(combined(at + 2, "GET /api/v3/pet/3", ip=f"192.0.2.{2 + minute}", user="ada"))
     sessions, _ = run([write_log(tmp_path / "a.log", lines)], chunk_bytes=2000)
 
-    def keyed(key: str) -> str:
-        return hashlib.blake2b(key.encode(), key=b"test-salt", digest_size=8).hexdigest()
+    def keyed(identity: str | None, ip: str, agent: str) -> str:
+        parts = {"identity": identity, "authorization": None, "cookie": None, "client_ip": ip,
+                 "user_agent": agent}  # fmt: skip
+        row = pl.DataFrame(
+            {name: [value] for name, value in parts.items()}, schema=dict.fromkeys(parts, pl.String)
+        )
+        fingerprint = row.select(client_fingerprint()).item()
+        return hashlib.blake2b(
+            fingerprint.to_bytes(8, "big"), key=b"test-salt", digest_size=8
+        ).hexdigest()
 
     assert {s.client: len(s) for s in sessions} == {
-        keyed(f"n:192.0.2.1|{BROWSER}"): 40,
-        keyed("n:192.0.2.1|okhttp/4.12.0"): 40,
-        keyed("u:ada"): 40,  # one user from forty addresses
+        keyed(None, "192.0.2.1", BROWSER): 40,
+        keyed(None, "192.0.2.1", "okhttp/4.12.0"): 40,
+        keyed("ada", "203.0.113.9", "any"): 40,  # one user from forty addresses
     }
 
 

@@ -146,8 +146,13 @@ def settle_chunk(
     counts.records += requests.height
     if not requests.height:
         return pl.DataFrame(schema=EVENT_SCHEMA)
-    matched = path_drop_reason(matcher.match_distinct(requests))  # on distinct paths
-    screened = requests.join(matched, on=["method", "path"], how="left")
+    requests = requests.with_columns(_PAIR)
+    distinct = requests.select("_pair", "method", "path").unique("_pair", keep="any")
+    screened = _join_matched(requests, path_drop_reason(matcher.match_distinct(distinct)))
+    if screened is None:  # two pairs with one hash: matched and joined by their text instead
+        distinct = requests.select("method", "path").unique()
+        matched = path_drop_reason(matcher.match_distinct(distinct))
+        screened = requests.join(matched, on=["method", "path"], how="left")
     reason = (
         pl.when(pl.col("drop").is_not_null())
         .then(pl.col("drop"))
@@ -167,6 +172,25 @@ def settle_chunk(
         _count_kept(kept, counts)
     seq = pl.lit(source_index * SEQ_LINES, dtype=pl.Int64) + pl.col("line_no")
     return kept.select(*SESSION_COLUMNS, seq.alias("seq"))
+
+
+# A request's (method, path) pair as one 64-bit hash: the chunk's distinct pairs are found, and
+# their matches joined back to the requests, on one integer column instead of two text columns
+# (measured: half the cost).
+_PAIR = (pl.col("method").hash(1) ^ pl.col("path").hash(2)).alias("_pair")
+
+
+def _join_matched(requests: pl.DataFrame, matched: pl.DataFrame) -> pl.DataFrame | None:
+    """Each request + its pair's match, joined on the pair's hash; None when two pairs of the
+    chunk share a hash (odds near 1e-12): every request's own text is compared with the text
+    its match was made for, so the join is exact or not used."""
+    joined = requests.join(matched.with_columns(_PAIR), on="_pair", how="left", suffix="_matched")
+    differs = (pl.col("method") != pl.col("method_matched")) | (
+        pl.col("path") != pl.col("path_matched")
+    )
+    if joined.select(differs.any()).item():
+        return None
+    return joined.drop("method_matched", "path_matched")
 
 
 def _count_malformed(bad: pl.DataFrame, counts: ChunkCounts, source_index: int) -> None:

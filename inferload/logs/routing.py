@@ -64,9 +64,9 @@ class OperationMatcher:
         self._table = pl.DataFrame(schema=self._shape_schema)  # shapes with a result, as a frame
         self._known: dict[tuple[str, str], tuple[str | None, str, str | None]] = {}
 
-    def match_distinct(self, records: pl.DataFrame) -> pl.DataFrame:
-        """(method, path) of `records`, distinct -> + operation_id, params, unmatched_reason."""
-        distinct = records.select("method", "path").unique()
+    def match_distinct(self, pairs: pl.DataFrame) -> pl.DataFrame:
+        """Distinct (method, path) pairs -> + operation_id, params, unmatched_reason."""
+        distinct = pairs.select("method", "path")
         if not self._by_shape:
             return self._one_by_one(distinct)
         path = pl.col("path")
@@ -75,9 +75,9 @@ class OperationMatcher:
             & (path.str.len_bytes() > 1)
             & ~path.str.contains(r"[%#]|//", literal=False)
         )
-        by_shape = distinct.filter(shapeable)
-        matched, leftover = self._match_shapes(by_shape)
-        rest = pl.concat([distinct.filter(~shapeable), leftover])
+        speaks = distinct.select(shapeable).to_series()  # tested once, used both ways
+        matched, leftover = self._match_shapes(distinct.filter(speaks))
+        rest = pl.concat([distinct.filter(~speaks), leftover])
         return pl.concat([matched, self._one_by_one(rest)])
 
     def _match_shapes(self, paths: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

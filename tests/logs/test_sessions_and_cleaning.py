@@ -128,6 +128,31 @@ def test_drops_by_reason_and_unmatched_shapes(tmp_path: Path) -> None:
     assert report.operations == {"getPetById": 2}  # the browser and the okhttp app
 
 
+def test_requests_meet_their_own_match_when_pair_hashes_collide(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Matches are joined back on a hash of (method, path); with every pair sharing one hash
+    the join must still give each request its own pair's match, counts and drops included."""
+    lines = [
+        combined(T0 + 2 * i, f"{method} {path}", ip=f"192.0.2.{i % 5}")
+        for i, (method, path) in enumerate(
+            [("GET", "/api/v3/pet/1"), ("DELETE", "/api/v3/pet/1"), ("GET", "/api/v3/store/inventory"),
+             ("GET", "/static/app.js"), ("GET", "/healthz"), ("POST", "/api/v3/pet"), ("GET", "/nowhere")] * 6
+        )
+    ]  # fmt: skip
+    log = write_log(tmp_path / "a.log", lines)
+    expected_sessions, expected = run([log], chunk_bytes=1500)
+    monkeypatch.setattr("inferload.logs.clean._PAIR", pl.lit(7, dtype=pl.UInt64).alias("_pair"))
+    sessions, collided = run([log], chunk_bytes=1500)
+    assert sessions == expected_sessions
+    assert collided.report is not None and expected.report is not None
+    assert collided.report.operations == expected.report.operations == {
+        "getPetById": 6, "deletePet": 6, "getInventory": 6, "addPet": 6,
+    }  # fmt: skip
+    assert collided.report.dropped == expected.report.dropped
+    assert collided.report.unmatched == expected.report.unmatched
+
+
 @pytest.mark.parametrize(
     ("path", "claimed", "reason"),
     [

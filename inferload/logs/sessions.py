@@ -28,7 +28,6 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
 }  # what `cut` takes: one row per kept request (operation_id: String, or an Enum)  # fmt: skip
 SESSION_COLUMNS = tuple(name for name in EVENT_SCHEMA if name != "seq")
 SEQ_LINES = 1 << 40  # seq = input index * SEQ_LINES + line number
-_client_label = "{:016x}".format  # the client's hash as `Session.client` shows it
 
 
 @dataclass(slots=True)
@@ -61,7 +60,7 @@ class Pieces:
     thread that joins pieces across chunks does only that. Pieces are in (client, time) order;
     piece i is rows `boundaries[i]:boundaries[i + 1]` of `columns`."""
 
-    clients: list[int]
+    clients: list[str]  # each piece's client as `Session.client` shows it: 16 hex digits
     boundaries: list[int]  # one more than pieces: the last is the row count
     first_seqs: list[int]
     columns: tuple[tuple[Any, ...], ...]  # ts, operation, status, duration
@@ -72,7 +71,7 @@ class Sessionizer:
     def __init__(self, timeout_s: float = 1800.0, lateness_s: float = 120.0) -> None:
         self.timeout_s = timeout_s
         self.lateness_s = lateness_s
-        self._open: dict[int, _Open] = {}
+        self._open: dict[str, _Open] = {}
 
     @property
     def open_sessions(self) -> int:
@@ -89,7 +88,7 @@ class Sessionizer:
         starts = new_client.fill_null(True) | (pl.col("ts").diff() > self.timeout_s)
         at = ordered.select(starts.arg_true()).to_series()
         return Pieces(
-            clients=ordered.get_column("client").gather(at).to_list(),
+            clients=_labels(ordered.get_column("client").gather(at)),
             boundaries=at.to_list() + [ordered.height],
             first_seqs=ordered.get_column("seq").gather(at).to_list(),
             columns=tuple(_values(ordered.get_column(name)) for name in SESSION_COLUMNS[1:]),
@@ -133,9 +132,7 @@ class Sessionizer:
             if not joins and ts[end - 1] < horizon:
                 # a whole session already, in time order (from the sorted chunk): no `_Open`
                 cut = slice(start, end)
-                session = Session(
-                    _client_label(client), operations[cut], ts[cut], statuses[cut], durations[cut]
-                )
+                session = Session(client, operations[cut], ts[cut], statuses[cut], durations[cut])
                 closed.append((ts[start], first_seq, session))
                 previous_client = client
                 continue
@@ -149,6 +146,13 @@ class Sessionizer:
                 sessions[client] = piece
             previous_client = client
         return closed
+
+
+def _labels(clients: pl.Series) -> list[str]:
+    """UInt64 client hashes -> 16 hex digits each: the big-endian bytes of all of them at once,
+    each as 8 raw bytes (`V8`: `S8` would drop trailing zero bytes), then `bytes.hex` (a fifth
+    of the time of formatting each integer, on the thread that cuts)."""
+    return [raw.hex() for raw in clients.to_numpy().astype(">u8").view("V8").tolist()]
 
 
 def _values(column: pl.Series) -> tuple[Any, ...]:
@@ -217,11 +221,11 @@ def _in_order(closed: list[tuple[float, int, Session]]) -> list[Session]:
     return [session for _, _, session in closed]
 
 
-def _close(client: int, session: _Open) -> tuple[float, int, Session]:
+def _close(client: str, session: _Open) -> tuple[float, int, Session]:
     columns = (session.timestamps, session.operations, session.statuses, session.durations)
     if not session.is_sorted:
         rows = sorted(zip(*columns, strict=True), key=lambda row: row[0])
         columns = tuple(zip(*rows, strict=True))  # type: ignore[assignment]
     timestamps, operations, statuses, durations = columns
-    session_ = Session(_client_label(client), operations, timestamps, statuses, durations)
+    session_ = Session(client, operations, timestamps, statuses, durations)
     return timestamps[0], session.first_seq, session_

@@ -282,7 +282,7 @@ def test_sessions_are_cut_in_client_time_and_log_order() -> None:
         )
         pieces = Sessionizer(timeout_s=1e12).cut(events)
         expected = sorted(rows)
-        assert pieces.clients == sorted({client for client, _, _ in rows})
+        assert pieces.clients == [f"{client:016x}" for client in sorted({c for c, _, _ in rows})]
         assert pieces.columns[1] == tuple(str(seq) for _, _, seq in expected)
 
 

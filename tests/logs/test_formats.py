@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import polars as pl
@@ -128,6 +129,33 @@ def test_methods_are_upper_cased_and_checked_per_row_in_a_mixed_chunk() -> None:
     assert records.get_column("method").to_list() == ["GET", "GET", "POST", "-", "G3T", "GET"]
     bad = "request line is not 'METHOD URL PROTOCOL'"
     assert records.get_column("malformed").to_list() == [None, None, None, bad, bad, None]
+
+
+def test_reading_the_last_quoted_value_by_a_split_gives_what_the_whole_pattern_gives() -> None:
+    """A format ending in a quoted value reads its head by regex and that value by a split: on
+    any line, records must be those of the whole pattern, malformed lines included."""
+    head = '10.0.0.1 - - [15/Feb/2013:06:00:31 +0000] "GET /a?b=1 HTTP/1.1" 200 5'
+    lines = [
+        f'{head} "-" "Mozilla/5.0 (X11; Linux x86_64)"',
+        f'{head} "" ""',  # empty referer and agent
+        f'{head} "-" "curl/8" trailing fields after the agent',
+        f'{head} "-" "no closing quote',
+        f'{head} "-"',  # no agent at all
+        f'{head} "ref" "agent" "third"',
+        f'{head} "-" "Agent \\"quoted\\" v1"',  # Apache's escape: the tolerant pattern
+        '10.0.0.1 " " [15/Feb/2013:06:00:31 +0000] "GET /b HTTP/1.1" 200 "" "ref" "agent"',
+        f'{head} "-" "Ünïcödé агент 代理"',
+        "garbage",
+    ]
+    combined = BUILTIN_FORMATS["combined"]
+    assert combined.head_regex is not None
+    whole = dataclasses.replace(combined, head_regex=None)
+    by_split = parse_text_lines(frame(*lines), combined, 0)
+    assert by_split.equals(parse_text_lines(frame(*lines), whole, 0))
+    assert by_split.get_column("user_agent").to_list()[:3] == [
+        "Mozilla/5.0 (X11; Linux x86_64)", "", "curl/8",
+    ]  # fmt: skip
+    assert by_split.get_column("malformed").null_count() == 7
 
 
 def test_malformed_reasons() -> None:

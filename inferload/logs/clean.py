@@ -17,7 +17,7 @@ from inferload.logs.agents import flagged_agents
 from inferload.logs.aggregates import OperationAggregates
 from inferload.logs.parse import NOT_AN_ACCESS_RECORD
 from inferload.logs.routing import OperationMatcher
-from inferload.logs.scrub import client_fingerprint, hash_clients, scrub_queries
+from inferload.logs.scrub import client_fingerprint, hash_clients, parts_hash, scrub_queries
 from inferload.logs.sessions import EVENT_SCHEMA, SEQ_LINES, SESSION_COLUMNS
 from inferload.logs.templates import path_shape
 
@@ -177,7 +177,7 @@ def settle_chunk(
 # A request's (method, path) pair as one 64-bit hash: the chunk's distinct pairs are found, and
 # their matches joined back to the requests, on one integer column instead of two text columns
 # (measured: half the cost).
-_PAIR = (pl.col("method").hash(1) ^ pl.col("path").hash(2)).alias("_pair")
+_PAIR = parts_hash((pl.col("method"), pl.col("path")), seed=1).alias("_pair")
 
 
 def _join_matched(requests: pl.DataFrame, matched: pl.DataFrame) -> pl.DataFrame | None:

@@ -98,17 +98,22 @@ def _client_key_kinds() -> tuple[tuple[pl.Expr, ...], ...]:
     )
 
 
+def parts_hash(parts: tuple[pl.Expr, ...], seed: int = 0) -> pl.Expr:
+    """Per row, one 64-bit native Polars hash of several parts: each hashed with a seed of its
+    own (`seed` + place, so that swapped parts differ), combined by xor. No text is built."""
+    return functools.reduce(
+        operator.xor, (part.hash(seed + place) for place, part in enumerate(parts))
+    )
+
+
 def client_fingerprint() -> pl.Expr:
     """Per row, a 64-bit hash of the parts of the first kind of key that applies, each part
     hashed with a seed of its own (kind and place, so that kinds never mix): native Polars
     hashes, no text built per row. It never leaves the ingest: `hash_clients` keys it."""
     hashed = []
     for kind, parts in enumerate(_client_key_kinds()):
-        combined = functools.reduce(
-            operator.xor, (part.hash(8 * kind + place) for place, part in enumerate(parts))
-        )
         present = pl.all_horizontal(part.is_not_null() for part in parts)
-        hashed.append(pl.when(present).then(combined))
+        hashed.append(pl.when(present).then(parts_hash(parts, seed=8 * kind)))
     return pl.coalesce(hashed)
 
 

@@ -155,7 +155,7 @@ def _upper_case_methods(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.Expr]:
     if valid.all() and distinct.equals(upper):
         return records, missing
     method = pl.col("method").replace_strict(distinct, upper, default=None)
-    return records.with_columns(method), missing | ~pl.col("method").is_in(upper.filter(valid))
+    return records.with_columns(method), missing | ~pl.col("method").is_in(upper.filter(valid).implode())
 
 
 def _request_target(fields: dict[str, pl.Expr], null: pl.Expr) -> tuple[pl.Expr, ...]:

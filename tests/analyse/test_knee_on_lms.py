@@ -15,8 +15,12 @@ its Python worker (one core, shared with the load generator) at 160 req/s agains
 and the index's gain (9-10%) drowned in the VM's drift. At this volume a run measured the
 plateau at 55 req/s before and 96 after, with no knee left in the indexed run's range.
 
-Tolerances: at the knee the reports endpoints' combined throughput is at least 75% of the most
-they serve at any level of the same run (they have saturated), and within 35%-110% of C. It sits
+Tolerances: at the knee the reports endpoints' combined throughput is at least 60% of the most
+they serve at any level of the same run, and within 35%-110% of C. The p95 knee is where
+queueing starts to dominate, which is often the last level *before* throughput flattens: the
+next level up (1.5x -> 2x normal, or 2x -> 2.5x) offers 1.25x-1.33x more and may still be
+served, so the knee's share of the most can be as low as 0.67-0.8 before noise (a CI run saw
+0.73, the knee one level under the plateau). It sits
 below C because the rest of the traffic and the load generator share the machine's two cores
 with the reports (measured 80% at this volume; 41%-64% with the demo's). This VM's speed drifts
 by 20-50% within minutes, so the run's own plateau is the primary reference.
@@ -156,7 +160,7 @@ def test_the_knee_is_where_the_reports_saturate(runs: tuple[float, dict, dict]) 
     assert rising[0]["index"] < knee["level"], "the knee must lie inside the tested range"
     at_knee = reports_rps_at(before, knee["level"])
     most = max(reports_rps_at(before, lv["index"]) for lv in rising)
-    assert at_knee >= 0.75 * most, (at_knee, most)
+    assert at_knee >= 0.6 * most, (at_knee, most)
     assert 0.35 * capacity <= at_knee <= 1.10 * capacity, (at_knee, capacity)
 
 

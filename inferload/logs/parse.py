@@ -155,7 +155,8 @@ def _upper_case_methods(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.Expr]:
     if valid.all() and distinct.equals(upper):
         return records, missing
     method = pl.col("method").replace_strict(distinct, upper, default=None)
-    return records.with_columns(method), missing | ~pl.col("method").is_in(upper.filter(valid).implode())
+    known = upper.filter(valid).implode()
+    return records.with_columns(method), missing | ~pl.col("method").is_in(known)
 
 
 def _request_target(fields: dict[str, pl.Expr], null: pl.Expr) -> tuple[pl.Expr, ...]:
@@ -167,7 +168,7 @@ def _request_target(fields: dict[str, pl.Expr], null: pl.Expr) -> tuple[pl.Expr,
     if "request" in fields:
         parts = fields["request"].str.split_exact(" ", 2)
         method, url = parts.struct.field("field_0"), parts.struct.field("field_1")
-    target = url.str.split_exact("?", 1)
+    target = url.str.splitn("?", 2)  # the query is all after the first `?`, `?`s included
     return method, target.struct.field("field_0"), target.struct.field("field_1")
 
 

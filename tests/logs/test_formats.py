@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 
 import polars as pl
@@ -10,7 +11,7 @@ import pytest
 
 from inferload.errors import InferloadError
 from inferload.logs.formats import BUILTIN_FORMATS, compile_log_format
-from inferload.logs.parse import parse_text_lines
+from inferload.logs.parse import parse_json_lines, parse_text_lines
 
 
 def frame(*lines: str) -> pl.DataFrame:
@@ -112,6 +113,31 @@ def test_the_request_line_is_split_into_method_path_and_query(
     line = f'10.0.0.1 - - [10/Oct/2024:13:55:36 +0000] "{request_line}" 200 5 "-" "{agent}"'
     (record,) = parse_text_lines(frame(line), BUILTIN_FORMATS["combined"], 0).to_dicts()
     assert (record["method"], record["path"], record["query"]) == expected
+
+
+_URLS = [
+    ("/a?b=1&c=2", ("/a", "b=1&c=2")),
+    ("/a?b?c", ("/a", "b?c")),
+    ("/a?", ("/a", "")),
+    ("/a", ("/a", None)),
+]
+
+
+@pytest.mark.parametrize(("url", "expected"), _URLS)
+def test_a_url_field_is_split_at_its_first_question_mark_as_the_request_line_is(
+    url: str, expected: tuple[str | None, ...]
+) -> None:
+    """`$request_uri` in a custom format and a JSON shape's URL give the path and query that
+    `$request` gives: the query is everything after the first `?`, later ones included."""
+    custom = compile_log_format('$remote_addr [$time_local] "$request_method $request_uri" $status')
+    line = f'10.0.0.1 [10/Oct/2024:13:55:36 +0000] "GET {url}" 200'
+    (from_text,) = parse_text_lines(frame(line), custom, 0).to_dicts()
+    document = {"ts": "2024-10-10T13:55:36Z", "method": "GET", "uri": url, "status": 200}
+    paths = {"time_iso": "$.ts", "method": "$.method", "url": "$.uri", "status": "$.status"}
+    (from_json,) = parse_json_lines(frame(json.dumps(document)), paths, None, 0).to_dicts()
+    for record in (from_text, from_json):
+        assert record["malformed"] is None
+        assert (record["path"], record["query"]) == expected
 
 
 def test_methods_are_upper_cased_and_checked_per_row_in_a_mixed_chunk() -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,33 @@ from inferload.spec import Catalog, build_catalog
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SPECS = FIXTURES / "specs"
+PACKAGE = ROOT / "inferload"
+
+# A library's deprecation raised in our own code fails the run: CI installs the newest
+# releases, and a deprecated call is the next major version's break. (A `filterwarnings =
+# error` cannot do it: Polars warns from Rust, which swallows the exception the filter makes.)
+_DEPRECATIONS: list[str] = []
+
+
+def pytest_warning_recorded(
+    warning_message: warnings.WarningMessage, when: str, nodeid: str, location: object
+) -> None:
+    in_package = Path(warning_message.filename).resolve().is_relative_to(PACKAGE)
+    if in_package and issubclass(warning_message.category, (DeprecationWarning, FutureWarning)):
+        where = f"{Path(warning_message.filename).relative_to(ROOT)}:{warning_message.lineno}"
+        _DEPRECATIONS.append(f"{where}: {str(warning_message.message).splitlines()[0]} ({nodeid})")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _DEPRECATIONS and exitstatus == 0:
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _DEPRECATIONS:
+        terminalreporter.section("deprecated calls in inferload/ (these fail the run)", red=True)
+        for line in dict.fromkeys(_DEPRECATIONS):
+            terminalreporter.line(line)
 
 
 @pytest.fixture(autouse=True)

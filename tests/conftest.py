@@ -22,9 +22,10 @@ _DEPRECATIONS: list[str] = []
 def pytest_warning_recorded(
     warning_message: warnings.WarningMessage, when: str, nodeid: str, location: object
 ) -> None:
-    in_package = Path(warning_message.filename).resolve().is_relative_to(PACKAGE)
-    if in_package and issubclass(warning_message.category, (DeprecationWarning, FutureWarning)):
-        where = f"{Path(warning_message.filename).relative_to(ROOT)}:{warning_message.lineno}"
+    source = Path(warning_message.filename).resolve()
+    deprecation = issubclass(warning_message.category, (DeprecationWarning, FutureWarning))
+    if deprecation and source.is_relative_to(PACKAGE):
+        where = f"{source.relative_to(ROOT)}:{warning_message.lineno}"
         _DEPRECATIONS.append(f"{where}: {str(warning_message.message).splitlines()[0]} ({nodeid})")
 
 

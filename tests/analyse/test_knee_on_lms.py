@@ -19,7 +19,7 @@ Tolerances: at the knee the reports endpoints' combined throughput is at least 6
 they serve at any level of the same run, and within 35%-110% of C. The p95 knee is where
 queueing starts to dominate, which is often the last level *before* throughput flattens: the
 next level up (1.5x -> 2x normal, or 2x -> 2.5x) offers 1.25x-1.33x more and may still be
-served, so the knee's share of the most can be as low as 0.67-0.8 before noise (a CI run saw
+served, so the knee's share of the most can be as low as 0.75-0.8 before noise (a CI run saw
 0.73, the knee one level under the plateau). It sits
 below C because the rest of the traffic and the load generator share the machine's two cores
 with the reports (measured 80% at this volume; 41%-64% with the demo's). This VM's speed drifts

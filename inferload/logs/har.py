@@ -58,7 +58,8 @@ def _row(entry: Any, index: int, source: int, name: str) -> dict[str, Any]:
         for h in request.get("headers") or ()
         if isinstance(h, dict)
     }
-    parts = urlsplit(str(request["url"]))
+    url = str(request["url"])
+    parts = urlsplit(url)
     response = entry.get("response") or {}
     status = response.get("status")
     return {
@@ -69,7 +70,8 @@ def _row(entry: Any, index: int, source: int, name: str) -> dict[str, Any]:
         "user_agent": headers.get("user-agent"),
         "method": str(request["method"]).upper(),
         "path": parts.path or "/",
-        "query": parts.query or None,
+        # as a log line's: "" for a bare `?`, null for none (a `?` after `#` is the fragment's)
+        "query": parts.query if "?" in url.partition("#")[0] else None,
         "status": int(status) if isinstance(status, int) and status > 0 else 200,
         "request_time_ms": float(entry["time"])
         if isinstance(entry.get("time"), int | float)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from inferload.errors import InferloadError
 from inferload.logs.formats import BUILTIN_FORMATS, compile_log_format
+from inferload.logs.har import read_har
 from inferload.logs.parse import parse_json_lines, parse_text_lines
 
 
@@ -116,10 +118,12 @@ def test_the_request_line_is_split_into_method_path_and_query(
 
 
 @pytest.mark.parametrize("url", ["/a?b=1&c=2", "/a?b?c", "/a?", "/a"])
-def test_a_url_field_is_split_at_its_first_question_mark_as_the_request_line_is(url: str) -> None:
-    """`$request_uri` in a custom format and a JSON shape's URL give the path and query that
-    `$request` gives (see the request-line cases above): the query is everything after the
-    first `?`, later ones included."""
+def test_a_url_field_is_split_at_its_first_question_mark_as_the_request_line_is(
+    url: str, tmp_path: Path
+) -> None:
+    """`$request_uri` in a custom format, a JSON shape's URL and a HAR entry's URL give the path
+    and query that `$request` gives (see the request-line cases above): the query is everything
+    after the first `?`, later ones included; a bare `?` is an empty query, none is null."""
     request = f'10.0.0.1 - - [10/Oct/2024:13:55:36 +0000] "GET {url} HTTP/1.1" 200 5 "-" "curl/8"'
     (from_request,) = parse_text_lines(frame(request), BUILTIN_FORMATS["combined"], 0).to_dicts()
     custom = compile_log_format('$remote_addr [$time_local] "$request_method $request_uri" $status')
@@ -128,7 +132,12 @@ def test_a_url_field_is_split_at_its_first_question_mark_as_the_request_line_is(
     document = {"ts": "2024-10-10T13:55:36Z", "method": "GET", "uri": url, "status": 200}
     paths = {"time_iso": "$.ts", "method": "$.method", "url": "$.uri", "status": "$.status"}
     (from_json,) = parse_json_lines(frame(json.dumps(document)), paths, None, 0).to_dicts()
-    for record in (from_text, from_json):
+    entry = {"request": {"method": "GET", "url": f"http://127.0.0.1:8080{url}", "headers": []},
+             "response": {"status": 200}, "startedDateTime": "2024-10-10T13:55:36Z"}  # fmt: skip
+    har = tmp_path / "recording.har"
+    har.write_text(json.dumps({"log": {"entries": [entry]}}))
+    (from_har,) = read_har(har, 0)[0].to_dicts()
+    for record in (from_text, from_json, from_har):
         assert record["malformed"] is None
         assert (record["path"], record["query"]) == (from_request["path"], from_request["query"])
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from inferload.analyse.levels import load_levels
 from inferload.analyse.readers import read_run
 from inferload.analyse.samples import ALL
 from inferload.cli import main
@@ -65,6 +67,42 @@ def test_resources_are_aligned_and_counters_become_rates() -> None:
     assert run.resources["t"].min() >= -5 and run.resources["t"].max() <= span + 60
     rates = run.resources.filter(run.resources["metric"] == "process_cpu_seconds_per_s")["value"]
     assert 0 <= rates.max() <= 8  # CPU seconds per second on a small machine
+
+
+def _k6_point(metric: str, at_s: float, value: float) -> str:
+    time = datetime.fromtimestamp(1_780_000_000 + at_s, tz=UTC).isoformat().replace("+00:00", "Z")
+    tags = {"name": "/a", "method": "GET", "status": "200", "expected_response": "true"}
+    data = {"time": time, "value": value, "tags": tags}
+    return json.dumps({"metric": metric, "type": "Point", "data": data})
+
+
+def test_k6_stages_are_timed_from_the_first_request_not_from_the_first_point(
+    tmp_path: Path,
+) -> None:
+    """k6 reports `vus` while it is still initialising its VUs, seconds before the first
+    request on a busy machine. The profile's stages are offsets from the test's start, so each
+    level must hold the requests sent at its own rate: 10 requests of 50 ms at the first
+    plateau, 20 of 200 ms at the second (a point's time is its request's end)."""
+    results = tmp_path / "stepped"
+    shutil.copytree(RESULTS / "k6-smoke", results)
+    manifest = json.loads((results / "manifest.json").read_text())
+    manifest["profile"], manifest["load_model"] = "stress", "open"
+    manifest["stages"] = [
+        {"start_s": 0.0, "end_s": 10.0, "from_per_s": 1.0, "to_per_s": 1.0},
+        {"start_s": 10.0, "end_s": 20.0, "from_per_s": 2.0, "to_per_s": 2.0},
+    ]
+    (results / "manifest.json").write_text(json.dumps(manifest))
+    initialising = [_k6_point("vus", second, 0) for second in range(4)]
+    first = [_k6_point("http_req_duration", 4 + i + 0.05, 50) for i in range(10)]
+    second = [_k6_point("http_req_duration", 14 + i / 2 + 0.2, 200) for i in range(20)]
+    (results / "k6-points.json.gz").unlink()
+    (results / "k6-points.json").write_text("\n".join(initialising + first + second) + "\n")
+    run = read_run(results)
+    levels = load_levels(run)
+    assert [(level.overall.requests, level.overall.max_ms) for level in levels] == [
+        (10, 50), (20, 200)
+    ]  # fmt: skip
+    assert run.users.height == 0  # the initialising VUs' points lie before the start
 
 
 @pytest.mark.parametrize("run_name", ["k6-smoke", "artillery-smoke"])

@@ -96,11 +96,15 @@ def resolve(workload: Workload, targets: Targets) -> Resolved:
         load.normal_arrival_rate_per_s.value,
         load.normal_arrival_rate_per_s.provenance.value,
     )
+    measured_peak = load.peak_arrival_rate_per_s
     peak = pick(
         "peak_arrival_rate_per_s",
         targets.peak_arrival_rate_per_s,
-        max(load.peak_arrival_rate_per_s.value, normal),
-        load.peak_arrival_rate_per_s.provenance.value,
+        max(measured_peak.value, normal),
+        measured_peak.provenance.value
+        if measured_peak.value >= normal
+        else f"normal load (the {measured_peak.provenance.value} peak, "
+        f"{60 * measured_peak.value:.2f} sessions/min, is below it)",
     )
     maximum = pick("max_arrival_rate_per_s", targets.max_arrival_rate_per_s, 3 * normal, "default: 3x normal")  # fmt: skip
     unknown = sorted(set(targets.endpoints) - set(workload.operations))

@@ -55,6 +55,21 @@ def test_targets_file_overrides_and_is_checked(workload: Workload, tmp_path: Pat
         resolve(workload, load_targets(unknown))
 
 
+def test_a_normal_load_above_the_measured_peak_is_the_peak_and_says_so(
+    workload: Workload,
+) -> None:
+    """A targets file that sets normal load above the peak the model measured raises the peak
+    to it; the plan must not credit that number to the model."""
+    measured = workload.load.peak_arrival_rate_per_s
+    resolved = resolve(workload, Targets(normal_arrival_rate_per_s=measured.value * 10 + 1))
+    assert resolved.peak_arrival_rate_per_s == resolved.normal_arrival_rate_per_s
+    assert resolved.origin["peak_arrival_rate_per_s"].startswith("normal load")
+    assert f"{60 * measured.value:.2f} sessions/min" in resolved.origin["peak_arrival_rate_per_s"]
+    below = resolve(workload, Targets(normal_arrival_rate_per_s=measured.value / 2))
+    assert below.peak_arrival_rate_per_s == measured.value
+    assert below.origin["peak_arrival_rate_per_s"] == measured.provenance.value
+
+
 def test_profile_shapes_and_littles_law_sizing(workload: Workload) -> None:
     resolved = resolve(
         workload, Targets(normal_arrival_rate_per_s=2.0, peak_arrival_rate_per_s=4.0)

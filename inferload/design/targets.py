@@ -103,10 +103,13 @@ def resolve(workload: Workload, targets: Targets) -> Resolved:
         max(measured_peak.value, normal),
         measured_peak.provenance.value
         if measured_peak.value >= normal
-        else f"normal load (the {measured_peak.provenance.value} peak, "
-        f"{60 * measured_peak.value:.2f} sessions/min, is below it)",
+        else f"normal load (above the {60 * measured_peak.value:.2f} sessions/min peak "
+        f"from {measured_peak.provenance.value})",
     )
     maximum = pick("max_arrival_rate_per_s", targets.max_arrival_rate_per_s, 3 * normal, "default: 3x normal")  # fmt: skip
+    for name in Sla.model_fields:  # the SLA is the usual SaaS one where the file is silent
+        given = name in targets.sla.model_fields_set
+        origin[f"sla.{name}"] = "targets" if given else "default: the usual SaaS target"
     unknown = sorted(set(targets.endpoints) - set(workload.operations))
     if unknown:
         raise InferloadError(

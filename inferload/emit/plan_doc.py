@@ -24,7 +24,7 @@ def render_plan(workload: Workload, plan: dict[str, Any]) -> dict[str, str]:
         pools=", ".join(sorted(plan["pools"])) or "none",
         high=", ".join(op_id for op_id, op in workload.operations.items() if op.priority == "high") or "none",
         profile_names=", ".join(plan["profiles"]),
-        assumptions=_assumptions(workload),
+        assumptions=_assumptions(workload, plan["targets"]),
         lint=_lint(workload, plan),
     )  # fmt: skip
     readme = (
@@ -87,12 +87,13 @@ def _profile(name: str, profile: dict[str, Any]) -> dict[str, Any]:
 
 
 def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    if seconds >= 3600:
-        return f"{seconds / 3600:g} h"
-    if seconds >= 60:
-        return f"{seconds / 60:g} min"
-    return f"{seconds} s"
+    """`4 h 7 min`, `13 min 40 s`: a stage length a reader can set a timer by."""
+    hours, rest = divmod(round(seconds), 3600)
+    minutes, rest = divmod(rest, 60)
+    parts = [
+        f"{value} {unit}" for value, unit in ((hours, "h"), (minutes, "min"), (rest, "s")) if value
+    ]
+    return " ".join(parts) or "0 s"
 
 
 def _source(workload: Workload) -> str:
@@ -106,8 +107,20 @@ def _source(workload: Workload) -> str:
     return f"{spec} and {logs}{window}" if logs else f"{spec} alone (no production logs)"
 
 
-def _assumptions(workload: Workload) -> list[str]:
-    found = []
+# The targets a run is judged by, as the goals table names them (the keys of `Resolved.origin`).
+_TARGET_LABELS = {
+    "normal_arrival_rate_per_s": "normal load", "peak_arrival_rate_per_s": "peak load",
+    "max_arrival_rate_per_s": "survive", "sla.p95_ms": "p95 latency", "sla.p99_ms": "p99 latency",
+    "sla.error_rate": "error rate",
+}  # fmt: skip
+
+
+def _assumptions(workload: Workload, targets: dict[str, Any]) -> list[str]:
+    found = [
+        f"{label}: {origin}"
+        for key, label in _TARGET_LABELS.items()
+        if (origin := targets["origin"].get(key, "")).startswith("default:")
+    ]
     for name, measured in workload.load:
         if hasattr(measured, "provenance") and measured.provenance.value != "logs":
             found.append(

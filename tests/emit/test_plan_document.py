@@ -1,0 +1,111 @@
+"""TEST-PLAN.md says what the workload and the targets say, and where each number came from."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from inferload.cli import main
+from inferload.model.workload import Workload, load_workload
+
+
+def generate_plan(workload_file: Path, out: Path, targets: str | None = None) -> str:
+    arguments = ["generate", str(workload_file), "-o", str(out)]
+    if targets is not None:
+        (out.parent / "targets.yaml").write_text(targets)
+        arguments += ["--targets", str(out.parent / "targets.yaml")]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 0, result.output
+    return (out / "TEST-PLAN.md").read_text()
+
+
+def goals(plan: str) -> dict[str, tuple[str, str]]:
+    """The goals table: target -> (value, from)."""
+    section = plan.split("## 1. Goals and targets", 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip("|").split("|") for line in section.splitlines() if line.startswith("| ")]
+    return {cells[0].strip(): (cells[1].strip(), cells[2].strip()) for cells in rows[1:]}
+
+
+def assumptions(plan: str) -> list[str]:
+    section = plan.split("## 8. Assumptions", 1)[1].split("\n## ", 1)[0]
+    return [line[2:] for line in section.splitlines() if line.startswith("- ")]
+
+
+@pytest.fixture(scope="module")
+def workload(lms_workload_file: Path) -> Workload:
+    return load_workload(lms_workload_file)
+
+
+def test_every_section_and_every_operation_and_persona_is_there(
+    lms_workload_file: Path, workload: Workload, tmp_path: Path
+) -> None:
+    plan = generate_plan(lms_workload_file, tmp_path / "out")
+    headings = re.findall(r"^## (\d+)\. ", plan, flags=re.MULTILINE)
+    assert headings == [str(n) for n in range(1, 10)]
+    for operation_id, operation in workload.operations.items():
+        assert re.search(
+            rf"^\| {re.escape(operation_id)} \| {operation.method} \| `{re.escape(operation.path)}`"
+            rf" \| {100 * operation.share:.1f}% \| {operation.priority} \|",
+            plan,
+            flags=re.MULTILINE,
+        ), operation_id
+    for persona in workload.personas:
+        assert re.search(
+            rf"^\| {re.escape(persona.id)}: [^\n]* \| {persona.weight:.1%} \|",
+            plan,
+            flags=re.MULTILINE,
+        ), persona.id
+        assert f"### {persona.id}" in plan
+    assert plan.count("```mermaid") == len(workload.personas)
+
+
+def test_without_a_targets_file_the_sla_and_the_survival_load_are_assumptions(
+    lms_workload_file: Path, tmp_path: Path
+) -> None:
+    plan = generate_plan(lms_workload_file, tmp_path / "out")
+    table = goals(plan)
+    assert table["p95 latency"] == ("< 500 ms", "default: the usual SaaS target")
+    assert table["error rate"] == ("< 1.00%", "default: the usual SaaS target")
+    assert table["normal load"][1] == "logs"
+    listed = assumptions(plan)
+    assert "survive: default: 3x normal" in listed
+    assert {"p95 latency", "p99 latency", "error rate"} <= {item.split(":")[0] for item in listed}
+
+
+def test_what_the_targets_file_sets_is_credited_to_it(
+    lms_workload_file: Path, workload: Workload, tmp_path: Path
+) -> None:
+    peak = workload.load.peak_arrival_rate_per_s.value
+    targets = f"normal_arrival_rate_per_s: {peak * 5}\nsla: {{p95_ms: 300, p99_ms: 900}}\n"
+    plan = generate_plan(lms_workload_file, tmp_path / "out", targets)
+    table = goals(plan)
+    assert table["normal load"] == (f"{peak * 5 * 60:.2f} sessions/min", "targets")
+    assert table["peak load"][0] == table["normal load"][0]
+    assert (
+        table["peak load"][1]
+        == f"normal load (above the {peak * 60:.2f} sessions/min peak from logs)"
+    )
+    assert table["p95 latency"] == ("< 300 ms", "targets")
+    assert table["error rate"][1] == "default: the usual SaaS target"  # not in the file
+    listed = assumptions(plan)
+    assert not any(
+        item.startswith(("p95 latency", "p99 latency", "normal load")) for item in listed
+    )
+    assert any(item.startswith("error rate") for item in listed)
+
+
+def test_durations_read_in_hours_minutes_and_seconds(
+    lms_workload_file: Path, tmp_path: Path
+) -> None:
+    """A stage list or a total is something to set a timer by: `13 min 40 s`, never a decimal
+    fraction of a unit."""
+    plan = generate_plan(lms_workload_file, tmp_path / "out")
+    section = plan.split("## 4. Load profiles", 1)[1].split("\n## ", 1)[0]
+    durations = re.findall(r"(\d+(?:\.\d+)?) (h|min|s)\b", section)
+    assert durations and all("." not in value for value, _ in durations)
+    assert re.search(r"^\| soak \| [^|]+ \| 4 h 7 min \|", section, flags=re.MULTILINE)
+    assert re.search(r"^\| spike \| [^|]+ \| 13 min 40 s \|", section, flags=re.MULTILINE)
+    assert "4 min 30 s -> " in section  # the stress profile's plateaus

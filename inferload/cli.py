@@ -239,7 +239,8 @@ def generate_command(
     refuse_overwrite(output, force)
     catalog = load_catalog(spec_path or recorded_spec(workload, workload_path))
     plan = design(workload, catalog, load_targets(targets_path))
-    files = render_plan(workload, plan)
+    tools = ("k6", "artillery") if tool == "all" else (tool,)
+    files = render_plan(workload, plan, tools)
     if tool in ("k6", "all"):
         files.update(render_k6(plan))
     if tool in ("artillery", "all"):

@@ -9,7 +9,10 @@ from inferload.model.workload import END, START, Workload
 from inferload.templating import environment
 
 
-def render_plan(workload: Workload, plan: dict[str, Any]) -> dict[str, str]:
+def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]) -> dict[str, str]:
+    """TEST-PLAN.md and README.md for a folder holding the scripts of `tools` (k6, artillery)."""
+    profiles = [_profile(name, p) for name, p in plan["profiles"].items()]
+    scripts = ", ".join(f"`{_SCRIPTS[tool]}`" for tool in tools)
     text = environment().get_template("plan/TEST-PLAN.md.j2").render(
         api=plan["api"],
         source=_source(workload),
@@ -20,20 +23,23 @@ def render_plan(workload: Workload, plan: dict[str, Any]) -> dict[str, str]:
             for op_id, op in sorted(workload.operations.items(), key=lambda kv: -kv[1].share)
         ],
         personas=[_persona(p) for p in workload.personas],
-        profiles=[_profile(name, p) for name, p in plan["profiles"].items()],
+        profiles=profiles,
+        tools=tools,
+        scripts=scripts,
         pools=", ".join(sorted(plan["pools"])) or "none",
         high=", ".join(op_id for op_id, op in workload.operations.items() if op.priority == "high") or "none",
-        profile_names=", ".join(plan["profiles"]),
         assumptions=_assumptions(workload, plan["targets"]),
         lint=_lint(workload, plan),
     )  # fmt: skip
     readme = (
-        f"# Load tests for {workload.api.title}\n\n"
-        "Start with TEST-PLAN.md. Run a profile with k6:\n\n"
-        "```sh\ncd k6\nBASE_URL=http://127.0.0.1:8800 PROFILE=smoke k6 run script.js\n```\n\n"
-        f"Profiles: {', '.join(plan['profiles'])}. BASE_URL is required; point it at a test environment.\n"
+        environment()
+        .get_template("plan/README.md.j2")
+        .render(api=plan["api"], tools=tools, profiles=profiles)
     )
     return {"TEST-PLAN.md": text, "README.md": readme}
+
+
+_SCRIPTS = {"k6": "k6/script.js", "artillery": "artillery/script.yml"}
 
 
 def _cell(text: str) -> str:

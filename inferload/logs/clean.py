@@ -31,8 +31,8 @@ HEALTH_PATHS = (
     r"livez|liveness|ping|status|metrics|actuator/health|server-status|heartbeat)/?$"
 )
 STATIC_SUFFIXES = (
-    r"(?i-u)\.(css|js|mjs|map|png|jpe?g|gif|ico|svg|webp|avif|bmp|tiff?|woff2?|ttf|otf|eot|mp4|"
-    r"webm|mp3|wav|ogg|txt|xml|webmanifest|pdf|zip|gz)$"
+    r"(?i-u)\.(css|js|mjs|map|wasm|png|jpe?g|gif|ico|svg|webp|avif|bmp|tiff?|xbm|xpm|woff2?|ttf|otf|"
+    r"eot|mp4|webm|mpe?g|mov|avi|mp3|wav|au|ogg|txt|xml|webmanifest|pdf|zip|gz|tgz|tar|bz2|7z)$"
 )
 STATIC_DIRECTORIES = r"(?i-u)^/(static|assets|images|img|css|js|fonts|media|_next/static|public)/"
 

@@ -164,6 +164,9 @@ def test_requests_meet_their_own_match_when_pair_hashes_collide(
         ("/ASSETS/logo", False, "static asset"),
         ("/static", False, None),  # the directory's name alone is no file in it
         ("/img/Logo.PNG", False, "static asset"),
+        ("/icons/menu.xbm", False, "static asset"),  # the 1990s' icons (NASA's log)
+        ("/shuttle/movies/launch.MPG", False, "static asset"),
+        ("/app/engine.wasm", False, "static asset"),
         ("/report.pdf", True, None),  # an operation serves it: kept
         ("/a.css/b", False, None),
         ("/api/v3/pet/12", False, None),

@@ -8,6 +8,8 @@ from typing import Any
 from inferload.model.workload import END, START, Workload
 from inferload.templating import environment
 
+_SCRIPTS = {"k6": "k6/script.js", "artillery": "artillery/script.yml"}  # by tool
+
 
 def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]) -> dict[str, str]:
     """TEST-PLAN.md and README.md for a folder holding the scripts of `tools` (k6, artillery)."""
@@ -37,9 +39,6 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
         .render(api=plan["api"], tools=tools, profiles=profiles)
     )
     return {"TEST-PLAN.md": text, "README.md": readme}
-
-
-_SCRIPTS = {"k6": "k6/script.js", "artillery": "artillery/script.yml"}
 
 
 def _cell(text: str) -> str:

@@ -208,3 +208,19 @@ def test_the_summary_names_a_dozen_high_priority_operations_and_counts_the_rest(
     total = len(high) + 20
     assert f"({total})" in line and f"and {total - 12} more" in line
     assert line.count(",") == 11  # twelve names shown
+
+
+def test_the_summary_calls_concurrency_measured_only_when_logs_measured_it(
+    lms_workload: Path,
+) -> None:
+    from_logs = load_workload(lms_workload)
+    spec = SPECS / "petstore-v3/openapi.yaml"
+    from_spec = infer_from_spec(load_catalog(spec), str(spec))
+    lines = {}
+    for name, workload in (("logs", from_logs), ("spec", from_spec)):
+        console = Console(record=True, width=10_000)
+        print_workload_summary(console, workload)
+        lines[name] = next(t for t in console.export_text().splitlines() if "concurrency" in t)
+    measured = from_logs.load.peak_concurrent_sessions.value
+    assert f"peak concurrency {measured:.0f} measured, " in lines["logs"]
+    assert "measured" not in lines["spec"] and "by Little's law" in lines["spec"]

@@ -17,6 +17,7 @@ from typing import Any
 
 from inferload import __version__
 from inferload.model.infer import file_sha256
+from inferload.model.journeys import expected_visits, top_journeys
 from inferload.model.producers import correlations
 from inferload.model.thinktime import default_think_time
 from inferload.model.workload import (
@@ -107,10 +108,11 @@ def infer_from_spec(catalog: Catalog, spec_path: str) -> Workload:
     }
     states = sorted(used)
     ops = {op_id: catalog.operation(op_id) for op_id in states}
-    share = 1.0 / max(len(states), 1)
+    visits = expected_visits(chain)  # the mix and the length the chain implies
+    length = sum(visits.values())
     operations = {
         op_id: Operation(
-            method=op.method, path=op.path, requests=0, share=share,
+            method=op.method, path=op.path, requests=0, share=visits[op_id] / length,
             priority="high" if (login and op_id == login.operation_id) or op.is_write else "medium",
             reasons=["authentication"] if (login and op_id == login.operation_id) else (["writes data"] if op.is_write else ["in the spec's journeys"]),
             provenance=Provenance.SPEC, success_statuses=list(op.success_statuses),
@@ -128,12 +130,9 @@ def infer_from_spec(catalog: Catalog, spec_path: str) -> Workload:
         think_times=think,
         default_think=BROWSE,
         guards=[],
-        top_journeys=[],
-        session_length_steps=0.0,
+        top_journeys=top_journeys(chain),
+        session_length_steps=length,
     )
-    from inferload.model.journeys import top_journeys
-
-    persona = persona.model_copy(update={"top_journeys": top_journeys(chain)})
     return Workload(
         api=Api(title=catalog.title, version=catalog.api_version,
                 base_path=catalog.servers[0].base_path if catalog.servers else ""),

@@ -224,3 +224,46 @@ def test_the_summary_calls_concurrency_measured_only_when_logs_measured_it(
     measured = from_logs.load.peak_concurrent_sessions.value
     assert f"peak concurrency {measured:.0f} measured, " in lines["logs"]
     assert "measured" not in lines["spec"] and "by Little's law" in lines["spec"]
+
+
+def test_expected_visits_of_a_small_chain() -> None:
+    """$start -> a; a loops with 1/2, else on to b; b ends: a is visited twice, b once."""
+    from inferload.model.journeys import expected_visits
+
+    chain = {"$start": {"a": 1.0}, "a": {"a": 0.5, "b": 0.5}, "b": {"$end": 1.0}}
+    visits = expected_visits(chain)
+    assert visits == pytest.approx({"a": 2.0, "b": 1.0})
+
+
+@pytest.mark.parametrize("relative", ["petstore-v3/openapi.yaml", "realworld-conduit/openapi.yml"])
+def test_a_spec_only_mix_and_session_length_are_what_walking_its_chain_gives(
+    relative: str,
+) -> None:
+    """Without logs, an operation's share and the session length come from the chain the scripts
+    walk: 20,000 seeded walks must give the same mix (total variation < 0.02) and length."""
+    import random
+    from collections import Counter
+
+    from inferload.model.workload import END, START
+
+    workload = infer_from_spec(load_catalog(SPECS / relative), str(SPECS / relative))
+    (persona,) = workload.personas
+    rng = random.Random(7)
+    sent: Counter[str] = Counter()
+    walks = 20_000
+    for _ in range(walks):
+        state = START
+        while True:
+            targets = persona.transitions[state]
+            state = rng.choices(list(targets), weights=list(targets.values()))[0]
+            if state == END:
+                break
+            sent.update(persona.steps[state])
+    total = sum(sent.values())
+    distance = 0.5 * sum(
+        abs(sent[op_id] / total - operation.share)
+        for op_id, operation in workload.operations.items()
+    )
+    assert distance < 0.02
+    assert persona.session_length_steps == pytest.approx(total / walks, rel=0.03)
+    assert sum(operation.share for operation in workload.operations.values()) == pytest.approx(1.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inferload.analyse.bottleneck import Bottleneck, ResourceTrend
+from inferload.analyse.bottleneck import Bottleneck, ResourceTrend, resource_value
 from inferload.analyse.levels import Level
 from inferload.analyse.scalability import Knee
 
@@ -107,7 +107,8 @@ def recommend(
 
 def _resource_advice(trend: ResourceTrend, endpoint: str | None) -> Recommendation | None:
     metric = trend.metric.lower()
-    rise = f"{trend.metric} went from {trend.first_value:.3g} to {trend.peak_value:.3g} as load rose (r = {trend.r:.2f} with p95)."
+    first, peak = (resource_value(v, trend.metric) for v in (trend.first_value, trend.peak_value))
+    rise = f"{trend.metric} went from {first} to {peak} as load rose (r = {trend.r:.2f} with p95)."
     holder = f" ({endpoint} first)" if endpoint else ""
     if "pool" in metric and ("wait" in metric or "timeout" in metric):
         return Recommendation(

@@ -43,6 +43,21 @@ class ResourceTrend:
     peak_value: float
 
 
+def resource_value(value: float, metric: str) -> str:
+    """A resource sample as an engineer writes it: `127 MB`, `85%`, `5.2 s/s`, `1,024`; the
+    unit read off the metric's name (Prometheus style: `_bytes`, `_percent`, `_seconds_per_s`)."""
+    name = metric.lower()
+    if "bytes" in name:
+        for scale, unit in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB")):
+            if abs(value) >= scale:
+                return f"{value / scale:.3g} {unit}"
+        return f"{value:.0f} B"
+    if "percent" in name:
+        return f"{value:.3g}%"
+    suffix = " s/s" if name.endswith("seconds_per_s") else ""
+    return (f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}") + suffix
+
+
 @dataclass(frozen=True, slots=True)
 class Bottleneck:
     endpoint: EndpointTrend | None

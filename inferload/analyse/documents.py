@@ -13,6 +13,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from inferload.analyse import plots
+from inferload.analyse.bottleneck import resource_value
 from inferload.analyse.compare import Comparison
 from inferload.analyse.readers import RunData
 from inferload.analyse.report import Report
@@ -50,6 +51,7 @@ def headline(report: Report) -> str:
 def render_markdown(report: Report, comparison: Comparison | None) -> str:
     env = environment()
     env.filters["cell"] = _cell
+    env.filters["resource"] = resource_value
     sustained = next((lv for lv in report.levels if lv.index == report.max_sustained_level), None)
     degraded = [t for t in report.trends if t.degraded_at_level is not None]
     bottleneck = next((t for t in report.trends if t.name == report.bottleneck), None)

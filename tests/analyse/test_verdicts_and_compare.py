@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from inferload.analyse.bottleneck import resource_value
 from inferload.analyse.compare import _row
 from inferload.analyse.report import Figures
 from inferload.analyse.verdicts import above, below
@@ -39,3 +42,19 @@ def test_more_errors_is_a_regression_even_at_equal_latency() -> None:
 def test_endpoints_present_in_one_run_only() -> None:
     assert _row("e", None, figures(100)).verdict == "new"
     assert _row("e", figures(100), None).verdict == "gone"
+
+
+@pytest.mark.parametrize(
+    ("value", "metric", "shown"),
+    [
+        (65_123_456, "rss_bytes", "65.1 MB"),
+        (1.27e9, "process_resident_memory_bytes", "1.27 GB"),
+        (512, "heap_bytes", "512 B"),
+        (85.44, "cpu_percent", "85.4%"),
+        (0.00113, "lms_db_pool_wait_seconds_per_s", "0.00113 s/s"),
+        (51.3, "open_fds", "51.3"),
+        (123_456, "threads", "123,456"),
+    ],
+)
+def test_resource_values_are_written_in_their_unit(value: float, metric: str, shown: str) -> None:
+    assert resource_value(value, metric) == shown

@@ -260,11 +260,20 @@ def load_workload(path: str | Path) -> Workload:
 
 def recorded_spec(workload: Workload, workload_path: str | Path) -> Path:
     """The spec the workload was inferred from: as recorded, or, when that relative path does
-    not resolve from here, next to workload.yaml (where `infer -o` wrote it)."""
+    not resolve from here, next to workload.yaml (where `infer -o` wrote it). Missing both
+    ways, the error names the field that recorded it and the way out (`--spec`)."""
     recorded = Path(workload.source.spec_path)
+    found = recorded
     if not recorded.is_absolute() and not recorded.exists():
-        return Path(workload_path).parent / recorded
-    return recorded
+        found = Path(workload_path).parent / recorded
+    if not found.is_file():
+        raise InferloadError(
+            ErrorKind.FILE_NOT_FOUND,
+            f"the spec it was inferred from, {str(recorded)!r}, is not there",
+            location=Location(str(workload_path), field="source.spec_path"),
+            hint="pass the OpenAPI document with --spec",
+        )
+    return found
 
 
 def json_schema() -> dict[str, Any]:

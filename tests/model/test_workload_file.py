@@ -267,3 +267,23 @@ def test_a_spec_only_mix_and_session_length_are_what_walking_its_chain_gives(
     assert distance < 0.02
     assert persona.session_length_steps == pytest.approx(total / walks, rel=0.03)
     assert sum(operation.share for operation in workload.operations.values()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("command", ["generate", "refresh"])
+def test_a_recorded_spec_that_is_gone_names_the_field_and_the_way_out(
+    command: str, lms_workload: Path, tmp_path: Path
+) -> None:
+    moved = tmp_path / "workload.yaml"
+    moved.write_text(
+        re.sub(r"spec_path: .*", "spec_path: gone/openapi.yaml", lms_workload.read_text())
+    )
+    arguments = {
+        "generate": ["generate", str(moved), "-o", str(tmp_path / "out")],
+        "refresh": ["refresh", str(moved), "--logs", str(LMS / "access.log.gz"), "-o", str(tmp_path / "new.yaml")],
+    }[command]  # fmt: skip
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 2
+    assert "source.spec_path" in result.stderr and "--spec" in result.stderr
+    assert "'gone/openapi.yaml'" in result.stderr and "Traceback" not in result.output
+    with_spec = CliRunner().invoke(main, [*arguments, "--spec", str(LMS / "openapi.yaml")])
+    assert with_spec.exit_code == 0, with_spec.output + with_spec.stderr

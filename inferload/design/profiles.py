@@ -102,6 +102,18 @@ class Threshold:
     abort_on_fail: bool = False
 
 
+def error_rate_below(limit: float) -> tuple[str, str]:
+    """The comparison an error-rate limit makes, as (operator, number): `<`, `0.01`; a limit of
+    0 means no error at all, `<=` `0` (`< 0` would fail every run)."""
+    return ("<" if limit > 0 else "<=", f"{limit:g}")
+
+
+def kill_switch_rate(limit: float) -> float:
+    """The error rate that stops a run early: ten times the SLA, at least 1% (a strict SLA must
+    not abort a run for its first error), at most all requests."""
+    return min(1.0, max(10 * limit, 0.01))
+
+
 def design_thresholds(workload: Workload, resolved: Resolved) -> list[Threshold]:
     """Global SLA thresholds, per-endpoint ones for high-priority operations (and overrides),
     and a kill switch: errors ten times the SLA stop any run early."""
@@ -109,8 +121,10 @@ def design_thresholds(workload: Workload, resolved: Resolved) -> list[Threshold]
     thresholds = [
         Threshold("http_req_duration", f"p(95)<{sla.p95_ms:g}"),
         Threshold("http_req_duration", f"p(99)<{sla.p99_ms:g}"),
-        Threshold("http_req_failed", f"rate<{sla.error_rate:g}"),
-        Threshold("http_req_failed", f"rate<{min(1.0, 10 * sla.error_rate):g}", abort_on_fail=True),
+        Threshold("http_req_failed", "rate" + "".join(error_rate_below(sla.error_rate))),
+        Threshold(
+            "http_req_failed", f"rate<{kill_switch_rate(sla.error_rate):g}", abort_on_fail=True
+        ),
     ]
     for operation_id, operation in sorted(workload.operations.items()):
         override = resolved.endpoints.get(operation_id)
@@ -125,7 +139,8 @@ def design_thresholds(workload: Workload, resolved: Resolved) -> list[Threshold]
         if override and override.error_rate is not None:
             thresholds.append(
                 Threshold(
-                    f"http_req_failed{{name:{operation.path}}}", f"rate<{override.error_rate:g}"
+                    f"http_req_failed{{name:{operation.path}}}",
+                    "rate" + "".join(error_rate_below(override.error_rate)),
                 )
             )
     return thresholds

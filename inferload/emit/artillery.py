@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from inferload.design.profiles import error_rate_below
 from inferload.emit.pools import POOL_FIELDS, pool_files
 from inferload.templating import environment
 
@@ -48,11 +49,12 @@ def render_artillery(plan: dict[str, Any]) -> dict[str, str]:
             "target": "{{ $env.BASE_URL }}",
             "processor": "./processor.js",
             **({"payload": payload} if payload else {}),
-            # names are set per request by the processor: group by them, after it ran
             "plugins": {
-                "metrics-by-endpoint": {"useOnlyRequestNames": True, "groupDynamicURLs": False}
+                # names are set per request by the processor: group by them, after it ran
+                "metrics-by-endpoint": {"useOnlyRequestNames": True, "groupDynamicURLs": False},
+                # listed here or Artillery never loads it (a bare `config.ensure` checks nothing)
+                "ensure": _ensure(plan),
             },
-            "ensure": {"thresholds": _ensure(plan)},
             "environments": {
                 name: {"phases": _phases({**profile, "smoke": name == "smoke"})}
                 for name, profile in plan["profiles"].items()
@@ -119,6 +121,18 @@ def _phases(profile: dict[str, Any]) -> list[dict[str, Any]]:
     return phases
 
 
-def _ensure(plan: dict[str, Any]) -> list[dict[str, float]]:
+def _ensure(plan: dict[str, Any]) -> dict[str, Any]:
+    """The SLA as Artillery checks it at the end of a run (exit 1 when one fails): p95, p99 and
+    the error rate. A failed request is a failed response (counted by the processor) or a
+    transport error, which fails its virtual user (`vusers.failed`); a run that sent nothing
+    fails too (the division gives no number)."""
     sla = plan["targets"]["sla"]
-    return [{"http.response_time.p95": sla["p95_ms"]}, {"http.response_time.p99": sla["p99_ms"]}]
+    operator, limit = error_rate_below(sla["error_rate"])
+    error_rate = f"(inferload.failed_responses + vusers.failed) / http.requests {operator} {limit}"
+    return {
+        "thresholds": [
+            {"http.response_time.p95": sla["p95_ms"]},
+            {"http.response_time.p99": sla["p99_ms"]},
+        ],
+        "conditions": [{"expression": error_rate}],
+    }

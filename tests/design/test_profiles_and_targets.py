@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from inferload.design.profiles import PROFILES, design_profiles, design_thresholds
 from inferload.design.targets import Targets, load_targets, resolve
@@ -111,3 +112,22 @@ def test_thresholds_global_per_endpoint_and_kill_switch(workload: Workload) -> N
     assert any(
         t.metric == "http_req_duration{name:/api/auth/login}" for t in thresholds
     )  # high priority
+
+
+def test_an_sla_of_no_errors_at_all_is_a_limit_a_clean_run_meets(workload: Workload) -> None:
+    """`error_rate: 0` means no error may happen: `rate<=0` (k6) and `<= 0` (Artillery); `< 0`
+    would fail every run. The kill switch stays at 1%, not at the first error."""
+    from inferload.design.plan import design
+    from inferload.emit.artillery import render_artillery
+    from inferload.spec import load_catalog as load
+
+    targets = Targets.model_validate({"sla": {"error_rate": 0}})
+    thresholds = {
+        (t.condition, t.abort_on_fail)
+        for t in design_thresholds(workload, resolve(workload, targets))
+    }
+    assert ("rate<=0", False) in thresholds and ("rate<0.01", True) in thresholds
+    plan = design(workload, load(FIXTURES / "lms/openapi.yaml"), targets)
+    script = yaml.safe_load(render_artillery(plan)["artillery/script.yml"])
+    (condition,) = script["config"]["plugins"]["ensure"]["conditions"]
+    assert condition["expression"].endswith("/ http.requests <= 0")

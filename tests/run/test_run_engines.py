@@ -8,6 +8,7 @@ import os
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -139,3 +140,22 @@ def test_the_folders_readme_commands_run_as_written(
     )
     assert reported.exit_code == 0, reported.output + reported.stderr
     assert (folder / report[report.index("-o") + 1] / "REPORT.md").is_file()
+
+
+def test_artillery_fails_its_ensure_checks_when_every_request_fails(
+    lms_generated: Path, tmp_path: Path
+) -> None:
+    """Nothing listens on the port: every request fails, and the run must say so (exit 1,
+    thresholds crossed) through Artillery's own `ensure` checks, the error rate among them."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    results = tmp_path / "results"
+    result = CliRunner().invoke(main, [
+        "run", str(lms_generated), "--tool", "artillery", "--profile", "smoke", "--base-url", closed,
+        "-o", str(results), "--think-scale", "0.01", "--duration-scale", "0.05",
+    ])  # fmt: skip
+    assert result.exit_code == 1, result.output + result.stderr
+    assert json.loads((results / "manifest.json").read_text())["outcome"] == "thresholds-crossed"
+    log = (results / "engine.log").read_text()
+    assert "fail: (inferload.failed_responses + vusers.failed) / http.requests < 0.01" in log

@@ -259,9 +259,16 @@ def _artillery_script(script: Path, profile: str, duration_scale: float, results
 def _read_plan(script_dir: Path) -> dict[str, Any]:
     path = script_dir / "plan.json"
     if not path.is_file():
+        others = [p.parent.name for p in sorted(script_dir.parent.glob("*/plan.json"))]
+        hint = (
+            f"this folder holds a test for {', '.join(others)} only: pass --tool {others[0]}, "
+            f"or generate with --tool {script_dir.name} or all"
+            if others
+            else "point at the folder `inferload generate -o` wrote"
+        )
         raise InferloadError(
-            ErrorKind.FILE_NOT_FOUND, "no generated test here",
-            location=Location(str(path)), hint="point at the folder `inferload generate -o` wrote",
+            ErrorKind.FILE_NOT_FOUND, f"no generated {script_dir.name} test here",
+            location=Location(str(path)), hint=hint,
         )  # fmt: skip
     plan: dict[str, Any] = json.loads(path.read_text())
     return plan

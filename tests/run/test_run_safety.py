@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,18 @@ def test_run_needs_a_generated_test(tmp_path: Path) -> None:
     code, output = run(
         [str(tmp_path), "--base-url", "http://127.0.0.1:9", "-o", str(tmp_path / "r")]
     )
-    assert code == 2 and "no generated test here" in output
+    assert code == 2 and "no generated k6 test here" in output
+
+
+def test_run_names_the_engine_a_one_engine_folder_was_generated_for(
+    lms_generated: Path, tmp_path: Path
+) -> None:
+    only = tmp_path / "artillery-only"
+    shutil.copytree(lms_generated, only)
+    shutil.rmtree(only / "k6")
+    code, output = run([str(only), "--base-url", "http://127.0.0.1:9", "-o", str(tmp_path / "r")])
+    assert code == 2 and "no generated k6 test here" in output
+    assert "holds a test for artillery only: pass --tool artillery" in output
 
 
 def test_report_needs_a_results_folder(tmp_path: Path) -> None:

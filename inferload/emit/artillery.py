@@ -128,7 +128,7 @@ def _ensure(plan: dict[str, Any]) -> dict[str, Any]:
     fails too (the division gives no number)."""
     sla = plan["targets"]["sla"]
     operator, limit = error_rate_below(sla["error_rate"])
-    error_rate = f"(inferload.failed_responses + vusers.failed) / http.requests {operator} {limit}"
+    error_rate = f"(checks.failed_responses + vusers.failed) / http.requests {operator} {limit}"
     return {
         "thresholds": [
             {"http.response_time.p95": sla["p95_ms"]},

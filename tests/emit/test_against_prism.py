@@ -96,7 +96,6 @@ def test_artillery_against_prism_has_no_errors(mocked: tuple[str, Path], tmp_pat
     counters = json.loads(report.read_text())["aggregate"]["counters"]
     assert counters["http.requests"] > 60
     assert (
-        counters.get("inferload.unexpected_status", 0) == 0
-        and counters.get("vusers.failed", 0) == 0
+        counters.get("checks.unexpected_status", 0) == 0 and counters.get("vusers.failed", 0) == 0
     )
     assert not [k for k in counters if k.startswith("http.codes.4") or k.startswith("http.codes.5")]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,11 +100,63 @@ def test_artillery_smoke_runs_every_persona_without_unexpected_statuses(
     counters = json.loads(report.read_text())["aggregate"]["counters"]
     assert counters["http.requests"] > 50
     assert counters.get("vusers.failed", 0) == 0
-    assert counters.get("inferload.unexpected_status", 0) == 0
-    assert counters.get("inferload.unexpected_content_type", 0) == 0
+    assert counters.get("checks.unexpected_status", 0) == 0
+    assert counters.get("checks.unexpected_content_type", 0) == 0
     assert set(k for k in counters if k.startswith("http.codes.")) <= {
         "http.codes.200",
         "http.codes.201",
         "http.codes.204",
     }
     assert any(k.startswith("plugins.metrics-by-endpoint.POST /api/auth/login") for k in counters)
+
+
+def readme_smoke_command(folder: Path, engine: str) -> tuple[str, dict[str, str], list[str]]:
+    """The README's smoke line for `engine`: (the folder it says to cd to, its environment, its
+    command), split as a shell would."""
+    lines = (folder / "README.md").read_text().splitlines()
+    (line,) = [
+        t for t in lines if t.startswith("BASE_URL=http://127.0.0.1") and f"{engine} run" in t
+    ]
+    cd = lines[lines.index(line) - 1]
+    assert cd.startswith("cd ")
+    words = shlex.split(line)
+    environment = dict(word.split("=", 1) for word in words if re.match(r"^[A-Z_]+=", word))
+    return cd[3:], environment, [word for word in words if not re.match(r"^[A-Z_]+=", word)]
+
+
+def test_the_readmes_smoke_commands_run_as_written(
+    generated: Path, service: RunningService, tmp_path: Path
+) -> None:
+    """The generated folder's README says how to run it. Its smoke lines for k6 and Artillery
+    run as written from the folder it names: only the address, the accounts and a shorter run
+    are set (think times x0.01; DURATION_SCALE for k6, an --overrides of the phases for
+    Artillery)."""
+    accounts = {"LOGIN_USERNAME": "user1@lms.example", "LOGIN_PASSWORD": "lms-demo-password",
+                "THINK_SCALE": "0.01"}  # fmt: skip
+    folder, environment, command = readme_smoke_command(generated, "k6")
+    assert command == ["k6", "run", "script.js"] and environment["PROFILE"] == "smoke"
+    environment |= accounts | {"BASE_URL": service.base_url, "DURATION_SCALE": "0.1",
+                               "SUMMARY_PATH": str(tmp_path / "summary.json")}  # fmt: skip
+    completed = subprocess.run(
+        [str(find_k6()), *command[1:]], cwd=generated / folder, env=engine_environment(**environment),
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert (
+        json.loads((tmp_path / "summary.json").read_text())["metrics"]["http_reqs"]["values"][
+            "count"
+        ]
+        > 10
+    )
+    folder, environment, command = readme_smoke_command(generated, "artillery")
+    assert command[:2] == ["npx", "artillery"] and "-e" in command
+    environment |= accounts | {"BASE_URL": service.base_url}
+    shorter = json.dumps(
+        {"config": {"environments": {"smoke": {"phases": [{"duration": 5, "arrivalRate": 2}]}}}}
+    )
+    completed = subprocess.run(
+        [str(find_artillery()), *command[2:], "--overrides", shorter], cwd=generated / folder,
+        env=engine_environment(**environment), capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert "Checks:" in completed.stdout  # the SLA was checked, and held

@@ -13,7 +13,6 @@ import itertools
 from collections import Counter, defaultdict
 
 import networkx as nx
-import numpy as np
 
 from inferload.model.collect import SessionRecord
 from inferload.model.thinktime import MIN_SAMPLES, fit_think_time
@@ -169,24 +168,6 @@ def is_well_formed(chain: dict[str, dict[str, float]]) -> bool:
     finishing = nx.ancestors(graph, END) | {END}
     nodes = set(graph.nodes)
     return bool(nodes <= reachable and nodes <= finishing)
-
-
-def expected_visits(chain: dict[str, dict[str, float]]) -> dict[str, float]:
-    """How many times a session visits each state, on average: row $start of the absorbing
-    chain's fundamental matrix, (I - Q)^-1. Where no log measured them, this is what the chain
-    implies for the traffic mix and for a session's length, and what the scripts walking it will
-    send. Needs a well-formed chain (`is_well_formed`): else I - Q is singular."""
-    states = sorted((set(chain) | {t for targets in chain.values() for t in targets}) - {END})
-    index = {state: i for i, state in enumerate(states)}
-    transient = np.zeros((len(states), len(states)))
-    for source, targets in chain.items():
-        for target, probability in targets.items():
-            if target != END:
-                transient[index[source], index[target]] += probability
-    start = np.zeros(len(states))
-    start[index[START]] = 1.0
-    visits = np.linalg.solve((np.eye(len(states)) - transient).T, start)  # v = e + v Q
-    return {state: float(visits[index[state]]) for state in states if state != START}
 
 
 __all__ = ["MIN_SAMPLES", "journey_graph", "top_journeys"]

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from inferload import __version__
+from inferload.model.chains import expected_visits
 from inferload.model.infer import file_sha256
-from inferload.model.journeys import expected_visits, top_journeys
+from inferload.model.journeys import top_journeys
 from inferload.model.producers import correlations
 from inferload.model.thinktime import default_think_time
 from inferload.model.workload import (
@@ -108,17 +109,6 @@ def infer_from_spec(catalog: Catalog, spec_path: str) -> Workload:
     }
     states = sorted(used)
     ops = {op_id: catalog.operation(op_id) for op_id in states}
-    visits = expected_visits(chain)  # the mix and the length the chain implies
-    length = sum(visits.values())
-    operations = {
-        op_id: Operation(
-            method=op.method, path=op.path, requests=0, share=visits[op_id] / length,
-            priority="high" if (login and op_id == login.operation_id) or op.is_write else "medium",
-            reasons=["authentication"] if (login and op_id == login.operation_id) else (["writes data"] if op.is_write else ["in the spec's journeys"]),
-            provenance=Provenance.SPEC, success_statuses=list(op.success_statuses),
-        )
-        for op_id, op in ops.items()
-    }  # fmt: skip
     persona = Persona(
         id="p1-spec-explorer",
         name="browses collections, reads and updates items",
@@ -131,8 +121,20 @@ def infer_from_spec(catalog: Catalog, spec_path: str) -> Workload:
         default_think=BROWSE,
         guards=[],
         top_journeys=top_journeys(chain),
-        session_length_steps=length,
+        session_length_steps=0.0,
     )
+    visits = expected_visits(persona)  # the mix and the length the chain implies
+    length = sum(visits.values())
+    persona = persona.model_copy(update={"session_length_steps": length})
+    operations = {
+        op_id: Operation(
+            method=op.method, path=op.path, requests=0, share=visits[op_id] / length,
+            priority="high" if (login and op_id == login.operation_id) or op.is_write else "medium",
+            reasons=["authentication"] if (login and op_id == login.operation_id) else (["writes data"] if op.is_write else ["in the spec's journeys"]),
+            provenance=Provenance.SPEC, success_statuses=list(op.success_statuses),
+        )
+        for op_id, op in ops.items()
+    }  # fmt: skip
     return Workload(
         api=Api(title=catalog.title, version=catalog.api_version,
                 base_path=catalog.servers[0].base_path if catalog.servers else ""),

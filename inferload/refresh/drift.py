@@ -18,8 +18,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 from scipy.stats import norm
 
+from inferload.model.chains import expected_visits
 from inferload.model.workload import START, Persona, Workload
-from inferload.refresh.chains import expected_visits
 from inferload.refresh.identity import match_personas
 
 Kind = Literal["operation-new", "operation-gone", "operation-share", "persona-new", "persona-gone",

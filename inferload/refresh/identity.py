@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from inferload.model.chains import cosine, operation_profile
 from inferload.model.workload import Persona
-from inferload.refresh.chains import cosine, operation_profile
 
 MIN_RESEMBLANCE = 0.5
 

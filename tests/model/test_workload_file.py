@@ -228,11 +228,13 @@ def test_the_summary_calls_concurrency_measured_only_when_logs_measured_it(
 
 def test_expected_visits_of_a_small_chain() -> None:
     """$start -> a; a loops with 1/2, else on to b; b ends: a is visited twice, b once."""
-    from inferload.model.journeys import expected_visits
+    from inferload.model.chains import expected_visits
 
+    spec = SPECS / "petstore-v3/openapi.yaml"
+    (persona,) = infer_from_spec(load_catalog(spec), str(spec)).personas
     chain = {"$start": {"a": 1.0}, "a": {"a": 0.5, "b": 0.5}, "b": {"$end": 1.0}}
-    visits = expected_visits(chain)
-    assert visits == pytest.approx({"a": 2.0, "b": 1.0})
+    small = persona.model_copy(update={"steps": {"a": ["a"], "b": ["b"]}, "transitions": chain})
+    assert expected_visits(small) == pytest.approx({"a": 2.0, "b": 1.0})
 
 
 @pytest.mark.parametrize("relative", ["petstore-v3/openapi.yaml", "realworld-conduit/openapi.yml"])

@@ -1,9 +1,10 @@
 """What a persona's Markov chain implies: expected visits per state and per operation.
 
 Absorbing-chain algebra: with Q the transitions between steps, N = (I - Q)^-1 gives the expected
-number of visits to each step in a session started from $start. Visits size the samples behind
-each transition probability (for drift tests) and describe a persona by what it does (for
-matching personas across refreshes).
+number of visits to each step in a session started from $start. Visits give a spec-only model
+its traffic mix and session length (what the scripts walking the chain will send), size the
+samples behind each transition probability (drift tests) and describe a persona by what it does
+(matching personas across refreshes).
 """
 
 from __future__ import annotations

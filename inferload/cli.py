@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 a failed check or threshold, 2 bad input (one line naming fi
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,7 @@ def main() -> None:
     "requests",
     multiple=True,
     metavar="'METHOD URL'",
-    help="Show which operation a logged request maps to (repeatable).",
+    help="Show which operation a logged request maps to (repeatable); exit 1 if one maps to none.",
 )
 @click.option("--no-cache", is_flag=True, help="Parse the spec again instead of using the cache.")
 @reports_errors
@@ -82,11 +83,13 @@ def spec_command(spec_path: Path, as_json: bool, requests: tuple[str, ...], no_c
         if requests:
             payload["matches"] = matches
         click.echo(json.dumps(payload, indent=2, default=str))
-        return
-    print_spec_summary(stdout, summary)
-    print_operations(stdout, catalog.operations)
-    if requests:
-        print_matches(stdout, matches)
+    else:
+        print_spec_summary(stdout, summary)
+        print_operations(stdout, catalog.operations)
+        if requests:
+            print_matches(stdout, matches)
+    if any("unmatched" in match for match in matches):
+        sys.exit(1)  # a check that failed: a request the spec does not cover
 
 
 @main.command("logs")

@@ -50,7 +50,7 @@ def test_links_and_match_in_json() -> None:
         "--match",
         "GET /nowhere",
     )
-    assert code == 0
+    assert code == 1  # a request the spec does not cover: the check failed, the output stands
     payload = json.loads(out)
     assert {
         "source": "getUserByName",
@@ -61,6 +61,13 @@ def test_links_and_match_in_json() -> None:
     first, second = payload["matches"]
     assert first["operation_id"] == "getUserByName" and first["params"] == {"username": "alice"}
     assert second["unmatched"] == "no operation's path matches"
+    covered = run(
+        "spec",
+        str(SPECS / "oai-examples/v3.0/link-example.yaml"),
+        "--match",
+        "GET /2.0/users/alice",
+    )
+    assert covered[0] == 0
 
 
 def test_bad_input_is_one_line_exit_2_without_traceback(tmp_path: Path) -> None:

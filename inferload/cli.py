@@ -14,6 +14,7 @@ import click
 
 from inferload import __version__
 from inferload.cli_common import (
+    EXIT_FAILED_CHECK,
     infer_with_progress,
     ingest_options,
     parse_duration,
@@ -89,7 +90,7 @@ def spec_command(spec_path: Path, as_json: bool, requests: tuple[str, ...], no_c
         if requests:
             print_matches(stdout, matches)
     if any("unmatched" in match for match in matches):
-        sys.exit(1)  # a check that failed: a request the spec does not cover
+        sys.exit(EXIT_FAILED_CHECK)  # a request the spec does not cover
 
 
 @main.command("logs")

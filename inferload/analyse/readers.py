@@ -77,15 +77,22 @@ def _read_k6(path: Path) -> tuple[Samples, pl.DataFrame, int, tuple[int, int], f
             ErrorKind.INVALID, "no k6 metric points in this file", location=Location(str(path))
         )
     points = pl.concat(frames)
-    t0 = _k6_start(points)
-    points = points.with_columns(t=pl.col("epoch") - t0)
-    requests = points.filter(pl.col("metric") == "http_req_duration").select(
-        "t", pl.concat_str(pl.col("method").fill_null(""), pl.lit(" "), pl.col("name").fill_null("?")).alias("name"),
+    durations = points.filter(pl.col("metric") == "http_req_duration")
+    t0 = (
+        _test_start(durations)
+        if durations.height
+        else float(points.select(pl.col("epoch").min()).item())
+    )
+    t = (pl.col("epoch") - t0).alias("t")
+    requests = durations.select(
+        t, pl.concat_str(pl.col("method").fill_null(""), pl.lit(" "), pl.col("name").fill_null("?")).alias("name"),
         pl.col("status").fill_null("0"), pl.col("value").alias("ms"), (pl.col("expected_response") == "false").alias("failed"),
         pl.col("method").fill_null(""), pl.col("name").fill_null("?").alias("template"), "scenario", "vu", "iter",
     )  # fmt: skip
-    users = points.filter((pl.col("metric") == "vus") & (pl.col("t") >= 0)).select(
-        "t", pl.col("value").alias("users")
+    users = (
+        points.filter(pl.col("metric") == "vus")
+        .select(t, pl.col("value").alias("users"))
+        .filter(pl.col("t") >= 0)
     )
     dropped = int(
         points.filter(pl.col("metric") == "dropped_iterations").select(pl.col("value").sum()).item()
@@ -99,15 +106,12 @@ def _read_k6(path: Path) -> tuple[Samples, pl.DataFrame, int, tuple[int, int], f
     return RawSamples(requests), users, dropped, (int(checks[0]), int(checks[1])), t0
 
 
-def _k6_start(points: pl.DataFrame) -> float:
-    """When the test began: the first request's start (a point's time is when its request
-    ended). Not the first point: k6 reports `vus` from before its VUs are initialised, seconds
-    earlier on a busy machine, and the profile's stages, offsets from the test's start, would
-    then cover the wrong requests (the first level none at all)."""
-    requests = points.filter(pl.col("metric") == "http_req_duration")
-    if not requests.height:
-        return float(points.select(pl.col("epoch").min()).item())
-    return float(requests.select((pl.col("epoch") - pl.col("value") / 1000).min()).item())
+def _test_start(durations: pl.DataFrame) -> float:
+    """When the test began: the first request's start (a `http_req_duration` point's time is
+    when its request ended). Not the first point: k6 reports `vus` from before its VUs are
+    initialised, seconds earlier on a busy machine, and the profile's stages, offsets from the
+    test's start, would then cover the wrong requests (the first level none at all)."""
+    return float(durations.select((pl.col("epoch") - pl.col("value") / 1000).min()).item())
 
 
 def _k6_points(chunk: bytes) -> pl.DataFrame:
@@ -168,7 +172,9 @@ def _read_artillery(path: Path) -> tuple[Samples, pl.DataFrame, int, tuple[int, 
                 "mean": float(summary["mean"]), "p50": float(summary["p50"]), "p95": float(summary["p95"]),
                 "p99": float(summary["p99"]), "max": float(summary["max"]),
             })  # fmt: skip
-    ranked = sorted(((n, s, c) for (n, s), c in statuses.items()), key=lambda item: -item[2])
+    ranked = sorted(
+        ((n, s, c) for (n, s), c in statuses.items()), key=lambda item: (-item[2], item[0], item[1])
+    )
     return (
         WindowSamples(pl.DataFrame(rows), ranked),
         pl.DataFrame(users, schema=["t", "users"], orient="row"),

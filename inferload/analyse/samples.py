@@ -109,7 +109,11 @@ class RawSamples:
 
     def errors_by_status(self) -> list[tuple[str, str, int]]:
         failed = self.requests.filter(pl.col("failed"))
-        counted = failed.group_by("name", "status").len().sort("len", descending=True)
+        counted = (
+            failed.group_by("name", "status")
+            .len()
+            .sort("len", "name", "status", descending=[True, False, False])
+        )  # ties in a fixed order: the same run gives the same report
         return [(row["name"], row["status"], int(row["len"])) for row in counted.to_dicts()]
 
 

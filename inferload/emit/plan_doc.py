@@ -15,6 +15,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
     """TEST-PLAN.md and README.md for a folder holding the scripts of `tools` (k6, artillery)."""
     profiles = [_profile(name, p) for name, p in plan["profiles"].items()]
     scripts = ", ".join(f"`{_SCRIPTS[tool]}`" for tool in tools)
+    goals = _goals(plan["targets"])
     text = environment().get_template("plan/TEST-PLAN.md.j2").render(
         api=plan["api"],
         source=_source(workload),
@@ -30,7 +31,8 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
         scripts=scripts,
         pools=", ".join(sorted(plan["pools"])) or "none",
         high=", ".join(op_id for op_id, op in workload.operations.items() if op.priority == "high") or "none",
-        assumptions=_assumptions(workload, plan["targets"]),
+        goals=goals,
+        assumptions=_assumptions(workload, goals),
         lint=_lint(workload, plan),
     )  # fmt: skip
     readme = (
@@ -112,20 +114,24 @@ def _source(workload: Workload) -> str:
     return f"{spec} and {logs}{window}" if logs else f"{spec} alone (no production logs)"
 
 
-# The targets a run is judged by, as the goals table names them (the keys of `Resolved.origin`).
-_TARGET_LABELS = {
-    "normal_arrival_rate_per_s": "normal load", "peak_arrival_rate_per_s": "peak load",
-    "max_arrival_rate_per_s": "survive", "sla.p95_ms": "p95 latency", "sla.p99_ms": "p99 latency",
-    "sla.error_rate": "error rate",
-}  # fmt: skip
-
-
-def _assumptions(workload: Workload, targets: dict[str, Any]) -> list[str]:
-    found = [
-        f"{label}: {origin}"
-        for key, label in _TARGET_LABELS.items()
-        if (origin := targets["origin"].get(key, "")).startswith("default:")
+def _goals(targets: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The goals table's rows: (target, value, where it came from: `Resolved.origin`)."""
+    origin, sla = targets["origin"], targets["sla"]
+    rows = [
+        (label, f"{targets[key] * 60:.2f} sessions/min", origin[key])
+        for key, label in (("normal_arrival_rate_per_s", "normal load"),
+                           ("peak_arrival_rate_per_s", "peak load"), ("max_arrival_rate_per_s", "survive"))
+    ]  # fmt: skip
+    rows += [
+        ("p95 latency", f"< {sla['p95_ms']:.0f} ms", origin["sla.p95_ms"]),
+        ("p99 latency", f"< {sla['p99_ms']:.0f} ms", origin["sla.p99_ms"]),
+        ("error rate", f"< {100 * sla['error_rate']:.2f}%", origin["sla.error_rate"]),
     ]
+    return rows
+
+
+def _assumptions(workload: Workload, goals: list[tuple[str, str, str]]) -> list[str]:
+    found = [f"{label}: {origin}" for label, _, origin in goals if origin.startswith("default:")]
     for name, measured in workload.load:
         if hasattr(measured, "provenance") and measured.provenance.value != "logs":
             found.append(

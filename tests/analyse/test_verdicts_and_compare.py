@@ -58,3 +58,17 @@ def test_endpoints_present_in_one_run_only() -> None:
 )
 def test_resource_values_are_written_in_their_unit(value: float, metric: str, shown: str) -> None:
     assert resource_value(value, metric) == shown
+
+
+def test_errors_with_equal_counts_come_in_a_fixed_order() -> None:
+    """The same results give the same report: ties by endpoint, then status."""
+    import polars as pl
+
+    from inferload.analyse.samples import RawSamples
+
+    names = [f"GET /e{i:02}" for i in range(40)]
+    requests = pl.DataFrame(
+        {"name": names * 2, "status": ["500"] * 40 + ["0"] * 40, "failed": [True] * 80}
+    )
+    ranked = RawSamples(requests).errors_by_status()
+    assert ranked == sorted(ranked, key=lambda row: (-row[2], row[0], row[1]))

@@ -1,14 +1,18 @@
 """Request bodies from schemas: the spec's examples first, else a valid value built from the
-schema (type, format, enum, bounds, required properties). Strings the server may require to be
-unique get a `{{unique}}` marker the scripts replace per iteration."""
+schema (type, format, enum, bounds, pattern, required properties). Strings the server may
+require to be unique get a `{{unique}}` marker the scripts replace per iteration."""
 
 from __future__ import annotations
 
+import random
+import re
 from typing import Any
 
+import rstr
+
+from inferload.design.encoding import UNIQUE, encoding_of
 from inferload.spec.model import Catalog, Operation
 
-UNIQUE = "{{unique}}"
 _MAX_DEPTH = 6
 
 
@@ -36,7 +40,7 @@ def body_variants(
     media_type, example = first
     media = next((m for m in operation.request_body.content if m.media_type == media_type), None)  # type: ignore[union-attr]
     variants = [example]
-    if media is not None and media.schema is not None and "json" in media_type:
+    if media is not None and media.schema is not None and encoding_of(media_type) != "text":
         for variant in range(1, count):
             value = value_for(catalog, media.schema, "body", 0, variant)
             if value not in variants:
@@ -46,7 +50,7 @@ def body_variants(
 
 def value_for(catalog: Catalog, schema: Any, name: str, depth: int, variant: int = 0) -> Any:
     """A valid value for `schema`; `variant` > 0 picks other enum members and numbers."""
-    schema = _resolve(catalog, schema)
+    schema = resolve_schema(catalog, schema)
     if not isinstance(schema, dict) or depth > _MAX_DEPTH:
         return None
     if schema.get("enum"):
@@ -68,7 +72,7 @@ def value_for(catalog: Catalog, schema: Any, name: str, depth: int, variant: int
             if combinator == "allOf":
                 merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
                 for part in schema["allOf"]:
-                    part = _resolve(catalog, part)
+                    part = resolve_schema(catalog, part)
                     merged["properties"].update(part.get("properties") or {})
                     merged["required"] += part.get("required") or []
                 return value_for(catalog, merged, name, depth + 1, variant)
@@ -131,10 +135,55 @@ def _string(schema: dict[str, Any], name: str) -> str:
     unique = any(w in lowered for w in ("name", "title", "slug", "user"))
     text = f"{name}-{UNIQUE}" if unique and maximum >= len(name) + 12 else name
     text = text.ljust(minimum, "x")
-    return text if UNIQUE in text else text[: max(maximum, 1)]
+    text = text if UNIQUE in text else text[: max(maximum, 1)]
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str) and not _matches(pattern, text):
+        return _matching(pattern, name, minimum, maximum) or text
+    return text
 
 
-def _resolve(catalog: Catalog, schema: Any) -> Any:
+_UNIQUE_SHAPE = "1-1-123456789"  # what the scripts put for the marker: VU, iteration, clock
+
+
+def _matches(pattern: str, text: str) -> bool:
+    r"""Whether `text` (its marker as the scripts fill it) matches; a pattern Python cannot
+    read (ECMAScript's `\p{L}`, say) cannot be checked, so the value stands."""
+    try:
+        return re.search(pattern, text.replace(UNIQUE, _UNIQUE_SHAPE)) is not None
+    except re.error:
+        return True
+
+
+def _matching(pattern: str, name: str, minimum: int, maximum: int) -> str | None:
+    """A string within the bounds that matches `pattern`: the property's name if it does (with
+    its letters only, else), or the shortest of a few strings drawn from the pattern. The draw
+    is seeded by the name, so the same spec gives the same values."""
+    letters = re.sub("[^A-Za-z]", "", name)
+    drawn = rstr.Rstr(random.Random(name))
+    candidates = [name, letters, *sorted((drawn.xeger(pattern) for _ in range(20)), key=len)]
+    return next(
+        (
+            text
+            for text in candidates
+            if text and minimum <= len(text) <= maximum and _matches(pattern, text)
+        ),
+        None,
+    )
+
+
+def file_properties(catalog: Catalog, schema: Any) -> frozenset[str]:
+    """The properties of a multipart body's schema that carry files (`format: binary`, or
+    Swagger 2.0's `type: file`)."""
+    properties = (resolve_schema(catalog, schema) or {}).get("properties") or {}
+    resolved = {name: resolve_schema(catalog, sub) for name, sub in properties.items()}
+    return frozenset(
+        name
+        for name, sub in resolved.items()
+        if isinstance(sub, dict) and (sub.get("type") == "file" or sub.get("format") == "binary")
+    )
+
+
+def resolve_schema(catalog: Catalog, schema: Any) -> Any:
     for _ in range(20):
         if isinstance(schema, dict) and "$ref" in schema:
             schema = catalog.schemas.get(schema["$ref"]) or {}

@@ -7,10 +7,12 @@ Everything that came from logs or the spec is data in this model; the emitters e
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
-from inferload.design.bodies import body_variants, example_body
+from inferload.design import encoding
+from inferload.design.bodies import body_variants, example_body, file_properties, resolve_schema
 from inferload.design.profiles import Profile, Threshold, design_profiles, design_thresholds
 from inferload.design.targets import Resolved, Targets, resolve
 from inferload.model.workload import END, START, Workload
@@ -71,7 +73,7 @@ def _operation(catalog: Catalog, workload: Workload, operation_id: str) -> dict[
                     "pool": pool if pool in workload.data_pools else None,
                     "example": example
                     if example is not None
-                    else _schema_default(parameter.schema),
+                    else _schema_default(catalog, parameter.schema),
                     "required": parameter.required,
                 }
     return {
@@ -80,7 +82,7 @@ def _operation(catalog: Catalog, workload: Workload, operation_id: str) -> dict[
         "path_params": [p.name for p in spec_op.path_parameters] if spec_op else re.findall(r"\{([^{}]+)\}", info.path),
         "examples": {p.name: (p.examples[0] if p.examples else (p.schema or {}).get("example")) for p in (spec_op.path_parameters if spec_op else ())},
         "query": query,
-        "body": None if body is None else {"media_type": body[0], "values": body[1]},
+        "body": None if body is None or spec_op is None else _body(catalog, workload, spec_op, *body),
         "secured": bool(spec_op and any(spec_op.security)),
         "security": [sorted(requirement) for requirement in spec_op.security] if spec_op else [],
         "success": [int(s) for s in info.success_statuses if s.isdigit()] or None,
@@ -88,8 +90,52 @@ def _operation(catalog: Catalog, workload: Workload, operation_id: str) -> dict[
     }  # fmt: skip
 
 
-def _schema_default(schema: dict[str, Any] | None) -> Any:
-    schema = schema or {}
+def _body(
+    catalog: Catalog, workload: Workload, operation: Operation, media_type: str, values: list[Any]
+) -> dict[str, Any]:
+    """The body's Content-Type header, how it is written, and its variants: JSON as values (the
+    scripts serialise them and put a login's credentials in by path), form and multipart as the
+    text sent (see `encoding`). A form or multipart login holds markers where the credentials go,
+    and the example's own values for when the run gives none."""
+    kind = encoding.encoding_of(media_type)
+    entry: dict[str, Any] = {"media_type": encoding.header_for(media_type), "encoding": kind}
+    if kind in ("form", "multipart"):
+        media = next(m for m in operation.request_body.content if m.media_type == media_type)  # type: ignore[union-attr]
+        styles = {name: (style, explode) for name, style, explode in media.encoding}
+        files = file_properties(catalog, media.schema)
+        if operation.operation_id == workload.auth.login_operation:
+            fields = _credential_fields(values[0], [])
+            entry["credentials"] = {
+                field: encoding.as_written(_at(values[0], path), kind)
+                for field, path in fields.items()
+            }
+            values = [_with_credential_markers(value, fields) for value in values]
+        values = [encoding.encode(value, media_type, styles, files) for value in values]
+    entry["values"] = values
+    return entry
+
+
+def _at(value: Any, path: list[str]) -> Any:
+    for key in path:
+        value = value[key]
+    return value
+
+
+def _with_credential_markers(value: Any, fields: dict[str, list[str]]) -> Any:
+    marked = copy.deepcopy(value)
+    for field, marker in (("username", encoding.USERNAME), ("password", encoding.PASSWORD)):
+        if field in fields:
+            *parents, last = fields[field]
+            _at(marked, parents)[last] = marker
+    return marked
+
+
+def _schema_default(catalog: Catalog, schema: dict[str, Any] | None) -> Any:
+    """A query value when the spec gives none: an array's is one item (Petstore's
+    `status=available`, not a value outside its items' enum)."""
+    schema = resolve_schema(catalog, schema) or {}
+    if schema.get("type") == "array":
+        return _schema_default(catalog, schema.get("items"))
     if "default" in schema:
         return schema["default"]
     if schema.get("enum"):

@@ -25,7 +25,7 @@ from inferload.spec.schemas import SchemaRegistry
 from inferload.spec.servers import servers_from_openapi3, servers_from_swagger2
 from inferload.spec.swagger2 import Swagger2Builder
 
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 SUPPORTED_VERSIONS = ("2.0", "3.0.x", "3.1.x", "3.2.x")
 
 

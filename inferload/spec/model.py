@@ -33,6 +33,8 @@ class MediaType:
     media_type: str
     schema: dict[str, Any] | None
     examples: tuple[Any, ...] = ()
+    # form and multipart bodies: property -> (style, explode) from the media type's `encoding`
+    encoding: tuple[tuple[str, str, bool], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

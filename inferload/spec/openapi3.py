@@ -171,6 +171,7 @@ class OpenAPI3Builder:
                     if schema is not None
                     else None,
                     examples=example_values(node, partial(self._example, base=base, where=where)),
+                    encoding=_encoding(node.get("encoding")),
                 )
             )
         return tuple(media_types)
@@ -225,3 +226,17 @@ class OpenAPI3Builder:
                 )
             )
         return tuple(links)
+
+
+def _encoding(raw: Any) -> tuple[tuple[str, str, bool], ...]:
+    """A media type's `encoding` map -> (property, style, explode) for the properties that set a
+    style (form bodies: Stripe's spec asks for `deepObject`). OpenAPI's defaults: `form`, and
+    `explode` true for `form` only."""
+    if not isinstance(raw, dict):
+        return ()
+    found = []
+    for name, node in raw.items():
+        if isinstance(node, dict) and isinstance(node.get("style"), str):
+            style = node["style"]
+            found.append((str(name), style, bool(node.get("explode", style == "form"))))
+    return tuple(found)

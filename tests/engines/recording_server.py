@@ -17,11 +17,12 @@ class Received:
     path: str
     authorization: str | None
     body: bytes
+    content_type: str | None = None
 
 
 class RecordingServer:
     """`with RecordingServer() as server:` then point an engine at `server.base_url`.
-    `received`: each request's method, path, Authorization header and body."""
+    `received`: each request's method, path, Authorization header, body and Content-Type."""
 
     def __init__(
         self,
@@ -42,7 +43,13 @@ class RecordingServer:
                 sent = self.rfile.read(length) if length else b""
                 with lock:
                     received.append(
-                        Received(self.command, self.path, self.headers.get("Authorization"), sent)
+                        Received(
+                            self.command,
+                            self.path,
+                            self.headers.get("Authorization"),
+                            sent,
+                            self.headers.get("Content-Type"),
+                        )
                     )
                 status = answer(self.command, self.path)
                 body = (

@@ -1,0 +1,143 @@
+"""Request bodies as the wire carries them.
+
+JSON bodies stay values in the plan: the scripts serialise them, and fill a login's credentials
+in by path. Form bodies (`application/x-www-form-urlencoded`: Stripe's whole API, OAuth2 token
+endpoints) and multipart bodies are encoded here, once, into the exact text each request sends;
+sent as JSON under a form content type, no server could read them.
+
+Form fields follow the spec's `encoding` where it sets a style, else OpenAPI's default (`form`,
+exploded): an array repeats its key (`tag=a&tag=b`), or joins its items with commas when not
+exploded. `deepObject` writes nested keys in brackets (`metadata[plan]=pro`, `expand[0]=customer`),
+as Stripe asks. A nested object with no style written gets brackets too: OpenAPI defines no
+other form for it, and web frameworks (Rails, PHP, Express's `qs`) read brackets.
+
+Markers (`{{unique}}`, and a login's credential markers) pass through unescaped: the scripts
+replace them per request, with values that need no escaping or that they escape themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Literal
+from urllib.parse import quote
+
+FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+BOUNDARY = "----FormBoundary7MA4YWxkTrZu0gW"
+UNIQUE = "{{unique}}"  # in a body: replaced by a value unique per request
+USERNAME = "{{username}}"
+PASSWORD = "{{password}}"
+_MARKERS = re.compile("(" + "|".join(re.escape(m) for m in (UNIQUE, USERNAME, PASSWORD)) + ")")
+Encoding = Literal["json", "form", "multipart", "text"]
+Styles = dict[str, tuple[str, bool]]  # property -> (style, explode)
+
+
+def encoding_of(media_type: str) -> Encoding:
+    """How a body of `media_type` is written: by the type's essence (`application/vnd.x+json` is
+    JSON; parameters such as `charset` do not matter)."""
+    essence = media_type.split(";")[0].strip().lower()
+    if essence == FORM:
+        return "form"
+    if essence == MULTIPART:
+        return "multipart"
+    if essence.endswith("/json") or essence.endswith("+json"):
+        return "json"
+    return "text"
+
+
+def header_for(media_type: str) -> str:
+    """The Content-Type header a body of `media_type` is sent with: multipart names its
+    boundary (a multipart body without one cannot be split into its parts)."""
+    return (
+        f"{MULTIPART}; boundary={BOUNDARY}"
+        if encoding_of(media_type) == "multipart"
+        else media_type
+    )
+
+
+def encode(value: Any, media_type: str, styles: Styles, files: frozenset[str]) -> Any:
+    """`value` as the body of `media_type`: form and multipart values become their text, others
+    are returned as they are (`files`: multipart properties sent as file parts)."""
+    kind = encoding_of(media_type)
+    if kind == "form" and isinstance(value, dict):
+        return form_text(value, styles)
+    if kind == "multipart" and isinstance(value, dict):
+        return multipart_text(value, files)
+    return value
+
+
+def form_text(value: dict[str, Any], styles: Styles) -> str:
+    pairs: list[tuple[str, str]] = []
+    for name, item in value.items():
+        style, explode = styles.get(name, ("form", True))
+        if style == "deepObject" or isinstance(item, dict):
+            pairs += _bracketed(name, item)
+        elif isinstance(item, list) and not explode:
+            delimiter = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
+            pairs.append((name, delimiter.join(_scalar(x) for x in item if x is not None)))
+        elif isinstance(item, list):
+            pairs += [(name, _scalar(x)) for x in item if x is not None]
+        elif item is not None:
+            pairs.append((name, _scalar(item)))
+    return "&".join(f"{_escape(key)}={_escape(text)}" for key, text in pairs)
+
+
+def _bracketed(key: str, value: Any) -> list[tuple[str, str]]:
+    if isinstance(value, dict):
+        return [pair for sub, item in value.items() for pair in _bracketed(f"{key}[{sub}]", item)]
+    if isinstance(value, list):
+        return [pair for i, item in enumerate(value) for pair in _bracketed(f"{key}[{i}]", item)]
+    return [] if value is None else [(key, _scalar(value))]
+
+
+def multipart_text(value: dict[str, Any], files: frozenset[str]) -> str:
+    """One part per property: files as `application/octet-stream` with a file name, objects
+    and arrays as JSON (OpenAPI's default content type for them), the rest as text."""
+    parts = []
+    for name, item in value.items():
+        if item is None:
+            continue
+        field = _quoted(name)
+        if name in files:
+            head = (
+                f'Content-Disposition: form-data; name="{field}"; filename="{field}.bin"\r\n'
+                "Content-Type: application/octet-stream"
+            )
+            text = _scalar(item)
+        elif isinstance(item, dict | list):
+            head = (
+                f'Content-Disposition: form-data; name="{field}"\r\nContent-Type: application/json'
+            )
+            text = json.dumps(item)
+        else:
+            head, text = f'Content-Disposition: form-data; name="{field}"', _scalar(item)
+        parts.append(f"--{BOUNDARY}\r\n{head}\r\n\r\n{text}\r\n")
+    return "".join(parts) + f"--{BOUNDARY}--\r\n"
+
+
+def as_written(value: Any, kind: Encoding) -> str:
+    """One field's value as a body of `kind` writes it (markers kept)."""
+    return _escape(_scalar(value)) if kind == "form" else _scalar(value)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+def _escape(text: str) -> str:
+    """Percent-encoding as JavaScript's `encodeURIComponent` does it (the scripts encode the
+    credentials they put in the same way), markers kept as they are."""
+    return "".join(
+        part if _MARKERS.fullmatch(part) else quote(part, safe="!*'()")
+        for part in _MARKERS.split(text)
+    )
+
+
+def _quoted(name: str) -> str:
+    """A part's name inside its quoted header value (no quote or line break can end it)."""
+    return name.replace("\\", "\\\\").replace('"', '\\"').replace("\r", " ").replace("\n", " ")

@@ -190,6 +190,7 @@ _FIELD_ALIASES = {
     "ua": "user_agent",
     "duration_s": "request_time_s",
     "duration_ms": "request_time_ms",
+    "duration_us": "request_time_us",
     "user": "session",
     "session_id": "session",
 }

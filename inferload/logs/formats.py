@@ -31,6 +31,7 @@ _CANONICAL = {
     "status": "status",
     "http_user_agent": "user_agent",
     "request_time": "request_time_s",
+    "request_time_us": "request_time_us",  # not nginx: Apache's %D, for Apache formats
     "upstream_response_time": "upstream_time_s",
     "http_authorization": "authorization",
     "http_cookie": "cookie",
@@ -47,8 +48,11 @@ _QUOTED_VALUE = r'([^"]*)'
 _QUOTED_VALUE_TOLERANT = r'((?:[^"\\]|\\.)*)'
 _BARE_VALUES = {
     "time_local": r"([^\]]+)",
+    "server_name": r"([^\s:]+)",  # up to the `:` before Apache's `%p` in vhost_combined
     "status": r"(\d{3})",
     "request_time": r"([\d.]+|-)",
+    # whole microseconds, then the line's end or the next field: never the `0` of nginx's `0.123`
+    "request_time_us": r"(\d+)(?:$|\s)",
     "upstream_response_time": r"([^\s,]+(?:, [^\s,]+)*)",  # one time per upstream tried
 }
 _BARE_VALUE = r"(\S+)"
@@ -177,10 +181,21 @@ def _escape(literal: str) -> str:
 
 # Apache's `%l` (identd) is nearly always `-` but not always: `$ident` takes any token.
 _CLF = '$remote_addr $ident $remote_user [$time_local] "$request" $status $body_bytes_sent'
+_COMBINED = _CLF + ' "$http_referer" "$http_user_agent"'
+# Apache's `vhost_combined` (Debian's other_vhosts_access.log): `%v:%p` before combined.
+_VHOST = "$server_name:$server_port "
+# Detection tries these in order, so a format comes before any that reads a prefix of its lines:
+# a trailing duration is `$request_time` when it has a decimal point (nginx writes `0.123`),
+# Apache's `%D` (whole microseconds) when it has none.
 BUILTIN_FORMATS = {
-    "combined_rt": compile_log_format(
-        _CLF + ' "$http_referer" "$http_user_agent" $request_time', "combined_rt"
-    ),
-    "combined": compile_log_format(_CLF + ' "$http_referer" "$http_user_agent"', "combined"),
-    "common": compile_log_format(_CLF, "common"),
+    name: compile_log_format(source, name)
+    for name, source in {
+        "combined_us": _COMBINED + " $request_time_us",
+        "combined_rt": _COMBINED + " $request_time",
+        "combined": _COMBINED,
+        "vhost_combined_us": _VHOST + _COMBINED + " $request_time_us",
+        "vhost_combined_rt": _VHOST + _COMBINED + " $request_time",
+        "vhost_combined": _VHOST + _COMBINED,
+        "common": _CLF,
+    }.items()
 }

@@ -31,7 +31,7 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
 FIELDS_READ = frozenset(
     {"time_iso", "time_epoch", "time_local", "method", "url", "request", "path", "query", "status",
      "client_ip", "forwarded_for", "user_agent", "request_time_s", "request_time_ms",
-     "upstream_time_s", "session", "remote_user", "authorization", "cookie"}
+     "request_time_us", "upstream_time_s", "session", "remote_user", "authorization", "cookie"}
 )  # fmt: skip
 _METHOD = r"^[A-Z][A-Z-]{1,15}$"
 NOT_AN_ACCESS_RECORD = "not an access record"
@@ -218,11 +218,13 @@ def iso_or_epoch_seconds(text: pl.Expr) -> pl.Expr:
 
 
 def _milliseconds(fields: dict[str, pl.Expr]) -> pl.Expr:
-    """`$request_time` (s, nginx) or `$upstream_response_time` ("0.01, 0.02": summed), in ms."""
+    """`$request_time` (s, nginx), `$request_time_us` (µs, Apache's %D) or `$upstream_response_time` ("0.01, 0.02": summed), in ms."""
     if "request_time_ms" in fields:
         return fields["request_time_ms"].cast(pl.Float64, strict=False)
     if "request_time_s" in fields:
         return fields["request_time_s"].cast(pl.Float64, strict=False) * 1000
+    if "request_time_us" in fields:
+        return fields["request_time_us"].cast(pl.Float64, strict=False) / 1000
     if "upstream_time_s" in fields:
         parts = fields["upstream_time_s"].str.replace_all(r"[:,]", " ").str.split(" ")
         return parts.list.eval(pl.element().cast(pl.Float64, strict=False)).list.sum() * 1000

@@ -151,3 +151,41 @@ def test_the_gil_changes_hands_faster_only_while_ingesting() -> None:
     during = [sys.getswitchinterval() for _ in run]
     assert during and max(during) <= GIL_HANDOFF_S < before
     assert sys.getswitchinterval() == before
+
+
+def test_apache_vhost_combined_with_microsecond_durations() -> None:
+    """lnav's sample is Apache's `vhost_combined` with `%D` appended: detected without
+    help, each request's duration read as microseconds (116075 us is 116 ms, not 32 hours)."""
+    sessions, report = ingest(LOGS / "lnav-fixtures/logfile_regexp_access_log.0")
+    assert report.sources[0].format == "vhost_combined_us"
+    assert (report.records, report.malformed) == (2, 0)
+    durations = sorted(d for s in sessions for d in s.durations_ms)
+    assert durations == pytest.approx([116.075, 156.302])
+
+
+@pytest.mark.parametrize(
+    ("tail", "expected_format", "expected_ms"),
+    [
+        (" 0.250", "combined_rt", 250.0),  # nginx $request_time: seconds, always with decimals
+        (" 250000", "combined_us", 250.0),  # Apache %D: whole microseconds
+        (" 250000 extra", "combined_us", 250.0),
+        ("", "combined", None),
+    ],
+)
+def test_a_trailing_duration_is_read_in_the_unit_its_writer_uses(
+    tmp_path: Path, tail: str, expected_format: str, expected_ms: float | None
+) -> None:
+    log = tmp_path / "access.log"
+    log.write_text(
+        "".join(
+            f'10.0.0.{i} - - [10/Oct/2024:13:55:{i:02d} +0000] "GET /a/{i} HTTP/1.1" 200 5 '
+            f'"-" "Mozilla/5.0"{tail}\n'
+            for i in range(10)
+        )
+    )
+    sessions, report = ingest(log)
+    assert report.sources[0].format == expected_format
+    assert report.malformed == 0
+    durations = [d for s in sessions for d in s.durations_ms]
+    assert len(durations) == 10
+    assert durations == [pytest.approx(expected_ms) if expected_ms else None] * 10

@@ -2,6 +2,8 @@
 
 - normal arrival rate: sessions per second averaged over the hours that had traffic;
 - peak arrival rate: the busiest clock hour's rate (and the busiest minute's, for spikes);
+  an hour's rate is its sessions over the part of it the logs cover: a 10-minute sample has
+  ten minutes of arrivals, not an hour's (dividing by 3600 s understated its rate sixfold);
 - peak concurrent sessions: a sweep over [first request, last request] of every session;
 - Little's law: L = lambda * W with the peak arrival rate and the mean session duration, the
   concurrency a closed-model test needs to carry the peak (compare with the measured peak);
@@ -28,15 +30,27 @@ def load_levels(intervals: list[tuple[float, float]], report: IngestReport) -> L
     per_hour = [0] * hours
     for start in starts:
         per_hour[int((start - window_start) // 3600)] += 1
-    active = [count for count in per_hour if count] or [0]
+    covered = _covered_seconds(window_start, hours, report.first_s or starts[0],
+                               report.last_s or starts[-1])  # fmt: skip
+    active = [hour for hour, count in enumerate(per_hour) if count]
+    normal_rate = sum(per_hour[h] for h in active) / sum(covered[h] for h in active)
+    # an hour the logs barely touch (a sample's last minutes) would make a noisy peak
+    full_enough = [h for h in active if covered[h] >= max(covered) / 2]
+    peak_rate = max(per_hour[h] / covered[h] for h in full_enough)
     durations = sorted(end - start for start, end in intervals)
     mean_duration = sum(durations) / len(durations)
-    peak_rate = max(per_hour) / 3600
     window_s = max((report.last_s or 0) - (report.first_s or 0), 1.0)
+    span = (
+        f"mean over {len(active)} active hour(s)"
+        if sum(covered) >= 3600
+        else f"over the {sum(covered) / 60:.1f} min the logs cover"
+    )
     return Load(
-        normal_arrival_rate_per_s=Measured(value=sum(active) / len(active) / 3600, provenance=LOGS,
-                                           note=f"mean over {len(active)} active hour(s)"),
-        peak_arrival_rate_per_s=Measured(value=peak_rate, provenance=LOGS, note="busiest clock hour"),
+        normal_arrival_rate_per_s=Measured(value=normal_rate, provenance=LOGS, note=span),
+        peak_arrival_rate_per_s=Measured(
+            value=peak_rate, provenance=LOGS,
+            note="busiest clock hour" if max(covered) >= 3600 else "busiest clock hour, over the part the logs cover",
+        ),
         peak_minute_arrival_rate_per_s=Measured(
             value=_busiest_minute(starts) / 60, provenance=LOGS, note="busiest clock minute: the burst to survive"
         ),
@@ -49,6 +63,15 @@ def load_levels(intervals: list[tuple[float, float]], report: IngestReport) -> L
         requests_per_s_peak=Measured(value=float(report.peak_requests_per_s), provenance=LOGS, note="busiest second"),
         arrivals_per_hour=per_hour,
     )  # fmt: skip
+
+
+def _covered_seconds(window_start: float, hours: int, first_s: float, last_s: float) -> list[float]:
+    """How much of each clock hour lies inside the logged window (at least a second, so a
+    one-request log still has a rate)."""
+    return [
+        max(min(last_s, window_start + (h + 1) * 3600) - max(first_s, window_start + h * 3600), 1.0)
+        for h in range(hours)
+    ]
 
 
 def _busiest_minute(starts: list[float]) -> int:

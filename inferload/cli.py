@@ -22,6 +22,7 @@ from inferload.cli_common import (
     reports_errors,
     stderr,
     stdout,
+    workload_catalog,
 )
 from inferload.cli_refresh import compare_command, diff_command, refresh_command
 from inferload.cli_results import report_command, run_command
@@ -39,7 +40,6 @@ from inferload.model import (
     json_schema,
     load_workload,
 )
-from inferload.model.workload import recorded_spec
 from inferload.render import (
     print_ingest_report,
     print_matches,
@@ -128,9 +128,8 @@ def logs_command(
 @click.option(
     "--spec",
     "spec_path",
-    required=True,
     type=click.Path(path_type=Path),
-    help="The API's OpenAPI document.",
+    help="The API's OpenAPI document. Without: URL templates inferred from the logs.",
 )
 @click.option(
     "--logs",
@@ -159,7 +158,7 @@ def logs_command(
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @reports_errors
 def infer_command(
-    spec_path: Path,
+    spec_path: Path | None,
     log_paths: tuple[str, ...],
     ingest_options: IngestOptions,
     burst_window: str,
@@ -168,9 +167,13 @@ def infer_command(
     as_json: bool,
 ) -> None:
     """Infer the workload (personas, journeys, think times, load levels) into workload.yaml."""
+    if spec_path is None and not log_paths:
+        raise click.UsageError("give --spec, --logs or both")
     refuse_overwrite(output, force)
-    with stderr.status(f"Loading {spec_path}", spinner="dots"):
-        catalog = load_catalog(spec_path)
+    catalog = None
+    if spec_path is not None:
+        with stderr.status(f"Loading {spec_path}", spinner="dots"):
+            catalog = load_catalog(spec_path)
     report = None
     if log_paths:
         window = parse_duration(burst_window, "--burst-window")
@@ -178,6 +181,7 @@ def infer_command(
             catalog, spec_path, log_paths, ingest_options, window, as_json
         )
     else:
+        assert catalog is not None and spec_path is not None
         workload = infer_from_spec(catalog, str(spec_path))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(dump_workload(workload))
@@ -241,7 +245,7 @@ def generate_command(
     """Write ready-to-run load-test scripts for WORKLOAD.yaml into the output folder."""
     workload = load_workload(workload_path)
     refuse_overwrite(output, force)
-    catalog = load_catalog(spec_path or recorded_spec(workload, workload_path))
+    catalog = workload_catalog(workload, workload_path, spec_path)
     plan = design(workload, catalog, load_targets(targets_path))
     tools = ("k6", "artillery") if tool == "all" else (tool,)
     files = render_plan(workload, plan, tools)

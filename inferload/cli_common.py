@@ -27,9 +27,10 @@ from rich.progress import (
 from inferload.errors import InferloadError
 from inferload.logs import FORMATS, IngestOptions, LogIngest
 from inferload.logs.model import IngestReport, Session
+from inferload.logs.templates import catalog_from_templates
 from inferload.model import infer_from_logs
-from inferload.model.workload import Workload
-from inferload.spec import Catalog
+from inferload.model.workload import Workload, recorded_spec
+from inferload.spec import Catalog, load_catalog
 
 EXIT_OK, EXIT_FAILED_CHECK, EXIT_BAD_INPUT = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
@@ -124,7 +125,7 @@ def _field_mapping(fields: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 def infer_with_progress(
-    catalog: Catalog, spec_path: Path, log_paths: tuple[str, ...], options: IngestOptions,
+    catalog: Catalog | None, spec_path: Path | None, log_paths: tuple[str, ...], options: IngestOptions,
     burst_window_s: float, quiet: bool, observe: Callable[[Session], None] | None = None,
 ) -> tuple[Workload, IngestReport]:  # fmt: skip
     """Ingest the logs under a progress bar and infer the workload (`infer`, `refresh`, `compare`)."""
@@ -134,8 +135,18 @@ def infer_with_progress(
             progress=lambda done, total: progress.update(task, completed=done, total=total or None),
         )  # fmt: skip
         workload = infer_from_logs(
-            catalog, ingest, spec_path=str(spec_path), burst_window_s=burst_window_s,
+            catalog, ingest, spec_path=str(spec_path) if spec_path else None, burst_window_s=burst_window_s,
             observe=observe,
         )  # fmt: skip
     assert ingest.report is not None  # set once the ingest has run
     return workload, ingest.report
+
+
+def workload_catalog(workload: Workload, workload_path: Path, spec_path: Path | None) -> Catalog:
+    """The catalog a workload's operations come from: `--spec`, else the spec it records, else
+    (inferred from logs alone) its own URL templates, so that spec-less workloads generate too."""
+    spec = spec_path or recorded_spec(workload, workload_path)
+    if spec is not None:
+        return load_catalog(spec)
+    templates = [(op.method, op.path, op.requests) for op in workload.operations.values()]
+    return catalog_from_templates(templates, title=workload.api.title)

@@ -67,7 +67,8 @@ def refresh_command(workload_path: Path, log_paths: tuple[str, ...], spec_path: 
     refuse_overwrite(output, force)
     old = load_workload(workload_path)
     spec = spec_path or recorded_spec(old, workload_path)
-    catalog = load_catalog(spec)
+    # without a spec, the templates are inferred afresh: new endpoints show as drift
+    catalog = load_catalog(spec) if spec else None
     # sessions are cut as they were for the original model unless --session-timeout says otherwise
     options = ingest_options
     if options.session_timeout_s == IngestOptions().session_timeout_s:

@@ -105,12 +105,14 @@ def _duration(seconds: float) -> str:
 
 def _source(workload: Workload) -> str:
     logs = ", ".join(f"`{_cell(log.path)}` ({log.lines:,} lines)" for log in workload.source.logs)
-    spec = f"`{_cell(workload.source.spec_path)}`"
     window = (
         f" from {workload.source.window_start} to {workload.source.window_end}"
         if workload.source.window_start
         else ""
     )
+    if workload.source.spec_path is None:
+        return f"{logs}{window}, without a spec (URL templates inferred from the paths logged)"
+    spec = f"`{_cell(workload.source.spec_path)}`"
     return f"{spec} and {logs}{window}" if logs else f"{spec} alone (no production logs)"
 
 

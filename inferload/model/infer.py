@@ -55,10 +55,10 @@ def file_sha256(path: str | Path) -> str:
 
 
 def infer_from_logs(
-    catalog: Catalog,
+    catalog: Catalog | None,
     ingest: LogIngest,
     *,
-    spec_path: str,
+    spec_path: str | None,
     burst_window_s: float = 1.0,
     observe: Callable[[Session], None] | None = None,
 ) -> Workload:
@@ -69,7 +69,8 @@ def infer_from_logs(
     records (see `gcpause`). The inputs' SHA-256 (recorded in workload.yaml) are computed in a
     background thread while inference runs (hashlib releases the GIL on large blocks).
     `observe` sees every session too, for a caller that needs them for something else in the
-    same pass (`compare`), so the logs are read once."""
+    same pass (`compare`), so the logs are read once. Without a spec (`catalog` and
+    `spec_path` None), the operations are the URL templates the ingest inferred."""
     collected = Collected(burst_window_s=burst_window_s)
     with paused_gc(), ThreadPoolExecutor(1, thread_name_prefix="inferload-hash") as hasher:
         for session in ingest:
@@ -79,7 +80,7 @@ def infer_from_logs(
         log_paths = ingest.sources
         digests = [
             hasher.submit(file_sha256, path) if Path(path).is_file() else None
-            for path in [spec_path, *log_paths]
+            for path in [spec_path or "", *log_paths]
         ]
         collected.finish()
         if not collected.sessions:
@@ -88,7 +89,8 @@ def infer_from_logs(
                 "no session left after cleaning the logs: nothing to infer from",
                 hint="check the ingest report: wrong --spec (everything unmatched) or wrong --format?",
             )
-        return _workload(catalog, ingest, collected, digests, spec_path, burst_window_s)
+        assert ingest.catalog is not None  # the spec's, or the one inferred by the ingest
+        return _workload(ingest.catalog, ingest, collected, digests, spec_path, burst_window_s)
 
 
 def _workload(
@@ -96,7 +98,7 @@ def _workload(
     ingest: LogIngest,
     collected: Collected,
     digests: list[Future[str] | None],
-    spec_path: str,
+    spec_path: str | None,
     burst_window_s: float,
 ) -> Workload:
     """The model, from the finished ingest; the inputs' digests (spec first) are awaited last,

@@ -173,8 +173,9 @@ class LogSource(_Frozen):
 
 
 class Source(_Frozen):
-    spec_path: str
-    spec_sha256: str
+    # null when there was no spec: the operations are URL templates inferred from the logs
+    spec_path: str | None = None
+    spec_sha256: str = ""
     logs: list[LogSource] = []
     window_start: str | None = None
     window_end: str | None = None
@@ -258,10 +259,13 @@ def load_workload(path: str | Path) -> Workload:
     return validate(Workload, data, path)
 
 
-def recorded_spec(workload: Workload, workload_path: str | Path) -> Path:
+def recorded_spec(workload: Workload, workload_path: str | Path) -> Path | None:
     """The spec the workload was inferred from: as recorded, or, when that relative path does
     not resolve from here, next to workload.yaml (where `infer -o` wrote it). Missing both
-    ways, the error names the field that recorded it and the way out (`--spec`)."""
+    ways, the error names the field that recorded it and the way out (`--spec`). None when
+    it was inferred from logs alone."""
+    if workload.source.spec_path is None:
+        return None
     recorded = Path(workload.source.spec_path)
     found = recorded
     if not recorded.is_absolute() and not recorded.exists():

@@ -1,0 +1,86 @@
+"""Logs alone, no spec: `infer --logs` learns URL templates from the paths, and the workload
+still generates scripts and refreshes; arrival rates of a short sample are per covered time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from inferload.cli import main
+from tests.logs.builders import T0, combined, write_log
+
+SESSIONS = 60
+SAMPLE_S = 600.0  # a ten-minute sample, inside one clock hour
+
+
+def shop_log(path: Path, sessions: int = SESSIONS, first_product: int = 100) -> Path:
+    """`sessions` clients, one every SAMPLE_S / sessions seconds, each: the catalogue, a
+    product, then an order on it."""
+    lines = []
+    for n in range(sessions):
+        at, ip = T0 + n * SAMPLE_S / sessions, f"198.51.100.{n}"
+        product = first_product + n
+        lines += [
+            combined(at, "GET /catalog", ip=ip),
+            combined(at + 3, f"GET /products/{product}", ip=ip),
+            combined(at + 8, f"POST /products/{product}/orders", ip=ip, status=201),
+        ]
+    return write_log(path, lines)
+
+
+def infer(tmp_path: Path, *args: str) -> dict:
+    result = CliRunner().invoke(main, ["infer", *args, "-o", str(tmp_path / "w.yaml")])
+    assert result.exit_code == 0, result.output
+    return yaml.safe_load((tmp_path / "w.yaml").read_text())
+
+
+def test_a_workload_from_logs_alone_has_templates_and_the_rate_of_its_sample(
+    tmp_path: Path,
+) -> None:
+    workload = infer(tmp_path, "--logs", str(shop_log(tmp_path / "access.log")))
+    assert workload["source"]["spec_path"] is None
+    assert set(workload["operations"]) == {
+        "GET /catalog", "GET /products/{id}", "POST /products/{id}/orders",
+    }  # fmt: skip
+    # 60 sessions in ten minutes: 0.1/s (per hour of clock time it would read 60/3600 s)
+    rate = workload["load"]["normal_arrival_rate_per_s"]["value"]
+    assert abs(rate - SESSIONS / SAMPLE_S) < 0.005, rate
+    assert workload["load"]["peak_arrival_rate_per_s"]["value"] == rate
+    pool = workload["data_pools"]["id"]  # the logged ids, for the scripts to draw from
+    assert {v["value"] for v in pool["values"]} == {str(100 + n) for n in range(SESSIONS)}
+
+
+def test_a_spec_less_workload_generates_scripts_and_a_plan(tmp_path: Path) -> None:
+    infer(tmp_path, "--logs", str(shop_log(tmp_path / "access.log")))
+    result = CliRunner().invoke(main, ["generate", str(tmp_path / "w.yaml"), "-o", str(tmp_path / "out")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    plan = (tmp_path / "out/TEST-PLAN.md").read_text()
+    assert "without a spec" in plan and "/products/{id}/orders" in plan
+    assert (tmp_path / "out/k6/script.js").is_file()
+
+
+def test_refresh_without_a_spec_infers_templates_afresh(tmp_path: Path) -> None:
+    infer(tmp_path, "--logs", str(shop_log(tmp_path / "old.log")))
+    new_log = shop_log(tmp_path / "new.log", sessions=90, first_product=5000)
+    with new_log.open("a") as handle:  # a new endpoint, seen by many clients
+        for n in range(30):
+            handle.write(combined(T0 + 700 + n, f"GET /reviews/{n + 1}", ip=f"192.0.2.{n}") + "\n")
+    result = CliRunner().invoke(
+        main,
+        ["refresh", str(tmp_path / "w.yaml"), "--logs", str(new_log), "--json",
+         "-o", str(tmp_path / "w2.yaml")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    refreshed = yaml.safe_load((tmp_path / "w2.yaml").read_text())
+    assert refreshed["source"]["spec_path"] is None
+    assert "GET /reviews/{id}" in refreshed["operations"]
+    assert "GET /reviews/{id}" in result.output  # reported as drift
+
+
+def test_infer_needs_a_spec_or_logs(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["infer", "-o", str(tmp_path / "w.yaml")])
+    assert result.exit_code == 2
+    assert "give --spec, --logs or both" in result.output
+    assert not (tmp_path / "w.yaml").exists()

@@ -12,6 +12,7 @@ from inferload.logs.model import IngestReport
 from inferload.model.workload import Workload
 from inferload.spec.model import Operation
 from inferload.spec.summary import SpecSummary
+from inferload.templating import figure
 
 _HIGH_SHOWN = 12  # a spec-only Stripe workload has 209: the line names this many
 
@@ -171,17 +172,17 @@ def print_workload_summary(stdout: Console, workload: Workload) -> None:
     stdout.print(table)
     load = workload.load
     origin = load.peak_arrival_rate_per_s.provenance.value
-    littles_law = f"{load.littles_law_concurrency.value:.0f} by Little's law"
+    littles_law = f"{figure(load.littles_law_concurrency.value)} by Little's law"
     concurrency = (  # "measured" only when the logs measured it
         f"{load.peak_concurrent_sessions.value:.0f} measured, {littles_law}"
         if load.peak_concurrent_sessions.provenance.value == "logs"
         else littles_law
     )
     stdout.print(
-        f"[bold]Load[/bold] ({origin}): sessions arrive at {load.normal_arrival_rate_per_s.value * 60:.1f}/min normally, "
-        f"{load.peak_arrival_rate_per_s.value * 60:.1f}/min at peak; they last {load.session_duration_s.value:.0f} s on average; "
+        f"[bold]Load[/bold] ({origin}): sessions arrive at {figure(load.normal_arrival_rate_per_s.value * 60)}/min normally, "
+        f"{figure(load.peak_arrival_rate_per_s.value * 60)}/min at peak; they last {load.session_duration_s.value:.0f} s on average; "
         f"peak concurrency {concurrency}; "
-        f"{load.requests_per_s_mean.value:.1f} requests/s mean, {load.requests_per_s_peak.value:.0f} peak"
+        f"{figure(load.requests_per_s_mean.value)} requests/s mean, {load.requests_per_s_peak.value:.0f} peak"
     )
     high = [op_id for op_id, op in workload.operations.items() if op.priority == "high"]
     shown = ", ".join(high[:_HIGH_SHOWN]) or "-"

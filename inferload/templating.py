@@ -13,8 +13,13 @@ import jinja2
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 
+def figure(value: float) -> str:
+    """One decimal, or two significant digits below 1: a quiet site's 0.007 requests/s is not 0."""
+    return f"{value:.1f}" if abs(value) >= 1 or value == 0 else f"{value:.2g}"
+
+
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(
@@ -22,3 +27,5 @@ def environment() -> jinja2.Environment:
         ),
         keep_trailing_newline=True,
     )
+    env.filters["figure"] = figure
+    return env

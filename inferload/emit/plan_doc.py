@@ -34,13 +34,25 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
         goals=goals,
         assumptions=_assumptions(workload, goals),
         lint=_lint(workload, plan),
+        plan_auth=plan["auth"],
+        credentials=_credentials(plan["auth"]),
     )  # fmt: skip
     readme = (
         environment()
         .get_template("plan/README.md.j2")
-        .render(api=plan["api"], tools=tools, profiles=profiles)
+        .render(
+            api=plan["api"], tools=tools, profiles=profiles, credentials=_credentials(plan["auth"])
+        )
     )
     return {"TEST-PLAN.md": text, "README.md": readme}
+
+
+def _credentials(auth: dict[str, Any]) -> str:
+    """The variables a run command needs for this API's auth ("" for an open API)."""
+    scheme = auth["scheme"]
+    if auth["login"] or (scheme and scheme["type"] == "http" and scheme["scheme"] == "basic"):
+        return "LOGIN_USERNAME=... LOGIN_PASSWORD=... "
+    return "API_TOKEN=... " if scheme else ""
 
 
 def _cell(text: str) -> str:

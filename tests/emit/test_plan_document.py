@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from inferload.cli import main
-from inferload.model.workload import Workload, load_workload
+from inferload.model.workload import Workload, dump_workload, load_workload
 
 
 def generate_plan(workload_file: Path, out: Path, targets: str | None = None) -> str:
@@ -109,3 +109,26 @@ def test_durations_read_in_hours_minutes_and_seconds(
     assert re.search(r"^\| soak \| [^|]+ \| 4 h 7 min \|", section, flags=re.MULTILINE)
     assert re.search(r"^\| spike \| [^|]+ \| 13 min 40 s \|", section, flags=re.MULTILINE)
     assert "4 min 30 s -> " in section  # the stress profile's plateaus
+
+
+def test_run_commands_ask_only_for_the_credentials_the_api_takes(
+    lms_workload_file: Path, workload: Workload, tmp_path: Path
+) -> None:
+    assert workload.auth.login_operation  # the sample service logs in
+    with_login = generate_plan(lms_workload_file, tmp_path / "login")
+    assert (
+        "PROFILE=smoke THINK_SCALE=0.1 LOGIN_USERNAME=... LOGIN_PASSWORD=... k6 run" in with_login
+    )
+    assert "accounts for the login step" in with_login
+
+    open_api = workload.model_copy(
+        update={"auth": workload.auth.model_copy(update={"login_operation": None, "schemes": []})}
+    )
+    open_file = tmp_path / "open.yaml"
+    open_file.write_text(dump_workload(open_api))
+    plan = generate_plan(open_file, tmp_path / "open")
+    readme = (tmp_path / "open/README.md").read_text()
+    for text in (plan, readme):
+        assert "PROFILE=smoke THINK_SCALE=0.1 k6 run script.js" in text
+        assert "LOGIN_USERNAME" not in text and "API_TOKEN" not in text
+    assert "login step" not in plan

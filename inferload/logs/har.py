@@ -1,8 +1,8 @@
 """HAR 1.2 files (browser or proxy recordings) -> canonical records.
 
 A HAR is one client's recording, so all its entries share the file's client key. Entries
-without `startedDateTime` (hand-written HARs) are placed one second apart, in file order, and
-the report notes it.
+without `startedDateTime` (hand-written HARs) are placed one second apart, in file order, next
+to the timed entries around them, and the report notes it.
 """
 
 from __future__ import annotations
@@ -34,19 +34,29 @@ def read_har(path: Path, source: int) -> tuple[pl.DataFrame, list[str]]:
         raise InferloadError(
             ErrorKind.INVALID, "not a HAR file (no log.entries)", location=Location(str(path))
         )
-    notes: list[str] = []
-    rows: list[dict[str, Any]] = []
-    clock = 0.0
-    for index, entry in enumerate(entries):
-        row = _row(entry, index, source, str(path))
-        if row["ts"] is None and row["malformed"] is None:
-            row["ts"] = clock + 1.0
-            if not notes:
-                notes.append(f"{path}: entries without startedDateTime placed 1 s apart")
-        if row["ts"] is not None:
-            clock = row["ts"]
-        rows.append(row)
+    rows = [_row(entry, index, source, str(path)) for index, entry in enumerate(entries)]
+    notes = _place_untimed(rows, path)
     return pl.DataFrame(rows, schema=RECORD_SCHEMA, orient="row"), notes
+
+
+def _place_untimed(rows: list[dict[str, Any]], path: Path) -> list[str]:
+    """Entries without a time go 1 s after the entry before them, those before the first timed
+    entry 1 s apart up to it: the recording stays one session in its own time (leading
+    untimed entries used to land in 1970, a session of their own)."""
+    untimed = [row for row in rows if row["ts"] is None and row["malformed"] is None]
+    if not untimed:
+        return []
+    first_timed = next((i for i, row in enumerate(rows) if row["ts"] is not None), None)
+    clock = 0.0
+    if first_timed is not None:
+        leading = sum(1 for row in rows[:first_timed] if row["malformed"] is None)
+        clock = rows[first_timed]["ts"] - leading - 1.0
+    for row in rows:
+        if row["ts"] is None and row["malformed"] is None:
+            row["ts"] = clock = clock + 1.0
+        elif row["ts"] is not None:
+            clock = row["ts"]
+    return [f"{path}: entries without startedDateTime placed 1 s apart"]
 
 
 def _row(entry: Any, index: int, source: int, name: str) -> dict[str, Any]:

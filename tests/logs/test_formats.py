@@ -15,6 +15,8 @@ from inferload.logs.formats import BUILTIN_FORMATS, compile_log_format
 from inferload.logs.har import read_har
 from inferload.logs.parse import parse_json_lines, parse_text_lines
 
+T_HAR = 1728568536.0  # 2024-10-10T13:55:36Z
+
 
 def frame(*lines: str) -> pl.DataFrame:
     return pl.DataFrame({"line_no": list(range(1, len(lines) + 1)), "line": list(lines)})
@@ -140,6 +142,28 @@ def test_a_url_field_is_split_at_its_first_question_mark_as_the_request_line_is(
     for record in (from_text, from_json, from_har):
         assert record["malformed"] is None
         assert (record["path"], record["query"]) == (from_request["path"], from_request["query"])
+
+
+@pytest.mark.parametrize(
+    ("times", "expected"),
+    [
+        ([None, None, "2024-10-10T13:55:36Z", None], [-2, -1, 0, 1]),  # around the timed one
+        ([None, None], [1 - T_HAR, 2 - T_HAR]),  # none timed: 1 s apart from the epoch
+    ],
+)
+def test_har_entries_without_a_time_sit_next_to_the_timed_ones(
+    times: list[str | None], expected: list[float], tmp_path: Path
+) -> None:
+    entries = [
+        {"request": {"method": "GET", "url": f"https://api.test/{n}", "headers": []},
+         "response": {"status": 200}} | ({"startedDateTime": t} if t else {})
+        for n, t in enumerate(times)
+    ]  # fmt: skip
+    har = tmp_path / "recording.har"
+    har.write_text(json.dumps({"log": {"entries": entries}}))
+    records, notes = read_har(har, 0)
+    assert [ts - T_HAR for ts in records["ts"].to_list()] == expected
+    assert notes and "startedDateTime" in notes[0]
 
 
 def test_methods_are_upper_cased_and_checked_per_row_in_a_mixed_chunk() -> None:

@@ -15,7 +15,7 @@ import polars as pl
 
 from inferload.logs.agents import flagged_agents
 from inferload.logs.aggregates import OperationAggregates
-from inferload.logs.parse import NOT_AN_ACCESS_RECORD
+from inferload.logs.parse import DROPPED_AT_READ
 from inferload.logs.routing import OperationMatcher
 from inferload.logs.scrub import client_fingerprint, hash_clients, parts_hash, scrub_queries
 from inferload.logs.sessions import EVENT_SCHEMA, SEQ_LINES, SESSION_COLUMNS
@@ -196,10 +196,10 @@ def _join_matched(requests: pl.DataFrame, matched: pl.DataFrame) -> pl.DataFrame
 def _count_malformed(bad: pl.DataFrame, counts: ChunkCounts, source_index: int) -> None:
     if not bad.height:
         return
-    not_access = bad.filter(pl.col("malformed") == NOT_AN_ACCESS_RECORD)
-    if not_access.height:
-        counts.dropped[NOT_AN_ACCESS_RECORD] += not_access.height
-        bad = bad.filter(pl.col("malformed") != NOT_AN_ACCESS_RECORD)
+    dropped = pl.col("malformed").is_in(DROPPED_AT_READ)
+    for reason, count in bad.filter(dropped).group_by("malformed").len().iter_rows():
+        counts.dropped[reason] += count
+    bad = bad.filter(~dropped)
     for reason, count in bad.group_by("malformed").len().iter_rows():
         counts.malformed_by_reason[reason] += count
     room = 10 - len(counts.malformed_examples)

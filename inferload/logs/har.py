@@ -1,6 +1,9 @@
 """HAR 1.2 files (browser or proxy recordings) -> canonical records.
 
-A HAR is one client's recording, so all its entries share the file's client key. Entries
+A HAR is one client's recording, so all its entries share the file's client key. A browser
+records every host a page calls (fonts, analytics, CDNs): only the API's host is kept, the one
+the spec's servers name, else the one the recording calls most; the rest are dropped and
+counted. Entries
 without `startedDateTime` (hand-written HARs) are placed one second apart, in file order, next
 to the timed entries around them, and the report notes it.
 """
@@ -8,6 +11,7 @@ to the timed entries around them, and the report notes it.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,11 +20,14 @@ from urllib.parse import urlsplit
 import polars as pl
 
 from inferload.errors import ErrorKind, InferloadError, Location
-from inferload.logs.parse import RECORD_SCHEMA
+from inferload.logs.parse import OTHER_HOST, RECORD_SCHEMA
 
 
-def read_har(path: Path, source: int) -> tuple[pl.DataFrame, list[str]]:
-    """The records of a HAR file and notes about what had to be assumed."""
+def read_har(
+    path: Path, source: int, api_hosts: frozenset[str] = frozenset()
+) -> tuple[pl.DataFrame, list[str]]:
+    """The records of a HAR file and notes about what had to be assumed. `api_hosts`: the
+    hosts (lower case, no port) the spec's servers name; empty, the busiest host is the API's."""
     try:
         document = json.loads(path.read_bytes())
     except json.JSONDecodeError as exc:
@@ -35,8 +42,26 @@ def read_har(path: Path, source: int) -> tuple[pl.DataFrame, list[str]]:
             ErrorKind.INVALID, "not a HAR file (no log.entries)", location=Location(str(path))
         )
     rows = [_row(entry, index, source, str(path)) for index, entry in enumerate(entries)]
-    notes = _place_untimed(rows, path)
+    notes = _keep_api_host(rows, path, api_hosts) + _place_untimed(rows, path)
+    for row in rows:
+        del row["host"]
     return pl.DataFrame(rows, schema=RECORD_SCHEMA, orient="row"), notes
+
+
+def _keep_api_host(rows: list[dict[str, Any]], path: Path, api_hosts: frozenset[str]) -> list[str]:
+    hosts = Counter(row["host"] for row in rows if row["malformed"] is None)
+    if len(hosts) <= 1 and not api_hosts:
+        return []
+    kept = api_hosts or {max(sorted(hosts), key=lambda host: hosts[host])}
+    others = {host: count for host, count in hosts.items() if host not in kept}
+    for row in rows:
+        if row["malformed"] is None and row["host"] not in kept:
+            row["malformed"] = OTHER_HOST
+    if not others:
+        return []
+    named = ", ".join(f"{host or '(none)'} {count}" for host, count in sorted(others.items()))
+    why = "the spec's servers" if api_hosts else "the busiest"
+    return [f"{path}: kept the calls to {', '.join(sorted(kept))} ({why}); dropped {named}"]
 
 
 def _place_untimed(rows: list[dict[str, Any]], path: Path) -> list[str]:
@@ -74,6 +99,7 @@ def _row(entry: Any, index: int, source: int, name: str) -> dict[str, Any]:
     status = response.get("status")
     return {
         **_empty(source, index),
+        "host": (parts.hostname or "").lower(),
         "ts": _timestamp(entry.get("startedDateTime")),
         "client_ip": f"har:{name}",
         "identity": f"har:{name}",  # one recording, one client, whatever headers it carried
@@ -92,7 +118,9 @@ def _row(entry: Any, index: int, source: int, name: str) -> dict[str, Any]:
 
 
 def _empty(source: int, index: int) -> dict[str, Any]:
-    return {column: None for column in RECORD_SCHEMA} | {"source": source, "line_no": index + 1}
+    return {column: None for column in RECORD_SCHEMA} | {
+        "source": source, "line_no": index + 1, "host": None,
+    }  # fmt: skip
 
 
 def _timestamp(value: Any) -> float | None:

@@ -20,6 +20,7 @@ from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import polars as pl
 
@@ -262,10 +263,17 @@ class LogIngest:
         self._formats[index] = f"jsonl ({shape.name})"
         return lambda frame: parse_json_lines(frame, shape.paths, shape.keep, index)
 
+    def _api_hosts(self) -> frozenset[str]:
+        """The hosts the spec's servers name (absolute server URLs only)."""
+        servers = self.catalog.servers if self.catalog is not None else ()
+        return frozenset(
+            host for server in servers if (host := (urlsplit(server.url).hostname or "").lower())
+        )
+
     def _har(self, index: int, source: str) -> Iterator[pl.DataFrame]:
         if source == STDIN:
             raise InferloadError(ErrorKind.INVALID, "HAR input must be a file, not stdin")
-        records, notes = read_har(Path(source), index)
+        records, notes = read_har(Path(source), index, self._api_hosts())
         self._formats[index] = "har"
         self._lines[index] += records.height
         self._notes.extend(notes)

@@ -35,6 +35,8 @@ FIELDS_READ = frozenset(
 )  # fmt: skip
 _METHOD = r"^[A-Z][A-Z-]{1,15}$"
 NOT_AN_ACCESS_RECORD = "not an access record"
+OTHER_HOST = "another host than the API's"  # a HAR's third-party calls (fonts, analytics, CDN)
+DROPPED_AT_READ = (NOT_AN_ACCESS_RECORD, OTHER_HOST)  # counted as drops, not as malformed
 
 
 def parse_text_lines(lines: pl.DataFrame, line_format: LineFormat, source: int) -> pl.DataFrame:

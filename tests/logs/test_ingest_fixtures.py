@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 
 from inferload.logs import IngestOptions, IngestReport, LogIngest, Session
 from inferload.logs.prefetch import GIL_HANDOFF_S
+from inferload.spec import load_catalog
 from tests.conftest import FIXTURES
 
 LOGS = FIXTURES / "logs"
@@ -114,7 +116,9 @@ def test_cloudflare_json() -> None:
 def test_har_is_one_client_session() -> None:
     sessions, report = ingest(FIXTURES / "har/grafana-har-to-k6/example/full.har")
     assert report.sources[0].format == "har"
-    assert len(sessions) == 1 and len(sessions[0]) == 8
+    # eight entries: seven to httpbin.org, one to test.k6.io (another host, dropped)
+    assert len(sessions) == 1 and len(sessions[0]) == 7
+    assert report.dropped == {"another host than the API's": 1}
     assert any("startedDateTime" in note for note in report.notes)
 
 
@@ -189,3 +193,44 @@ def test_a_trailing_duration_is_read_in_the_unit_its_writer_uses(
     durations = [d for s in sessions for d in s.durations_ms]
     assert len(durations) == 10
     assert durations == [pytest.approx(expected_ms) if expected_ms else None] * 10
+
+
+def browser_har(path: Path) -> Path:
+    """A page's recording: two API calls, five to a CDN, one to an analytics host."""
+    urls = [
+        "https://api.test/v1/items", "https://cdn.test/a", "https://cdn.test/b",
+        "https://api.test/v1/items/7", "https://cdn.test/c", "https://cdn.test/d",
+        "https://cdn.test/e", "https://stats.test/collect?cid=1",
+    ]  # fmt: skip
+    entries = [
+        {"startedDateTime": f"2024-10-10T13:55:{n:02d}Z",
+         "request": {"method": "GET", "url": url, "headers": []}, "response": {"status": 200}}
+        for n, url in enumerate(urls)
+    ]  # fmt: skip
+    path.write_text(json.dumps({"log": {"entries": entries}}))
+    return path
+
+
+def test_a_har_keeps_the_hosts_the_specs_servers_name(tmp_path: Path) -> None:
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(
+        "openapi: 3.0.3\ninfo: {title: Items, version: '1'}\n"
+        "servers: [{url: 'https://API.test/v1'}]\npaths:\n"
+        "  /items: {get: {responses: {'200': {description: ok}}}}\n"
+        "  /items/{id}:\n    get:\n      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]\n"
+        "      responses: {'200': {description: ok}}\n"
+    )
+    run = LogIngest([str(browser_har(tmp_path / "page.har"))], load_catalog(spec), IngestOptions())
+    list(run)
+    assert run.report is not None
+    assert run.report.kept_requests == 2  # the CDN is busier, but the spec names api.test
+    assert run.report.dropped["another host than the API's"] == 6
+    assert "matches no operation" not in run.report.dropped
+    assert any("kept the calls to api.test (the spec's servers)" in n for n in run.report.notes)
+
+
+def test_without_a_spec_a_har_keeps_its_busiest_host(tmp_path: Path) -> None:
+    _, report = ingest(browser_har(tmp_path / "page.har"))
+    assert report.dropped["another host than the API's"] == 3
+    assert set(report.operations) == {"GET /a", "GET /b", "GET /c", "GET /d", "GET /e"}
+    assert report.malformed == 0

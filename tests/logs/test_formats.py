@@ -250,3 +250,38 @@ def test_epoch_times_that_are_no_number_are_unreadable() -> None:
 def test_unusable_formats_are_refused(source: str, message: str) -> None:
     with pytest.raises(InferloadError, match=re.escape(message)):
         compile_log_format(source)
+
+
+PLAIN_MAIN = (
+    '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
+    '"$http_referer" "$http_user_agent" "$http_x_forwarded_for"'
+)
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        # nginx.conf's default `main`, as written there: quoted pieces over three lines
+        """log_format  main  '$remote_addr - $remote_user [$time_local] "$request" '
+                      '$status $body_bytes_sent "$http_referer" '
+                      '"$http_user_agent" "$http_x_forwarded_for"';""",
+        f"log_format main escape=json '{PLAIN_MAIN}';",
+        f'log_format main "{PLAIN_MAIN.replace(chr(34), chr(92) + chr(34))}"',
+    ],
+)
+def test_a_log_format_directive_pasted_from_nginx_conf_reads_as_its_string(pasted: str) -> None:
+    assert compile_log_format(pasted).regex == compile_log_format(PLAIN_MAIN).regex
+    (record,) = parse_text_lines(
+        frame(
+            '203.0.113.9 - - [10/Oct/2024:13:55:36 +0000] "GET /a HTTP/1.1" 200 612 "-" '
+            '"Mozilla/5.0" "198.51.100.7, 10.0.0.1"'
+        ),
+        compile_log_format(pasted),
+        0,
+    ).to_dicts()
+    assert (record["path"], record["client_ip"]) == ("/a", "198.51.100.7")
+
+
+def test_a_log_format_directive_with_an_unclosed_quote_is_refused() -> None:
+    with pytest.raises(InferloadError, match="cannot read the log_format directive"):
+        compile_log_format('log_format main \'$remote_addr [$time_local] "$request"')

@@ -91,7 +91,7 @@ def ingest_options(command: F) -> F:
             click.option("--log-format", "nginx_format", metavar="'NGINX LOG_FORMAT'",
                          help="Your nginx log_format string, e.g. '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent $request_time'."),
             click.option("--field", "fields", multiple=True, metavar="NAME=KEY",
-                         help="JSON lines: where a field lives (time, url or path and query, method, status, ip, ua, user, duration_s, duration_ms, duration_us); dotted keys for nesting."),
+                         help="JSON lines: where a field lives (time, url or path and query, method, status, ip, ua, user, duration_s, duration_ms, duration_us, duration_ns); dotted keys for nesting."),
             click.option("--session-timeout", default="30m", show_default=True, metavar="DURATION",
                          help="Inactivity gap that ends a session (e.g. 30m, 900s, 1h)."),
         ]

@@ -51,6 +51,48 @@ CLOUDFLARE = JsonShape(
         "request_time_ms": "$.OriginResponseDurationMs",
     },
 )
+TRAEFIK = JsonShape(
+    "traefik",
+    {
+        "time_iso": "$.StartUTC",
+        "client_ip": "$.ClientHost",
+        "method": "$.RequestMethod",
+        "url": "$.RequestPath",
+        "status": "$.DownstreamStatus",
+        "user_agent": "$['request_User-Agent']",
+        "request_time_ns": "$.Duration",
+        "authorization": "$.request_Authorization",
+        "cookie": "$.request_Cookie",
+    },
+)
+# Envoy's and Istio's JSON access log (their documented default keys)
+ENVOY = JsonShape(
+    "envoy",
+    {
+        "time_iso": "$.start_time",
+        "client_ip": "$.downstream_remote_address",
+        "forwarded_for": "$.x_forwarded_for",
+        "method": "$.method",
+        "url": "$.path",
+        "status": "$.response_code",
+        "user_agent": "$.user_agent",
+        "request_time_ms": "$.duration",
+    },
+)
+# Google Cloud (load balancer, Cloud Run) request logs: a LogEntry with an `httpRequest`
+GOOGLE_CLOUD = JsonShape(
+    "google-cloud",
+    {
+        "time_iso": "$.timestamp",
+        "client_ip": "$.httpRequest.remoteIp",
+        "method": "$.httpRequest.requestMethod",
+        "url": "$.httpRequest.requestUrl",
+        "status": "$.httpRequest.status",
+        "user_agent": "$.httpRequest.userAgent",
+        "request_time_s": "$.httpRequest.latency",
+    },
+    keep="$.httpRequest.requestMethod=",
+)
 # Common key names of hand-rolled JSON access logs, first match wins per field.
 _GENERIC_KEYS = {
     "time_iso": ("time", "timestamp", "@timestamp", "ts", "date", "time_iso8601", "time_local"),
@@ -168,6 +210,14 @@ def json_shape(sample: list[str], name: str) -> JsonShape:
         return CADDY
     if any("ClientRequestURI" in r or "EdgeStartTimestamp" in r for r in records):
         return CLOUDFLARE
+    if any("RequestPath" in r and "DownstreamStatus" in r for r in records):
+        return TRAEFIK
+    if any("response_code" in r and "start_time" in r for r in records):
+        return ENVOY
+    if any(
+        isinstance(r.get("httpRequest"), dict) and "requestUrl" in r["httpRequest"] for r in records
+    ):
+        return GOOGLE_CLOUD
     for record in records:
         paths = {}
         for field, keys in _GENERIC_KEYS.items():
@@ -191,6 +241,7 @@ _FIELD_ALIASES = {
     "duration_s": "request_time_s",
     "duration_ms": "request_time_ms",
     "duration_us": "request_time_us",
+    "duration_ns": "request_time_ns",
     "user": "session",
     "session_id": "session",
 }

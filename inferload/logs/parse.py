@@ -31,7 +31,7 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
 FIELDS_READ = frozenset(
     {"time_iso", "time_epoch", "time_local", "method", "url", "request", "path", "query", "status",
      "client_ip", "forwarded_for", "user_agent", "request_time_s", "request_time_ms",
-     "request_time_us", "upstream_time_s", "session", "remote_user", "authorization", "cookie"}
+     "request_time_us", "request_time_ns", "upstream_time_s", "session", "remote_user", "authorization", "cookie"}
 )  # fmt: skip
 _METHOD = r"^[A-Z][A-Z-]{1,15}$"
 NOT_AN_ACCESS_RECORD = "not an access record"
@@ -197,9 +197,10 @@ def _epoch_seconds(fields: dict[str, pl.Expr]) -> pl.Expr:
 
 
 def iso_or_epoch_seconds(text: pl.Expr) -> pl.Expr:
-    """A time as logs write it -> epoch seconds: RFC 3339 (`Z` or offset), or a Unix epoch in
-    s, ms, µs or ns, told apart by magnitude. `nan`, `inf` and overflowing numbers are no
-    time."""
+    """A time as logs write it -> epoch seconds: RFC 3339 (`Z` or offset), nginx's
+    `$time_local` (a JSON log's `"time_local": "10/Oct/2024:13:55:36 +0000"`), or a Unix
+    epoch in s, ms, µs or ns, told apart by magnitude. `nan`, `inf` and overflowing numbers
+    are no time."""
     number = text.cast(pl.Float64, strict=False)
     number = pl.when(number.is_finite()).then(number)
     scaled = (
@@ -216,7 +217,8 @@ def iso_or_epoch_seconds(text: pl.Expr) -> pl.Expr:
         .str.replace(" ", "T", literal=True)
         .str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", time_zone="UTC", strict=False)
     )
-    return pl.coalesce(scaled, iso.dt.epoch("us") / 1e6)
+    clf = text.str.strptime(pl.Datetime("us", "UTC"), "%d/%b/%Y:%H:%M:%S %z", strict=False)
+    return pl.coalesce(scaled, iso.dt.epoch("us") / 1e6, clf.dt.epoch("us") / 1e6)
 
 
 def _milliseconds(fields: dict[str, pl.Expr]) -> pl.Expr:
@@ -227,10 +229,36 @@ def _milliseconds(fields: dict[str, pl.Expr]) -> pl.Expr:
         return fields["request_time_s"].cast(pl.Float64, strict=False) * 1000
     if "request_time_us" in fields:
         return fields["request_time_us"].cast(pl.Float64, strict=False) / 1000
+    if "request_time_ns" in fields:
+        return fields["request_time_ns"].cast(pl.Float64, strict=False) / 1e6
     if "upstream_time_s" in fields:
         parts = fields["upstream_time_s"].str.replace_all(r"[:,]", " ").str.split(" ")
         return parts.list.eval(pl.element().cast(pl.Float64, strict=False)).list.sum() * 1000
     return pl.lit(None, dtype=pl.Float64)
+
+
+def _json_conventions(fields: dict[str, pl.Expr]) -> dict[str, pl.Expr]:
+    """What JSON loggers write differently from nginx: a client address with its port
+    (`203.0.113.9:51234`, `[2001:db8::1]:443`: a new port per connection would split a
+    visitor's session), a duration with its unit (`"0.123s"`), an absolute URL
+    (`https://api.example.com/a?b`)."""
+    changed = {}
+    if "client_ip" in fields:
+        changed["client_ip"] = (
+            fields["client_ip"]
+            .str.replace(r"^(\d+\.\d+\.\d+\.\d+):\d+$", "$1")
+            .str.replace(r"^\[([0-9A-Fa-f:.]+)\](?::\d+)?$", "$1")
+        )
+    if "request_time_s" in fields:
+        changed["request_time_s"] = fields["request_time_s"].str.strip_suffix("s")
+    if "url" in fields:
+        origin_less = fields["url"].str.replace(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*", "")
+        changed["url"] = (
+            pl.when(origin_less.str.starts_with("?") | (origin_less == ""))
+            .then(pl.lit("/") + origin_less)
+            .otherwise(origin_less)
+        )
+    return changed
 
 
 def parse_json_lines(
@@ -246,6 +274,7 @@ def parse_json_lines(
     body = pl.col("line").str.slice(pl.col("line").str.find("{", literal=True))
     frame = lines.with_columns(body.alias("json"))
     fields = {name: pl.col("json").str.json_path_match(path) for name, path in paths.items()}
+    fields.update(_json_conventions(fields))
     records = _to_records(frame, fields, source, "not a JSON access record")
     if not keep:
         return records

@@ -234,3 +234,43 @@ def test_without_a_spec_a_har_keeps_its_busiest_host(tmp_path: Path) -> None:
     assert report.dropped["another host than the API's"] == 3
     assert set(report.operations) == {"GET /a", "GET /b", "GET /c", "GET /d", "GET /e"}
     assert report.malformed == 0
+
+
+JSON_ACCESS_LOGS = {
+    "traefik": '{"ClientAddr":"203.0.113.9:51234","ClientHost":"203.0.113.9",'
+    '"DownstreamStatus":201,"Duration":{ms}000000,"RequestMethod":"POST",'
+    '"RequestPath":"/api/items/{n}?x=1","StartUTC":"2024-10-10T13:55:{s}.5Z",'
+    '"request_User-Agent":"Mozilla/5.0","level":"info","time":"2024-10-10T13:55:{s}Z"}',
+    "envoy": '{"start_time":"2024-10-10T13:55:{s}.500Z","method":"POST",'
+    '"path":"/api/items/{n}?x=1","response_code":201,"duration":{ms},'
+    '"user_agent":"Mozilla/5.0","downstream_remote_address":"203.0.113.9:5{n}"}',
+    "google-cloud": '{"httpRequest":{"requestMethod":"POST",'
+    '"requestUrl":"https://api.example.com/api/items/{n}?x=1","status":201,'
+    '"userAgent":"Mozilla/5.0","remoteIp":"[2001:db8::9]:4{n}","latency":"0.{ms}s"},'
+    '"timestamp":"2024-10-10T13:55:{s}.5Z","severity":"INFO"}',
+    "json": '{"time_local":"10/Oct/2024:13:55:{s} +0000","remote_addr":"203.0.113.9",'
+    '"request":"POST /api/items/{n}?x=1 HTTP/1.1","status":"201","request_time":"0.{ms}",'
+    '"http_user_agent":"Mozilla/5.0"}',
+}
+
+
+@pytest.mark.parametrize("shape", sorted(JSON_ACCESS_LOGS))
+def test_json_access_logs_of_common_proxies_read_without_help(shape: str, tmp_path: Path) -> None:
+    """Traefik, Envoy/Istio, Google Cloud request logs and nginx's `escape=json` logs (with
+    `$time_local`): detected, durations in their units (ns, ms, "0.250s", s), a client's port
+    or an absolute URL's origin left out, so one visitor stays one session."""
+    template = JSON_ACCESS_LOGS[shape]
+    lines = [
+        template.replace("{n}", str(n)).replace("{s}", f"{10 + n:02d}").replace("{ms}", "250")
+        for n in range(5)
+    ]
+    log = tmp_path / "access.json"
+    log.write_text("\n".join(lines) + "\n")
+    sessions, report = ingest(log)
+    assert report.sources[0].format == f"jsonl ({shape})"
+    assert (report.records, report.malformed) == (5, 0)
+    assert report.operations == {"POST /api/items/{id}": 5}
+    (session,) = sessions  # every port, one client
+    assert session.durations_ms == (pytest.approx(250.0),) * 5
+    assert session.statuses == (201,) * 5
+    assert session.timestamps_s[1] - session.timestamps_s[0] == pytest.approx(1.0)

@@ -89,17 +89,19 @@ def drop_reason_before_matching(records: pl.DataFrame) -> pl.DataFrame:
     return records.with_columns(reason.alias("drop"))
 
 
-def path_drop_reason(paths: pl.DataFrame) -> pl.DataFrame:
+def path_drop_reason(paths: pl.DataFrame, from_spec: bool = True) -> pl.DataFrame:
     """Distinct paths (with `operation_id`: null for none) -> + `path_drop`: a health-check
-    path, else a static asset no operation claims, else null. Run on the distinct paths
-    only: a chunk holds about a quarter as many as requests."""
+    path, else a static asset no operation of the spec claims, else null. Templates inferred
+    from the logs claim nothing: `/history/{a}/{b}`, learnt from pages, also matches
+    `/history/images/logo.gif`. Run on the distinct paths only: a chunk holds about a
+    quarter as many as requests."""
     path = pl.col("path")
+    unclaimed = pl.col("operation_id").is_null() if from_spec else pl.lit(True)
     reason = (
         pl.when(path.str.contains(HEALTH_PATHS))
         .then(pl.lit("health check"))
         .when(
-            pl.col("operation_id").is_null()
-            & (path.str.contains(STATIC_SUFFIXES) | path.str.contains(STATIC_DIRECTORIES))
+            unclaimed & (path.str.contains(STATIC_SUFFIXES) | path.str.contains(STATIC_DIRECTORIES))
         )
         .then(pl.lit("static asset"))
         .otherwise(None)
@@ -148,10 +150,13 @@ def settle_chunk(
         return pl.DataFrame(schema=EVENT_SCHEMA)
     requests = requests.with_columns(_PAIR)
     distinct = requests.select("_pair", "method", "path").unique("_pair", keep="any")
-    screened = _join_matched(requests, path_drop_reason(matcher.match_distinct(distinct)))
+    from_spec = matcher.from_spec
+    screened = _join_matched(
+        requests, path_drop_reason(matcher.match_distinct(distinct), from_spec)
+    )
     if screened is None:  # two pairs with one hash: matched and joined by their text instead
         distinct = requests.select("method", "path").unique()
-        matched = path_drop_reason(matcher.match_distinct(distinct))
+        matched = path_drop_reason(matcher.match_distinct(distinct), from_spec)
         screened = requests.join(matched, on=["method", "path"], how="left")
     reason = (
         pl.when(pl.col("drop").is_not_null())

@@ -153,7 +153,7 @@ class LogIngest:
         self._lines.clear()
         sessionizer = Sessionizer(self.options.session_timeout_s)
         values = self.options.aggregate_operations  # parameter and query values: only there
-        matcher = OperationMatcher(router, values)
+        matcher = OperationMatcher(router, values, from_spec=not self._inferred)
         settling = threading.Lock()  # inputs take turns with the matcher and the counts
 
         def settled(index: int, source: str) -> Iterator[Pieces]:

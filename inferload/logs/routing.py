@@ -48,10 +48,12 @@ class _ShapeResult(NamedTuple):
 
 
 class OperationMatcher:
-    def __init__(self, router: Router, values: bool = True) -> None:
+    def __init__(self, router: Router, values: bool = True, from_spec: bool = True) -> None:
         """`values`: cut and scrub the path parameter values (only the per-operation aggregates
-        read them; without those, `params` stays empty)."""
+        read them; without those, `params` stays empty). `from_spec`: False when the router's
+        templates were inferred from the logs (they may not claim static assets)."""
         self.router = router
+        self.from_spec = from_spec
         self._values = values
         self._by_shape = router.decides_by_shape
         self._literals = pl.Series(sorted(router.literal_segments()), dtype=pl.String)

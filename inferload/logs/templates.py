@@ -56,6 +56,7 @@ class _Node:
     children: dict[str, _Node] = field(default_factory=dict)
     methods: Counter[str] = field(default_factory=Counter)
     kinds: set[str] = field(default_factory=set)
+    digit_shapes: set[str] = field(default_factory=set)  # of the ids a placeholder stands for
 
 
 def infer_templates(
@@ -71,6 +72,7 @@ def infer_templates(
             node = node.children.setdefault(key, _Node())
             if kind:
                 node.kinds.add(kind)
+                node.digit_shapes.add(_digit_shape(segment))
         node.methods[method] += count
     _collapse(root, min_distinct)
     templates: list[tuple[str, str, int]] = []
@@ -88,7 +90,19 @@ def _requests_below(node: _Node) -> int:
     return sum(node.methods.values()) + sum(_requests_below(c) for c in node.children.values())
 
 
+def _digit_shape(segment: str) -> str:
+    """`mission-12` and `mission-7` share a shape (`mission-0`)."""
+    return re.sub(r"\d+", "0", segment)
+
+
 def _collapse(node: _Node, min_distinct: int) -> None:
+    # siblings of ids, shaped like them but too short to read as ids (`mission-7` beside the
+    # token `mission-12`) are ids too
+    placeholder = node.children.get(_PLACEHOLDER)
+    if placeholder is not None:
+        for key in [k for k in node.children if k != _PLACEHOLDER]:
+            if re.search(r"\d", key) and _digit_shape(key) in placeholder.digit_shapes:
+                _merge(placeholder, node.children.pop(key))
     literals = [key for key in node.children if key != _PLACEHOLDER]
     if len(literals) >= min_distinct and len(literals) >= _SLUG_SHARE * sum(
         _requests_below(node.children[key]) for key in literals
@@ -105,6 +119,7 @@ def _collapse(node: _Node, min_distinct: int) -> None:
 def _merge(into: _Node, other: _Node) -> None:
     into.methods.update(other.methods)
     into.kinds |= other.kinds
+    into.digit_shapes |= other.digit_shapes
     for key, child in other.children.items():
         if key in into.children:
             _merge(into.children[key], child)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -44,6 +45,10 @@ from inferload.spec.model import Catalog
 
 POOL_SIZE = 100  # values kept per data pool
 SAFE_QUERY_VALUE = 32  # longer query values are not replayed
+# a query parameter's name: `?page=2`, `?filter[status]=open`. A part without `=` is a value
+# (a search's `?STS-69`, an image map's `?107,144`, a cache buster's `?1548117180000`), and
+# so is a "name" like `107,144=`: each made a pool of its own
+QUERY_NAME = re.compile(r"^[A-Za-z_][\w.\-\[\]]{0,63}$")
 
 
 def file_sha256(path: str | Path) -> str:
@@ -222,8 +227,9 @@ def _data_pools(aggregates: OperationAggregates) -> dict[str, DataPool]:
     query_values: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for operation, counter in aggregates.queries.items():
         for query, count in counter.items():
-            for name, value in parse_qsl(query, keep_blank_values=True):
-                if len(value) <= SAFE_QUERY_VALUE and "<" not in value:
+            named = "&".join(part for part in query.split("&") if "=" in part)
+            for name, value in parse_qsl(named, keep_blank_values=True):
+                if QUERY_NAME.match(name) and len(value) <= SAFE_QUERY_VALUE and "<" not in value:
                     query_values[(operation, name)][value] += count
     pools: dict[str, DataPool] = {}
     for location, source in (("path", path_values), ("query", query_values)):

@@ -84,3 +84,25 @@ def test_infer_needs_a_spec_or_logs(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "give --spec, --logs or both" in result.output
     assert not (tmp_path / "w.yaml").exists()
+
+
+def test_templates_learnt_from_pages_do_not_claim_static_assets(tmp_path: Path) -> None:
+    """`/history/{a}/{b}` is learnt from pages; the image under it stays a static asset."""
+    lines = []
+    for n in range(40):
+        at, ip = T0 + n * 10, f"198.51.100.{n}"
+        lines += [
+            combined(at, f"GET /history/mission-{n}/page-{n}.html", ip=ip),
+            combined(at + 1, "GET /history/images/logo.gif", ip=ip),
+            combined(at + 2, f"GET /search?STS-{n}", ip=ip),  # a keyless search term
+            combined(at + 3, f"GET /search?page={n % 3}&STS-{n}", ip=ip),
+        ]
+    workload = infer(tmp_path, "--logs", str(write_log(tmp_path / "access.log", lines)))
+    # `mission-12` reads as an id by its shape, `mission-7` (too short) by its likeness to it
+    assert {op: o["requests"] for op, o in workload["operations"].items()} == {
+        "GET /history/{historyId}/{itemId}": 40,  # the pages, not the logo
+        "GET /search": 80,
+    }
+    pools = workload["data_pools"]
+    assert {v["value"] for v in pools["query.page"]["values"]} == {"0", "1", "2"}
+    assert not [name for name in pools if "STS" in name]  # a search term is no parameter

@@ -16,6 +16,7 @@ from inferload.cli_common import (
     reports_errors,
     stderr,
     stdout,
+    workload_catalog,
 )
 from inferload.errors import refuse_overwrite
 from inferload.logs import IngestOptions, LogIngest
@@ -175,9 +176,9 @@ def diff_command(old_path: Path, new_path: Path, share_points: float, weight_poi
 @click.option(
     "--spec",
     "spec_path",
-    required=True,
     type=click.Path(path_type=Path),
-    help="The API's OpenAPI document.",
+    help="The API's OpenAPI document (default: the workload's, else URL templates inferred "
+    "from the production logs).",
 )
 @click.option(
     "--workload",
@@ -193,11 +194,24 @@ def diff_command(old_path: Path, new_path: Path, share_points: float, weight_poi
 @ingest_options
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @reports_errors
-def compare_command(results: Path, log_paths: tuple[str, ...], spec_path: Path, workload_path: Path | None,
+def compare_command(results: Path, log_paths: tuple[str, ...], spec_path: Path | None, workload_path: Path | None,
                     think_scale: float | None, ingest_options: IngestOptions, as_json: bool) -> None:  # fmt: skip
     """Score how realistic a test was: its traffic (RESULTS: a k6 results folder run with
     --tag-sessions, or the target's access log) against the production sample."""
-    catalog = load_catalog(spec_path)
+    if workload_path is not None:
+        workload = load_workload(workload_path)
+        catalog = workload_catalog(workload, workload_path, spec_path)
+        production = traffic_from_ingest(LogIngest(list(log_paths), catalog, ingest_options))
+    else:  # one pass over the production logs: their traffic and the personas inferred from them
+        seen: list[tuple[tuple[str, ...], tuple[float, ...]]] = []
+        spec_catalog = load_catalog(spec_path) if spec_path else None
+        workload, _ = infer_with_progress(
+            spec_catalog, spec_path, log_paths, ingest_options, 1.0, as_json,
+            observe=lambda session: seen.append(session_traffic(session)),
+        )  # fmt: skip
+        # without a spec, the test's traffic is matched to the templates production showed
+        catalog = spec_catalog or workload_catalog(workload, Path("."), None)
+        production = Traffic(tuple(seen))
     with stderr.status("Reading the test's traffic", spinner="dots"):
         if results.is_dir():
             test = traffic_from_k6(results, Router(catalog))
@@ -205,18 +219,7 @@ def compare_command(results: Path, log_paths: tuple[str, ...], spec_path: Path, 
             test = traffic_from_ingest(LogIngest([str(results)], catalog, ingest_options))
             if think_scale:
                 test = test.unscaled(think_scale)
-    if workload_path is not None:
-        personas = load_workload(workload_path).personas
-        production = traffic_from_ingest(LogIngest(list(log_paths), catalog, ingest_options))
-    else:  # one pass over the production logs: their traffic and the personas inferred from them
-        seen: list[tuple[tuple[str, ...], tuple[float, ...]]] = []
-        workload, _ = infer_with_progress(
-            catalog, spec_path, log_paths, ingest_options, 1.0, as_json,
-            observe=lambda session: seen.append(session_traffic(session)),
-        )  # fmt: skip
-        personas = workload.personas
-        production = Traffic(tuple(seen))
-    fidelity = score(test, production, personas)
+    fidelity = score(test, production, workload.personas)
     if as_json:
         click.echo(fidelity.model_dump_json(indent=2))
     else:

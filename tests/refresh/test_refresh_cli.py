@@ -213,3 +213,24 @@ def test_compare_reads_a_target_access_log(
     code, robotic = compare(tmp_path / "robot.log")
     assert code == 1 and robotic["verdict"] == "unrealistic"
     assert robotic["persona_mix_tv"] > 0.3 and robotic["session_length_ks"] > 0.5
+
+
+def test_compare_without_a_spec_matches_the_test_to_the_templates_production_showed(
+    tmp_path: Path,
+) -> None:
+    """Logs only: production's URL templates are inferred, and the test's traffic is read
+    against them (its own paths would give templates of other names)."""
+    simulate(tmp_path / "production.log", 1500, seed=31)
+    simulate(tmp_path / "test.log", 400, seed=32)
+    robot = dataclasses.replace(SHOPPER, weight=1.0, chain={"$start": {"login": 1.0}, "login": {"search": 1.0}, "search": {"$end": 1.0}},
+                                think_median_s={"login->search": 1.0}, sigma=0.01)  # fmt: skip
+    simulate(tmp_path / "robot.log", 400, seed=33, personas=(robot,))
+    scores = {}
+    for name in ("test", "robot"):
+        result = CliRunner().invoke(
+            main,
+            ["compare", str(tmp_path / f"{name}.log"), "--logs", str(tmp_path / "production.log"), "--json"],
+        )  # fmt: skip
+        assert result.exit_code in (0, 1), result.output + result.stderr
+        scores[name] = (result.exit_code, json.loads(result.stdout)["verdict"])
+    assert scores == {"test": (0, "faithful"), "robot": (1, "unrealistic")}

@@ -33,7 +33,8 @@ def design(workload: Workload, catalog: Catalog, targets: Targets) -> dict[str, 
         "operations": {op_id: _operation(catalog, workload, op_id) for op_id in sorted(_used_operations(workload))},
         "personas": [_persona(p, transitions) for p in workload.personas],
         "transitions": transitions,
-        "pools": {name: {"values": [v.value for v in pool.values], "weights": [v.weight for v in pool.values]}
+        "pools": {name: {"values": [v.value for v in pool.values], "weights": [v.weight for v in pool.values],
+                         "columns": pool.parameters or ["value"]}
                   for name, pool in sorted(workload.data_pools.items())},
         "correlations": {op: {param: {"producer": c.producer, "pointer": c.pointer} for param, c in params.items()}
                          for op, params in sorted(workload.correlations.items())},
@@ -80,6 +81,10 @@ def _operation(catalog: Catalog, workload: Workload, operation_id: str) -> dict[
         "method": info.method,
         "path": info.path,
         "path_params": [p.name for p in spec_op.path_parameters] if spec_op else re.findall(r"\{([^{}]+)\}", info.path),
+        # the path parameters' values drawn together, as production combined them (in the
+        # pool's column order)
+        "joint_pool": operation_id if (joint := _joint_columns(workload, operation_id)) else None,
+        "joint_columns": joint,
         "examples": {p.name: (p.examples[0] if p.examples else (p.schema or {}).get("example")) for p in (spec_op.path_parameters if spec_op else ())},
         "query": query,
         "body": None if body is None or spec_op is None else _body(catalog, workload, spec_op, *body),
@@ -88,6 +93,11 @@ def _operation(catalog: Catalog, workload: Workload, operation_id: str) -> dict[
         "success": [int(s) for s in info.success_statuses if s.isdigit()] or None,
         "content_types": sorted({m.media_type.split(";")[0].strip().lower() for r in spec_op.responses if r.is_success for m in r.content}) if spec_op else [],
     }  # fmt: skip
+
+
+def _joint_columns(workload: Workload, operation_id: str) -> list[str]:
+    pool = workload.data_pools.get(operation_id)
+    return list(pool.parameters) if pool is not None else []
 
 
 def _body(

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from inferload.design.profiles import error_rate_below
-from inferload.emit.pools import POOL_FIELDS, pool_files
+from inferload.emit.pools import pool_files
 from inferload.templating import environment
 
 
@@ -37,9 +37,11 @@ def render_artillery(plan: dict[str, Any]) -> dict[str, str]:
     plan, pools = pool_files(plan)
     for index, pool in enumerate(plan["pools"].values()):
         pool["payload"] = f"__pool{index}"
+        # field names of our own: a parameter's name (`weight`, `__proto__`) could clash
+        pool["fields"] = [f"c{column}" for column in range(pool["columns"])] + ["weight"]
     payload = [
         {
-            "path": f"./{pool['file']}", "fields": list(POOL_FIELDS), "skipHeader": True,
+            "path": f"./{pool['file']}", "fields": pool["fields"], "skipHeader": True,
             "cast": False, "loadAll": True, "name": pool["payload"],
         }
         for pool in plan["pools"].values()

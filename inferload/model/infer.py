@@ -220,10 +220,14 @@ def _operations(
 def _data_pools(aggregates: OperationAggregates) -> dict[str, DataPool]:
     """Path and query values by parameter name (merged over the operations using the name)."""
     path_values: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    rows: dict[str, Counter[tuple[tuple[str, str], ...]]] = defaultdict(Counter)
     for operation, counter in aggregates.params.items():
         for encoded, count in counter.items():
-            for name, value in decode_params(encoded):
+            params = decode_params(encoded)
+            for name, value in params:
                 path_values[(operation, name)][value] += count
+            if len(params) > 1:
+                rows[operation][params] += count
     query_values: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for operation, counter in aggregates.queries.items():
         for query, count in counter.items():
@@ -249,6 +253,28 @@ def _data_pools(aggregates: OperationAggregates) -> dict[str, DataPool]:
                 values=[PoolValue(value=value, weight=c / kept) for value, c in top],
                 provenance=Provenance.LOGS,
             )
+    pools.update(_joint_pools(rows))
+    return pools
+
+
+def _joint_pools(rows: dict[str, Counter[tuple[tuple[str, str], ...]]]) -> dict[str, DataPool]:
+    """Per operation with several path parameters, the combinations the logs show, under the
+    operation's id: `/users/{userId}/orders/{orderId}` replayed with one user's order, not a
+    user drawn from one pool and an order from another (a 404 against a real backend)."""
+    pools = {}
+    for operation, counter in sorted(rows.items()):
+        names = [name for name, _ in next(iter(counter))]
+        consistent = [(r, c) for r, c in counter.items() if [name for name, _ in r] == names]
+        top = sorted(consistent, key=lambda rc: (-rc[1], rc[0]))[:POOL_SIZE]
+        kept = sum(c for _, c in top)
+        pools[operation] = DataPool(
+            parameter=",".join(names),
+            parameters=names,
+            location="path",
+            operations=[operation],
+            values=[PoolValue(value=[v for _, v in row], weight=c / kept) for row, c in top],
+            provenance=Provenance.LOGS,
+        )
     return pools
 
 

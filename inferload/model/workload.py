@@ -138,7 +138,9 @@ class Load(_Frozen):
 
 
 class PoolValue(_Frozen):
-    value: str
+    value: str | list[str] = Field(
+        description="one value; in a joint pool, the row: one value per parameter, in order"
+    )
     weight: float = Field(ge=0, le=1)
 
 
@@ -148,6 +150,23 @@ class DataPool(_Frozen):
     operations: list[str]
     values: list[PoolValue]
     provenance: Provenance
+    parameters: list[str] = Field(
+        default=[],
+        description="a joint pool (one operation's path parameters, seen together): the "
+        "parameters its rows give, in order; empty for a pool of one parameter's values",
+    )
+
+    @model_validator(mode="after")
+    def _rows_fit(self) -> DataPool:
+        width = len(self.parameters)
+        for index, entry in enumerate(self.values):
+            row = entry.value
+            if (isinstance(row, list) and len(row) != width) or (width and isinstance(row, str)):
+                raise ValueError(
+                    f"values[{index}]: a joint pool's row needs {width} values "
+                    f"({', '.join(self.parameters)}); a single pool's value is one string"
+                )
+        return self
 
 
 class Correlation(_Frozen):

@@ -15,8 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from inferload.cli import main
-from inferload.run.engines import engine_environment, find_artillery, find_k6
+from inferload.run.engines import engine_environment
 from tests.conftest import ROOT, SPECS
+from tests.engines.runs import run_artillery, run_k6
 from tests.lms_server import free_port
 
 pytestmark = pytest.mark.engines
@@ -67,13 +68,10 @@ def mocked(
 def test_k6_against_prism_has_no_errors(mocked: tuple[str, Path], tmp_path: Path) -> None:
     base_url, out = mocked
     summary = tmp_path / "summary.json"
-    completed = subprocess.run(
-        [str(find_k6()), "run", "--quiet", "--no-usage-report", "script.js"],
-        cwd=out / "k6",
-        # Prism serves paths without the servers' base path; API_TOKEN for schemes with no login call
-        env=engine_environment(BASE_URL=base_url, BASE_PATH="", THINK_SCALE="0", SESSIONS="100",
-                               API_TOKEN="test-token", SUMMARY_PATH=str(summary)),  # fmt: skip
-        capture_output=True, text=True, timeout=180, check=False,
+    # Prism serves paths without the servers' base path; API_TOKEN for schemes with no login call
+    completed = run_k6(
+        out / "k6", BASE_URL=base_url, BASE_PATH="", THINK_SCALE="0", SESSIONS="100",
+        API_TOKEN="test-token", SUMMARY_PATH=str(summary),
     )  # fmt: skip
     assert completed.returncode == 0, completed.stdout + completed.stderr
     metrics = json.loads(summary.read_text())["metrics"]
@@ -85,12 +83,9 @@ def test_k6_against_prism_has_no_errors(mocked: tuple[str, Path], tmp_path: Path
 def test_artillery_against_prism_has_no_errors(mocked: tuple[str, Path], tmp_path: Path) -> None:
     base_url, out = mocked
     report = tmp_path / "report.json"
-    completed = subprocess.run(
-        [str(find_artillery()), "run", "--output", str(report),
-         "--overrides", json.dumps({"config": {"phases": [{"duration": 3, "arrivalCount": 60}]}}), "script.yml"],
-        cwd=out / "artillery",
-        env=engine_environment(BASE_URL=base_url, BASE_PATH="", THINK_SCALE="0", API_TOKEN="test-token"),
-        capture_output=True, text=True, timeout=180, check=False,
+    completed = run_artillery(
+        out / "artillery", 60, "--output", str(report), duration=3,
+        BASE_URL=base_url, BASE_PATH="", THINK_SCALE="0", API_TOKEN="test-token",
     )  # fmt: skip
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     counters = json.loads(report.read_text())["aggregate"]["counters"]

@@ -3,7 +3,6 @@ sends exactly those paths, and nothing from the spec is interpolated as code."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 from urllib.parse import unquote
@@ -13,8 +12,9 @@ import yaml
 from click.testing import CliRunner
 
 from inferload.cli import main
-from inferload.run.engines import engine_environment, find_artillery, find_k6
+from inferload.run.engines import find_k6
 from tests.engines.recording_server import RecordingServer
+from tests.engines.runs import run_artillery, run_k6
 
 pytestmark = pytest.mark.engines
 
@@ -77,12 +77,9 @@ def test_hostile_spec_gives_a_script_that_parses_and_sends_exactly_its_paths(
     )  # fmt: skip
     assert inspect.returncode == 0, inspect.stderr
     with RecordingServer() as server:
-        run = subprocess.run(
-            [str(find_k6()), "run", "--quiet", "--no-usage-report", "script.js"],
-            cwd=k6_folder,
-            env=engine_environment(BASE_URL=server.base_url, THINK_SCALE="0", DURATION_SCALE="0.05",
-                                   SUMMARY_PATH=str(tmp_path / "summary.json")),  # fmt: skip
-            capture_output=True, text=True, timeout=120, check=False,
+        run = run_k6(
+            k6_folder, timeout=120, BASE_URL=server.base_url, THINK_SCALE="0",
+            DURATION_SCALE="0.05", SUMMARY_PATH=str(tmp_path / "summary.json"),
         )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
     sent = {unquote(path) for _, path in server.requests}
@@ -122,11 +119,6 @@ def test_hostile_spec_gives_an_artillery_test_that_sends_exactly_its_paths(tmp_p
     )  # spec text stays in plan.json
     assert script["config"]["processor"] == "./processor.js"
     with RecordingServer() as server:
-        run = subprocess.run(
-            [str(find_artillery()), "run", "--overrides",
-             json.dumps({"config": {"phases": [{"duration": 3, "arrivalCount": 120}]}}), "script.yml"],
-            cwd=folder, env=engine_environment(BASE_URL=server.base_url, THINK_SCALE="0"),
-            capture_output=True, text=True, timeout=180, check=False,
-        )  # fmt: skip
+        run = run_artillery(folder, 120, duration=3, BASE_URL=server.base_url, THINK_SCALE="0")
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert {unquote(path) for _, path in server.requests} == EXPECTED

@@ -6,7 +6,6 @@ security scheme says (Conduit: the Authorization header, as an apiKey)."""
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from inferload.cli import main
-from inferload.run.engines import engine_environment, find_artillery, find_k6
 from tests.conftest import SPECS
 from tests.engines.recording_server import Received, RecordingServer
+from tests.engines.runs import run_artillery, run_k6
 
 pytestmark = pytest.mark.engines
 USERNAME = "alice@example.test"
@@ -72,12 +71,9 @@ def assert_logged_in_flow(received: list[Received]) -> None:
 def test_k6_logs_in_with_nested_credentials_and_sends_the_nested_token(
     generated: Path, server: RecordingServer
 ) -> None:
-    completed = subprocess.run(
-        [str(find_k6()), "run", "--quiet", "--no-usage-report", "--no-thresholds", "script.js"],
-        cwd=generated / "k6",
-        env=engine_environment(BASE_URL=server.base_url, THINK_SCALE="0", SESSIONS="40",
-                               LOGIN_USERNAME=USERNAME, LOGIN_PASSWORD=PASSWORD, SUMMARY_PATH="/dev/null"),
-        capture_output=True, text=True, timeout=180, check=False,
+    completed = run_k6(
+        generated / "k6", "--no-thresholds", BASE_URL=server.base_url, THINK_SCALE="0",
+        SESSIONS="40", LOGIN_USERNAME=USERNAME, LOGIN_PASSWORD=PASSWORD, SUMMARY_PATH="/dev/null",
     )  # fmt: skip
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert_logged_in_flow(server.received)
@@ -86,14 +82,9 @@ def test_k6_logs_in_with_nested_credentials_and_sends_the_nested_token(
 def test_artillery_logs_in_with_nested_credentials_and_sends_the_nested_token(
     generated: Path, server: RecordingServer
 ) -> None:
-    completed = subprocess.run(
-        [str(find_artillery()), "run",
-         "--overrides", json.dumps({"config": {"phases": [{"duration": 2, "arrivalCount": 40}]}}),
-         "script.yml"],
-        cwd=generated / "artillery",
-        env=engine_environment(BASE_URL=server.base_url, THINK_SCALE="0", ARTILLERY_DISABLE_ENSURE="1",
-                               LOGIN_USERNAME=USERNAME, LOGIN_PASSWORD=PASSWORD),
-        capture_output=True, text=True, timeout=180, check=False,
+    completed = run_artillery(
+        generated / "artillery", 40, BASE_URL=server.base_url, THINK_SCALE="0",
+        ARTILLERY_DISABLE_ENSURE="1", LOGIN_USERNAME=USERNAME, LOGIN_PASSWORD=PASSWORD,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     assert_logged_in_flow(server.received)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -18,8 +17,8 @@ import pytest
 
 from inferload.model import load_workload
 from inferload.model.workload import Workload
-from inferload.run.engines import engine_environment, find_artillery, find_k6
 from tests.engines.fast_recording_server import FastRecordingServer
+from tests.engines.runs import run_artillery, run_k6
 from tests.lms_server import course_ids_sent
 
 pytestmark = pytest.mark.engines
@@ -97,12 +96,9 @@ def test_k6_sessions_reproduce_the_operation_mix(
     workload, out = generated
     templates = templates_of(workload)
     with FastRecordingServer(documented_statuses(workload, templates)) as server:
-        completed = subprocess.run(
-            [str(find_k6()), "run", "--quiet", "--no-usage-report", "script.js"],
-            cwd=out / "k6",
-            env=engine_environment(BASE_URL=server.base_url, SESSIONS=str(SESSIONS), THINK_SCALE="0",
-                                   SUMMARY_PATH=str(tmp_path / "summary.json")),  # fmt: skip
-            capture_output=True, text=True, timeout=300, check=False,
+        completed = run_k6(
+            out / "k6", timeout=300, BASE_URL=server.base_url, SESSIONS=str(SESSIONS),
+            THINK_SCALE="0", SUMMARY_PATH=str(tmp_path / "summary.json"),
         )  # fmt: skip
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert_mix(workload, templates, server.requests)
@@ -112,13 +108,10 @@ def test_k6_sessions_reproduce_the_operation_mix(
 def test_artillery_sessions_reproduce_the_operation_mix(generated: tuple[Workload, Path]) -> None:
     workload, out = generated
     templates = templates_of(workload)
-    phases = {"config": {"phases": [{"duration": 20, "arrivalCount": SESSIONS}]}}
     with FastRecordingServer(documented_statuses(workload, templates)) as server:
-        completed = subprocess.run(
-            [str(find_artillery()), "run", "--overrides", json.dumps(phases), "script.yml"],
-            cwd=out / "artillery",
-            env=engine_environment(BASE_URL=server.base_url, THINK_SCALE="0"),
-            capture_output=True, text=True, timeout=300, check=False,
+        completed = run_artillery(
+            out / "artillery", SESSIONS, duration=20, timeout=300,
+            BASE_URL=server.base_url, THINK_SCALE="0",
         )  # fmt: skip
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     assert_mix(workload, templates, server.requests)

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from inferload.emit.pools import pool_files
-from inferload.run.engines import engine_environment, find_k6
+from inferload.run.engines import find_k6
 from tests.engines.fast_recording_server import FastRecordingServer
+from tests.engines.runs import run_k6
 from tests.lms_server import course_ids_sent
 
 HOSTILE = {
@@ -31,7 +32,11 @@ def plan_with(pools: dict[str, list[str]]) -> dict[str, object]:
     return {
         "other": "kept",
         "pools": {
-            name: {"values": values, "weights": [1 / len(values)] * len(values)}
+            name: {
+                "values": values,
+                "weights": [1 / len(values)] * len(values),
+                "columns": ["value"],
+            }
             for name, values in pools.items()
         },
     }
@@ -44,7 +49,8 @@ def test_pool_files_are_safe_unique_names_under_pools() -> None:
     assert sorted(paths) == sorted(files)
     assert len(set(paths)) == len(HOSTILE)  # "query.page" and "query/page" do not collide
     assert all(re.fullmatch(r"pools/\d\d-[A-Za-z0-9_-]+\.csv", path) for path in paths), paths
-    assert all(set(pool) == {"file"} for pool in plan["pools"].values())  # the CSV holds the data
+    # the CSV holds the data; the plan, how many value columns precede the weight
+    assert all(pool == {"file": pool["file"], "columns": 1} for pool in plan["pools"].values())
 
 
 def test_pool_values_read_back_exactly_with_their_weights() -> None:
@@ -54,6 +60,29 @@ def test_pool_values_read_back_exactly_with_their_weights() -> None:
         assert rows[0] == ["value", "weight"]
         assert [row[0] for row in rows[1:]] == values
         assert sum(float(row[1]) for row in rows[1:]) == pytest.approx(1, abs=1e-5)
+
+
+def test_a_joint_pool_has_a_column_per_parameter_then_the_weight() -> None:
+    rows_in = [["7", "a,b"], ["8", 'say "hi"']]
+    plan, files = pool_files(
+        {
+            "pools": {
+                "GET /u/{userId}/o/{orderId}": {
+                    "values": rows_in,
+                    "weights": [0.75, 0.25],
+                    "columns": ["userId", "orderId"],
+                }
+            }
+        }  # fmt: skip
+    )
+    pool = plan["pools"]["GET /u/{userId}/o/{orderId}"]
+    assert pool["columns"] == 2
+    rows = list(csv.reader(io.StringIO(files[pool["file"]])))
+    assert rows == [
+        ["userId", "orderId", "weight"],
+        ["7", "a,b", "0.75"],
+        ["8", 'say "hi"', "0.25"],
+    ]
 
 
 @pytest.fixture
@@ -69,11 +98,9 @@ def test_k6_pool_of_values_alone_counts_each_once(k6_folder: tuple[Path, Path]) 
     folder, pool = k6_folder
     pool.write_text("value\n101\n102\n")  # an engineer's own ids, no weights
     with FastRecordingServer() as server:
-        completed = subprocess.run(
-            [str(find_k6()), "run", "--quiet", "--no-usage-report", "script.js"], cwd=folder,
-            env=engine_environment(BASE_URL=server.base_url, SESSIONS="100", THINK_SCALE="0",
-                                   SUMMARY_PATH=str(folder / "summary.json")),
-            capture_output=True, text=True, timeout=120, check=False,
+        completed = run_k6(
+            folder, timeout=120, BASE_URL=server.base_url, SESSIONS="100", THINK_SCALE="0",
+            SUMMARY_PATH=str(folder / "summary.json"),
         )  # fmt: skip
     assert completed.returncode == 0, completed.stdout + completed.stderr
     ids = course_ids_sent(server.requests)

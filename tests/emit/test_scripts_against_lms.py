@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from inferload.cli import main
 from inferload.run.engines import engine_environment, find_artillery, find_k6
 from tests.conftest import FIXTURES
+from tests.engines.runs import run_k6
 from tests.lms_server import RunningService, lms_service, seeded_database
 
 pytestmark = pytest.mark.engines
@@ -47,22 +48,10 @@ def test_k6_smoke_runs_every_persona_without_errors(
     # quoted fields and CRLF line ends, as spreadsheets write CSV: the script must unquote them
     users.write_text('persona,username,password\r\n*,"user1@lms.example","lms-demo-password"\r\n')
     summary = tmp_path / "summary.json"
-    completed = subprocess.run(
-        [str(find_k6()), "run", "--quiet", "--no-usage-report", "script.js"],
-        cwd=generated / "k6",
-        env=engine_environment(
-            BASE_URL=service.base_url,
-            PROFILE="smoke",
-            THINK_SCALE="0.01",
-            DURATION_SCALE="0.1",
-            USERS_CSV=str(users),
-            SUMMARY_PATH=str(summary),
-        ),  # fmt: skip
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    completed = run_k6(
+        generated / "k6", BASE_URL=service.base_url, PROFILE="smoke", THINK_SCALE="0.01",
+        DURATION_SCALE="0.1", USERS_CSV=str(users), SUMMARY_PATH=str(summary),
+    )  # fmt: skip
     assert completed.returncode == 0, completed.stdout + completed.stderr
     data = json.loads(summary.read_text())
     requests = data["metrics"]["http_reqs"]["values"]["count"]
@@ -75,10 +64,7 @@ def test_k6_smoke_runs_every_persona_without_errors(
 
 
 def test_k6_fails_fast_without_base_url(generated: Path) -> None:
-    completed = subprocess.run(
-        [str(find_k6()), "run", "--quiet", "--no-usage-report", "script.js"],
-        cwd=generated / "k6", env=engine_environment(BASE_URL=""), capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    completed = run_k6(generated / "k6", timeout=60, BASE_URL="")
     assert completed.returncode != 0
     assert "BASE_URL is required" in completed.stdout + completed.stderr
 

@@ -96,6 +96,25 @@ def test_published_schema_is_current() -> None:
             "Input should be",
         ),
         (lambda d: d["personas"][0].update({"weight": 0.2}), None, "persona weights sum to"),
+        (
+            lambda d: d["data_pools"].update(
+                {
+                    "GET /a/{x}/b/{y}": {
+                        "parameter": "x,y",
+                        "parameters": ["x", "y"],
+                        "location": "path",
+                        "operations": ["GET /a/{x}/b/{y}"],
+                        "provenance": "logs",
+                        "values": [
+                            {"value": ["1", "2"], "weight": 0.5},
+                            {"value": ["3"], "weight": 0.5},
+                        ],
+                    }
+                }
+            ),
+            "data_pools.GET /a/{x}/b/{y}",
+            "values[1]: a joint pool's row needs 2 values (x, y)",
+        ),  # fmt: skip
     ],
 )
 def test_edited_files_are_checked_with_the_field_named(

@@ -1,0 +1,34 @@
+"""Run a generated script with the real engine, the way the tests do: from its folder, with
+the engine's environment plus the variables a test sets, output captured, bounded in time."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from inferload.run.engines import engine_environment, find_artillery, find_k6
+
+
+def run_k6(
+    folder: Path, *options: str, timeout: int = 180, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`k6 run --quiet --no-usage-report OPTIONS script.js` in `folder` (k6/ of a generated test)."""
+    return subprocess.run(
+        [str(find_k6()), "run", "--quiet", "--no-usage-report", *options, "script.js"],
+        cwd=folder, env=engine_environment(**env),
+        capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip
+
+
+def run_artillery(
+    folder: Path, arrivals: int, *options: str, duration: int = 2, timeout: int = 180, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`artillery run` of script.yml in `folder` (artillery/ of a generated test), its phases
+    replaced by one: `arrivals` sessions over `duration` seconds."""
+    phases = {"config": {"phases": [{"duration": duration, "arrivalCount": arrivals}]}}
+    return subprocess.run(
+        [str(find_artillery()), "run", "--overrides", json.dumps(phases), *options, "script.yml"],
+        cwd=folder, env=engine_environment(**env),
+        capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip

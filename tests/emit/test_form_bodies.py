@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from inferload.cli import main
 from tests.engines.recording_server import Received, RecordingServer
-from tests.engines.runs import run_artillery, run_k6
+from tests.engines.runs import run_sessions
 
 pytestmark = pytest.mark.engines
 USERNAME = "alice+ops@example.test"
@@ -151,22 +151,12 @@ def assert_bodies_decode(received: list[Received]) -> None:
         assert json.loads(parts["options"].get_content()) == {"keep": True}
 
 
-def test_k6_sends_form_and_multipart_bodies_a_server_can_read(
-    generated: Path, server: RecordingServer
+@pytest.mark.parametrize("engine", ["k6", "artillery"])
+def test_the_engines_send_form_and_multipart_bodies_a_server_can_read(
+    engine: str, generated: Path, server: RecordingServer
 ) -> None:
-    completed = run_k6(
-        generated / "k6", "--no-thresholds", BASE_URL=server.base_url, THINK_SCALE="0",
-        SESSIONS="40", LOGIN_USERNAME=USERNAME, LOGIN_PASSWORD=PASSWORD, SUMMARY_PATH="/dev/null",
-    )  # fmt: skip
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert_bodies_decode(server.received)
-
-
-def test_artillery_sends_form_and_multipart_bodies_a_server_can_read(
-    generated: Path, server: RecordingServer
-) -> None:
-    completed = run_artillery(
-        generated / "artillery", 40, BASE_URL=server.base_url, THINK_SCALE="0",
+    completed = run_sessions(
+        engine, generated, 40, BASE_URL=server.base_url, THINK_SCALE="0",
         LOGIN_USERNAME=USERNAME, LOGIN_PASSWORD=PASSWORD,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from inferload.cli import main
 from tests.conftest import SPECS
 from tests.engines.recording_server import Received, RecordingServer
-from tests.engines.runs import run_artillery, run_k6
+from tests.engines.runs import run_sessions
 
 pytestmark = pytest.mark.engines
 USERNAME = "alice@example.test"
@@ -68,23 +68,13 @@ def assert_logged_in_flow(received: list[Received]) -> None:
     assert sum(1 for r in after_login if r.authorization == TOKEN) >= 10
 
 
-def test_k6_logs_in_with_nested_credentials_and_sends_the_nested_token(
-    generated: Path, server: RecordingServer
+@pytest.mark.parametrize("engine", ["k6", "artillery"])
+def test_the_engines_log_in_with_nested_credentials_and_send_the_nested_token(
+    engine: str, generated: Path, server: RecordingServer
 ) -> None:
-    completed = run_k6(
-        generated / "k6", "--no-thresholds", BASE_URL=server.base_url, THINK_SCALE="0",
-        SESSIONS="40", LOGIN_USERNAME=USERNAME, LOGIN_PASSWORD=PASSWORD, SUMMARY_PATH="/dev/null",
-    )  # fmt: skip
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert_logged_in_flow(server.received)
-
-
-def test_artillery_logs_in_with_nested_credentials_and_sends_the_nested_token(
-    generated: Path, server: RecordingServer
-) -> None:
-    completed = run_artillery(
-        generated / "artillery", 40, BASE_URL=server.base_url, THINK_SCALE="0",
-        ARTILLERY_DISABLE_ENSURE="1", LOGIN_USERNAME=USERNAME, LOGIN_PASSWORD=PASSWORD,
+    completed = run_sessions(
+        engine, generated, 40, BASE_URL=server.base_url, THINK_SCALE="0",
+        LOGIN_USERNAME=USERNAME, LOGIN_PASSWORD=PASSWORD,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     assert_logged_in_flow(server.received)

@@ -32,3 +32,19 @@ def run_artillery(
         cwd=folder, env=engine_environment(**env),
         capture_output=True, text=True, timeout=timeout, check=False,
     )  # fmt: skip
+
+
+def run_sessions(
+    engine: str, generated: Path, sessions: int, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`sessions` sessions of a generated test (its folder holding k6/ and artillery/) with
+    `engine`, thresholds and `ensure` off: for tests that check what the target received."""
+    if engine == "k6":
+        return run_k6(
+            generated / "k6",
+            "--no-thresholds",
+            SESSIONS=str(sessions),
+            SUMMARY_PATH="/dev/null",
+            **env,
+        )
+    return run_artillery(generated / "artillery", sessions, ARTILLERY_DISABLE_ENSURE="1", **env)

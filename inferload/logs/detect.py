@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from inferload.errors import ErrorKind, InferloadError, Location
 from inferload.logs.formats import BUILTIN_FORMATS, LineFormat
 from inferload.logs.parse import FIELDS_READ
+from inferload.logs.w3c import looks_like_w3c
 
 SAMPLE_LINES = 200
 _MATCH_SHARE = 0.6  # a text format must read this share of the sample
@@ -111,7 +112,7 @@ _GENERIC_KEYS = {
 
 @dataclass(frozen=True, slots=True)
 class Detected:
-    kind: str  # "text", "jsonl" or "har"
+    kind: str  # "text", "jsonl", "har" or "w3c"
     text: LineFormat | None = None
     json: JsonShape | None = None
 
@@ -124,8 +125,8 @@ def detect(lines: list[str], name: str) -> Detected:
             ErrorKind.INVALID, "empty log: no lines to read", location=Location(name)
         )
     looks = looks_like(sample)
-    if looks == "har":
-        return Detected("har")
+    if looks in ("har", "w3c"):
+        return Detected(looks)
     if looks == "jsonl":
         return Detected("jsonl", json=json_shape(sample, name))
     for line_format in BUILTIN_FORMATS.values():
@@ -149,6 +150,8 @@ def looks_like(sample: list[str]) -> str:
         return "jsonl"
     if re.match(r"^[\w.-]+\s*\|\s*\{", first):  # docker compose: `service | {...}`
         return "jsonl"
+    if looks_like_w3c(sample):
+        return "w3c"
     return "text"
 
 
@@ -167,7 +170,7 @@ def check_requested(
             ErrorKind.INVALID, "empty log: no lines to read", location=Location(name)
         )
     looks = looks_like(sample)
-    if requested in ("jsonl", "har"):
+    if requested in ("jsonl", "har", "w3c"):
         if looks != requested:
             raise _mismatch(name, requested, looks)
         return
@@ -181,6 +184,7 @@ def _mismatch(name: str, requested: str, looks: str) -> InferloadError:
     hints = {
         "jsonl": "looks like JSON lines; try --format jsonl",
         "har": "looks like a HAR file; try --format har",
+        "w3c": "looks like a W3C extended log (IIS); try --format w3c",
         "text": "looks like a text access log; try --format combined, common or --log-format",
     }
     return InferloadError(

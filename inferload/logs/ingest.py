@@ -50,12 +50,13 @@ from inferload.logs.reader import CHUNK_BYTES, iter_line_frames
 from inferload.logs.routing import OperationMatcher
 from inferload.logs.sessions import Pieces, Sessionizer
 from inferload.logs.templates import catalog_from_templates, infer_templates
+from inferload.logs.w3c import fields_of, parse_w3c_lines
 from inferload.spec.matcher import Router
 from inferload.spec.model import Catalog
 from inferload.streams import STDIN, display_name
 
 R = TypeVar("R")
-FORMATS = ("auto", *BUILTIN_FORMATS, "jsonl", "har")
+FORMATS = ("auto", *BUILTIN_FORMATS, "jsonl", "har", "w3c")
 Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
 
 
@@ -248,12 +249,20 @@ class LogIngest:
                 else json_shape(sample, name)
             )
             detected = Detected("jsonl", json=shape)
+        elif options.format == "w3c":
+            check_requested(sample, "w3c", None, name)
+            detected = Detected("w3c")
         else:
             detected = detect(sample, name)
             if detected.kind == "jsonl" and options.fields:
                 detected = Detected("jsonl", json=shape_from_fields(dict(options.fields)))
         if detected.kind == "har":
             return None
+        if detected.kind == "w3c":
+            columns = fields_of(sample)
+            assert columns is not None  # what made it look like W3C
+            self._formats[index] = "w3c"
+            return lambda frame: parse_w3c_lines(frame, columns, index)
         if detected.text is not None:
             line_format = detected.text
             self._formats[index] = line_format.name

@@ -27,7 +27,7 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
     "cookie": pl.String(),
     "malformed": pl.String(),  # why the line could not be read; null for good records
 }
-# every field `_to_records` builds a record from (a format or JSON shape gives some of them)
+# every field `to_records` builds a record from (a format or JSON shape gives some of them)
 FIELDS_READ = frozenset(
     {"time_iso", "time_epoch", "time_local", "method", "url", "request", "path", "query", "status",
      "client_ip", "forwarded_for", "user_agent", "request_time_s", "request_time_ms",
@@ -58,7 +58,7 @@ def parse_text_lines(lines: pl.DataFrame, line_format: LineFormat, source: int) 
         fields[field] = (
             pl.col(group).replace("-", None) if field in _DASH_IS_NULL else pl.col(group)
         )
-    return _to_records(fast, fields, source, f"does not match the {line_format.name} format")
+    return to_records(fast, fields, source, f"does not match the {line_format.name} format")
 
 
 # Fields where nginx and Apache write `-` for "none"; elsewhere `-` cannot occur or is harmless.
@@ -96,7 +96,7 @@ def _extract_head_and_last(lines: pl.DataFrame, head: str, groups: list[str]) ->
     ).drop("_rest")
 
 
-def _to_records(
+def to_records(
     frame: pl.DataFrame, fields: dict[str, pl.Expr], source: int, unmatched_reason: str
 ) -> pl.DataFrame:
     """Shared tail of every text and JSON parser: typed canonical columns + `malformed`."""
@@ -275,7 +275,7 @@ def parse_json_lines(
     frame = lines.with_columns(body.alias("json"))
     fields = {name: pl.col("json").str.json_path_match(path) for name, path in paths.items()}
     fields.update(_json_conventions(fields))
-    records = _to_records(frame, fields, source, "not a JSON access record")
+    records = to_records(frame, fields, source, "not a JSON access record")
     if not keep:
         return records
     path, _, prefix = keep.partition("=")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from inferload.errors import InferloadError
 from inferload.logs import IngestOptions, IngestReport, LogIngest, Session
 from inferload.logs.prefetch import GIL_HANDOFF_S
 from inferload.spec import load_catalog
@@ -274,3 +275,56 @@ def test_json_access_logs_of_common_proxies_read_without_help(shape: str, tmp_pa
     assert session.durations_ms == (pytest.approx(250.0),) * 5
     assert session.statuses == (201,) * 5
     assert session.timestamps_s[1] - session.timestamps_s[0] == pytest.approx(1.0)
+
+
+IIS_HEADER = (
+    "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n"
+    "#Date: 2024-10-10 13:55:00\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query "
+    "s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus "
+    "sc-win32-status time-taken\n"
+)
+
+
+def iis_line(second: int, client: int, target: str, status: int = 200, taken_ms: int = 31) -> str:
+    path, _, query = target.partition("?")
+    return (
+        f"2024-10-10 13:55:{second:02d} 10.0.0.5 GET {path} {query or '-'} 443 - "
+        f"203.0.113.{client} Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) - {status} 0 0 {taken_ms}\n"
+    )
+
+
+def test_an_iis_w3c_log_reads_by_its_fields_directive(tmp_path: Path) -> None:
+    """The columns come from `#Fields:`; directives (also a header repeated after a restart)
+    are no requests; a line with a column missing is malformed with its line number."""
+    log = tmp_path / "u_ex241010.log"
+    log.write_text(
+        IIS_HEADER
+        + iis_line(1, 1, "/api/orders/17?expand=items")
+        + iis_line(2, 2, "/api/orders/18")
+        + IIS_HEADER  # the service restarted
+        + iis_line(3, 1, "/api/orders/19", status=404, taken_ms=7)
+        + "2024-10-10 13:55:04 10.0.0.5 GET /api/orders/20 - 443\n"
+    )
+    sessions, report = ingest(log)
+    assert report.sources[0].format == "w3c"
+    assert report.malformed == 1 and report.malformed_examples[0].line_no == 12
+    assert report.dropped == {"not an access record": 8}
+    assert report.operations == {"GET /api/orders/{id}": 3}
+    by_count = sorted(sessions, key=len)
+    assert [len(s) for s in by_count] == [1, 2]  # two clients (c-ip + the agent, '+' as ' ')
+    assert by_count[1].statuses == (200, 404) and by_count[1].durations_ms == (31.0, 7.0)
+    assert by_count[1].timestamps_s[1] - by_count[1].timestamps_s[0] == pytest.approx(2.0)
+
+
+def test_lnavs_w3c_sample_is_detected() -> None:
+    _, report = ingest(LOGS / "lnav-fixtures/logfile_w3c.0")
+    assert report.sources[0].format == "w3c"
+    assert (report.records, report.malformed) == (1, 0)
+    assert report.dropped == {"not an access record": 4, "static asset": 1}
+
+
+def test_asking_for_w3c_on_another_format_says_what_it_looks_like() -> None:
+    with pytest.raises(InferloadError) as caught:
+        ingest(LOGS / "elastic-apache/apache_logs", format="w3c")
+    assert "no line reads as w3c" in caught.value.message
+    assert "text access log" in (caught.value.hint or "")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from inferload.errors import ErrorKind, InferloadError
 
@@ -71,6 +71,9 @@ class LineFormat:
     # `regex` up to the opening quote of its last value, when the format ends with a quoted
     # value it reads ("$http_user_agent"): that value is then taken by a split, see `parse`
     head_regex: str | None = None
+    # the request line's target may be an absolute URL (`GET https://host:443/a HTTP/1.1`, as a
+    # load balancer logs it): its origin is left out of the path
+    absolute_targets: bool = False
 
 
 def compile_log_format(source: str, name: str = "custom") -> LineFormat:
@@ -218,3 +221,15 @@ BUILTIN_FORMATS = {
         "common": _CLF,
     }.items()
 }
+# AWS Application Load Balancer access logs: `%D`-like durations in seconds (-1 when the request
+# never reached a target), the client with its port, the request line with an absolute URL
+BUILTIN_FORMATS["alb"] = replace(
+    compile_log_format(
+        "$alb_type $time_iso8601 $alb_name $remote_addr:$remote_port $alb_target "
+        "$alb_request_processing_time $upstream_response_time $alb_response_processing_time "
+        '$status $alb_target_status $alb_received_bytes $body_bytes_sent "$request" '
+        '"$http_user_agent"',
+        "alb",
+    ),
+    absolute_targets=True,
+)

@@ -58,6 +58,8 @@ def parse_text_lines(lines: pl.DataFrame, line_format: LineFormat, source: int) 
         fields[field] = (
             pl.col(group).replace("-", None) if field in _DASH_IS_NULL else pl.col(group)
         )
+    if line_format.absolute_targets:
+        fields["path"] = _origin_less(fields["path"])
     return to_records(fast, fields, source, f"does not match the {line_format.name} format")
 
 
@@ -233,7 +235,8 @@ def _milliseconds(fields: dict[str, pl.Expr]) -> pl.Expr:
         return fields["request_time_ns"].cast(pl.Float64, strict=False) / 1e6
     if "upstream_time_s" in fields:
         parts = fields["upstream_time_s"].str.replace_all(r"[:,]", " ").str.split(" ")
-        return parts.list.eval(pl.element().cast(pl.Float64, strict=False)).list.sum() * 1000
+        total = parts.list.eval(pl.element().cast(pl.Float64, strict=False)).list.sum() * 1000
+        return pl.when(total >= 0).then(total)  # an ALB's -1: the request reached no target
     return pl.lit(None, dtype=pl.Float64)
 
 
@@ -252,13 +255,16 @@ def _json_conventions(fields: dict[str, pl.Expr]) -> dict[str, pl.Expr]:
     if "request_time_s" in fields:
         changed["request_time_s"] = fields["request_time_s"].str.strip_suffix("s")
     if "url" in fields:
-        origin_less = fields["url"].str.replace(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*", "")
-        changed["url"] = (
-            pl.when(origin_less.str.starts_with("?") | (origin_less == ""))
-            .then(pl.lit("/") + origin_less)
-            .otherwise(origin_less)
-        )
+        changed["url"] = _origin_less(fields["url"])
     return changed
+
+
+def _origin_less(url: pl.Expr) -> pl.Expr:
+    """`https://api.example.com:443/a?b` -> `/a?b` (`/` when nothing follows the origin)."""
+    rest = url.str.replace(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*", "")
+    return (
+        pl.when(rest.str.starts_with("?") | (rest == "")).then(pl.lit("/") + rest).otherwise(rest)
+    )
 
 
 def parse_json_lines(

@@ -328,3 +328,33 @@ def test_asking_for_w3c_on_another_format_says_what_it_looks_like() -> None:
         ingest(LOGS / "elastic-apache/apache_logs", format="w3c")
     assert "no line reads as w3c" in caught.value.message
     assert "text access log" in (caught.value.hint or "")
+
+
+def alb_line(
+    second: int, port: int, request: str, target_s: str = "0.048", status: int = 200
+) -> str:
+    """An AWS Application Load Balancer access log entry, as AWS documents the layout."""
+    return (
+        f"https 2024-10-10T13:55:{second:02d}.186641Z app/my-lb/50dc6c495c0c9188 "
+        f"192.168.131.39:{port} 10.0.0.1:80 0.001 {target_s} 0.000 {status} {status} 0 57 "
+        f'"{request}" "Mozilla/5.0 (X11; Linux x86_64)" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 '
+        "arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/t/73e2d6bc24d8a067 "
+        '"Root=1-58337281-1d84f3d73c47ec4e58577259" "api.example.com" "-" 1 '
+        '2024-10-10T13:55:00.000000Z "forward" "-" "-" "10.0.0.1:80" "200" "-" "-" TID_1\n'
+    )
+
+
+def test_an_aws_alb_log_reads_its_absolute_urls_and_target_times(tmp_path: Path) -> None:
+    log = tmp_path / "alb.log"
+    log.write_text(
+        alb_line(1, 2817, "GET https://api.example.com:443/api/items/7?x=1 HTTP/1.1")
+        + alb_line(2, 2901, "POST https://api.example.com:443/api/items HTTP/1.1", status=201)
+        + alb_line(3, 3011, "GET https://api.example.com:443 HTTP/1.1", target_s="-1", status=503)
+    )
+    sessions, report = ingest(log)
+    assert report.sources[0].format == "alb"
+    assert (report.records, report.malformed) == (3, 0)
+    assert report.operations == {"GET /api/items/{id}": 1, "POST /api/items": 1, "GET /": 1}
+    (session,) = sessions  # one client however many connections (ports) it opened
+    assert session.durations_ms == (pytest.approx(48.0), pytest.approx(48.0), None)  # -1: none
+    assert session.statuses == (200, 201, 503)

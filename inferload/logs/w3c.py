@@ -1,8 +1,10 @@
 """W3C extended log files (IIS, and other servers that write them).
 
-The file says its own format: a `#Fields:` directive names the space-separated columns
-(`date time c-ip cs-method cs-uri-stem cs-uri-query sc-status cs(User-Agent) time-taken`),
-values hold no spaces (IIS writes a user agent's as `+`), `-` means none, and times are UTC.
+The file says its own format: a `#Fields:` directive names the columns (`date time c-ip
+cs-method cs-uri-stem cs-uri-query sc-status cs(User-Agent) time-taken`), separated by spaces
+(IIS) or tabs (Amazon CloudFront); values hold no spaces (IIS writes a user agent's as `+`,
+CloudFront as `%20`), `-` means none, and times are UTC. `time-taken` is whole milliseconds in
+IIS, seconds with a decimal point in CloudFront.
 The other `#` directives (`#Software`, `#Version`, `#Date`) and a header repeated when the
 server restarts are no requests: they are counted as dropped, not malformed. A line with
 another number of columns than the first `#Fields:` names (a later header that changed the
@@ -47,7 +49,9 @@ def fields_of(sample: list[str]) -> tuple[str, ...] | None:
 def parse_w3c_lines(lines: pl.DataFrame, fields: tuple[str, ...], source: int) -> pl.DataFrame:
     """Lines of a W3C extended log -> records (see the module's docstring)."""
     lines = lines.filter(pl.col("line").str.strip_chars().str.len_bytes() > 0)
-    parts = pl.col("line").str.strip_chars_end().str.split(" ")
+    parts = (
+        pl.col("line").str.strip_chars_end().str.replace_all("\t", " ", literal=True).str.split(" ")
+    )
     frame = lines.with_columns(parts.alias("parts"))
 
     def column(name: str) -> pl.Expr:
@@ -56,7 +60,19 @@ def parse_w3c_lines(lines: pl.DataFrame, fields: tuple[str, ...], source: int) -
 
     canonical = {target: column(name) for name, target in _CANONICAL.items() if name in fields}
     if "user_agent" in canonical:
-        canonical["user_agent"] = canonical["user_agent"].str.replace_all("+", " ", literal=True)
+        canonical["user_agent"] = (
+            canonical["user_agent"]
+            .str.replace_all("+", " ", literal=True)
+            .str.replace_all("%20", " ", literal=True)
+        )
+    if "request_time_ms" in canonical:
+        taken = canonical["request_time_ms"]
+        seconds = taken.cast(pl.Float64, strict=False) * 1000
+        canonical["request_time_ms"] = (
+            pl.when(taken.str.contains(".", literal=True))
+            .then(seconds.cast(pl.String))
+            .otherwise(taken)
+        )
     if "date" in fields and "time" in fields:  # without a date, every time is unreadable
         canonical["time_iso"] = column("date") + pl.lit("T") + column("time") + pl.lit("Z")
     width_differs = pl.col("parts").list.len() != len(fields)

@@ -358,3 +358,27 @@ def test_an_aws_alb_log_reads_its_absolute_urls_and_target_times(tmp_path: Path)
     (session,) = sessions  # one client however many connections (ports) it opened
     assert session.durations_ms == (pytest.approx(48.0), pytest.approx(48.0), None)  # -1: none
     assert session.statuses == (200, 201, 503)
+
+
+def test_a_cloudfront_log_is_w3c_with_tabs_and_seconds(tmp_path: Path) -> None:
+    fields = (
+        "date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status "
+        "cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id "
+        "x-host-header cs-protocol cs-bytes time-taken x-forwarded-for"
+    )
+    rows = [
+        ["2024-10-10", f"13:55:0{n}", "SEA19-C1", "2390", "203.0.113.9", "GET",
+         "d111111abcdef8.cloudfront.net", f"/api/items/{n}", "200", "-",
+         "Mozilla/5.0%20(Windows%20NT%2010.0)", "page=2" if n else "-", "-", "Miss",
+         "bEnqX==", "api.example.com", "https", "148", "0.125", "-"]
+        for n in range(3)
+    ]  # fmt: skip
+    log = tmp_path / "E2EXAMPLE.2024-10-10-13.log"
+    log.write_text(
+        "#Version: 1.0\n#Fields: " + fields + "\n" + "".join("\t".join(r) + "\n" for r in rows)
+    )
+    (session,), report = ingest(log)
+    assert report.sources[0].format == "w3c"
+    assert (report.records, report.malformed) == (3, 0)
+    assert report.operations == {"GET /api/items/{id}": 3}
+    assert session.durations_ms == (pytest.approx(125.0),) * 3  # seconds with a decimal point

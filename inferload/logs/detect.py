@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from inferload.errors import ErrorKind, InferloadError, Location
 from inferload.logs.formats import BUILTIN_FORMATS, LineFormat
+from inferload.logs.haproxy import looks_like_haproxy
 from inferload.logs.parse import FIELDS_READ
 from inferload.logs.w3c import looks_like_w3c
 
@@ -112,7 +113,7 @@ _GENERIC_KEYS = {
 
 @dataclass(frozen=True, slots=True)
 class Detected:
-    kind: str  # "text", "jsonl", "har" or "w3c"
+    kind: str  # "text", "jsonl", "har", "w3c" or "haproxy"
     text: LineFormat | None = None
     json: JsonShape | None = None
 
@@ -125,7 +126,7 @@ def detect(lines: list[str], name: str) -> Detected:
             ErrorKind.INVALID, "empty log: no lines to read", location=Location(name)
         )
     looks = looks_like(sample)
-    if looks in ("har", "w3c"):
+    if looks in ("har", "w3c", "haproxy"):
         return Detected(looks)
     if looks == "jsonl":
         return Detected("jsonl", json=json_shape(sample, name))
@@ -136,7 +137,7 @@ def detect(lines: list[str], name: str) -> Detected:
         ErrorKind.INVALID,
         f"unrecognised log format (first line: {sample[0][:80]!r})",
         location=Location(name, line=1),
-        hint="pass --format combined|common|jsonl|har, or --log-format with your nginx log_format",
+        hint="pass --format (combined, common, vhost_combined, alb, haproxy, w3c, jsonl, har; all in --help), or --log-format with your nginx log_format",
     )
 
 
@@ -152,6 +153,8 @@ def looks_like(sample: list[str]) -> str:
         return "jsonl"
     if looks_like_w3c(sample):
         return "w3c"
+    if looks_like_haproxy(sample):
+        return "haproxy"
     return "text"
 
 
@@ -170,7 +173,7 @@ def check_requested(
             ErrorKind.INVALID, "empty log: no lines to read", location=Location(name)
         )
     looks = looks_like(sample)
-    if requested in ("jsonl", "har", "w3c"):
+    if requested in ("jsonl", "har", "w3c", "haproxy"):
         if looks != requested:
             raise _mismatch(name, requested, looks)
         return
@@ -185,6 +188,7 @@ def _mismatch(name: str, requested: str, looks: str) -> InferloadError:
         "jsonl": "looks like JSON lines; try --format jsonl",
         "har": "looks like a HAR file; try --format har",
         "w3c": "looks like a W3C extended log (IIS); try --format w3c",
+        "haproxy": "looks like an HAProxy log; try --format haproxy",
         "text": "looks like a text access log; try --format combined, common or --log-format",
     }
     return InferloadError(

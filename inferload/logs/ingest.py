@@ -42,6 +42,7 @@ from inferload.logs.detect import (
     shape_from_fields,
 )
 from inferload.logs.formats import BUILTIN_FORMATS, compile_log_format
+from inferload.logs.haproxy import parse_haproxy_lines
 from inferload.logs.har import read_har
 from inferload.logs.model import IngestReport, MalformedLine, Session, SourceReport, UnmatchedShape
 from inferload.logs.parse import parse_json_lines, parse_text_lines
@@ -56,7 +57,7 @@ from inferload.spec.model import Catalog
 from inferload.streams import STDIN, display_name
 
 R = TypeVar("R")
-FORMATS = ("auto", *BUILTIN_FORMATS, "jsonl", "har", "w3c")
+FORMATS = ("auto", *BUILTIN_FORMATS, "jsonl", "har", "w3c", "haproxy")
 Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
 
 
@@ -249,9 +250,9 @@ class LogIngest:
                 else json_shape(sample, name)
             )
             detected = Detected("jsonl", json=shape)
-        elif options.format == "w3c":
-            check_requested(sample, "w3c", None, name)
-            detected = Detected("w3c")
+        elif options.format in ("w3c", "haproxy"):
+            check_requested(sample, options.format, None, name)
+            detected = Detected(options.format)
         else:
             detected = detect(sample, name)
             if detected.kind == "jsonl" and options.fields:
@@ -263,6 +264,9 @@ class LogIngest:
             assert columns is not None  # what made it look like W3C
             self._formats[index] = "w3c"
             return lambda frame: parse_w3c_lines(frame, columns, index)
+        if detected.kind == "haproxy":
+            self._formats[index] = "haproxy"
+            return lambda frame: parse_haproxy_lines(frame, index)
         if detected.text is not None:
             line_format = detected.text
             self._formats[index] = line_format.name

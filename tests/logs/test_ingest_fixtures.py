@@ -382,3 +382,27 @@ def test_a_cloudfront_log_is_w3c_with_tabs_and_seconds(tmp_path: Path) -> None:
     assert (report.records, report.malformed) == (3, 0)
     assert report.operations == {"GET /api/items/{id}": 3}
     assert session.durations_ms == (pytest.approx(125.0),) * 3  # seconds with a decimal point
+
+
+def test_lnavs_haproxy_log_reads_requests_among_the_proxys_messages() -> None:
+    sessions, report = ingest(LOGS / "lnav-fixtures/logfile_haproxy.0")
+    assert report.sources[0].format == "haproxy"
+    assert (report.lines_read, report.records, report.malformed) == (17, 13, 0)
+    # "Proxy ... started." three times and an SSL handshake failure: no requests
+    assert report.dropped["not an access record"] == 4
+    # Tt, the last timer: the whole request in ms (`0/0/7/1457/1487` for the first request)
+    durations = sorted(d for s in sessions for d in s.durations_ms)
+    assert durations == [38.0, 62.0, 236.0, 328.0, 1039.0, 1487.0, 2442.0, 2707.0]
+
+
+def test_a_raw_haproxy_log_with_an_aborted_request(tmp_path: Path) -> None:
+    log = tmp_path / "haproxy.log"
+    log.write_text(
+        '10.1.2.3:4001 [10/Oct/2024:13:55:36.120] fe be/s1 0/0/1/20/21 200 512 - - ---- 1/1/0/0/0 0/0 "GET /api/items/7?x=1 HTTP/1.1"\n'
+        '10.1.2.3:4002 [10/Oct/2024:13:55:38.120] fe be/s1 0/0/-1/-1/-1 503 212 - - SC-- 1/1/0/0/0 0/0 "POST /api/items HTTP/1.1"\n'
+    )  # fmt: skip
+    (session,), report = ingest(log)
+    assert report.sources[0].format == "haproxy"
+    assert report.operations == {"GET /api/items/{id}": 1, "POST /api/items": 1}
+    assert session.durations_ms == (21.0, None) and session.statuses == (200, 503)
+    assert session.timestamps_s[1] - session.timestamps_s[0] == pytest.approx(2.0)

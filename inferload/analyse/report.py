@@ -159,14 +159,16 @@ def build_report(run: RunData, generated_at: datetime) -> Report:
     advice = recommend(rising + [lv for lv in levels if lv.recovery], knee, bottleneck, errors,
                        run.dropped_sessions, manifest.peak_arrival_rate_per_s)  # fmt: skip
     sustained = max_sustained(rising, manifest.sla)
+    endpoints = _endpoint_rows(everything, manifest)
     return Report(
         generated_at=generated_at,
         run=manifest,
         duration_s=(manifest.ended_at - manifest.started_at).total_seconds(),
         overall=Figures.of(overall),
-        verdicts=[VerdictRow(**asdict(v)) for v in verdicts(overall, rising, manifest.sla)],
+        verdicts=[VerdictRow(**asdict(v)) for v in verdicts(overall, rising, manifest.sla)]
+        + _endpoint_verdicts(endpoints),
         max_sustained_level=sustained.index if sustained else None,
-        endpoints=_endpoint_rows(everything, manifest),
+        endpoints=endpoints,
         levels=[_level_row(level) for level in levels],
         knee=KneeRow(**asdict(knee)) if knee else None,
         knees=[KneeRow(**asdict(k)) for k in knees],
@@ -191,6 +193,17 @@ def _endpoint_rows(stats: dict[str, Stats], manifest: RunManifest) -> list[Endpo
         rows.append(EndpointRow(name=name, figures=Figures.of(figures), p95_limit_ms=limit,
                                 status=below(figures.p95_ms, limit) if limit else None))  # fmt: skip
     return rows
+
+
+def _endpoint_verdicts(rows: list[EndpointRow]) -> list[VerdictRow]:
+    """An endpoint's own p95 limit is a target like the global ones: a key endpoint over it
+    fails the run (as the engine's per-endpoint threshold did), however good the average."""
+    return [
+        VerdictRow(target=f"p95 of {row.name}", limit=f"< {row.p95_limit_ms:g} ms",
+                   measured=f"{row.figures.p95_ms:.0f} ms", status=row.status)
+        for row in rows
+        if row.p95_limit_ms is not None and row.status is not None
+    ]  # fmt: skip
 
 
 def _level_row(level: Level) -> LevelRow:

@@ -149,3 +149,22 @@ def test_a_broken_results_file_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["report", str(results), "-o", str(tmp_path / "out")])
     assert result.exit_code == 2 and "not an Artillery JSON report" in result.stderr
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_a_key_endpoint_over_its_own_p95_limit_fails_the_run(tmp_path: Path) -> None:
+    """The smoke run meets every global target; one endpoint's limit set below its p95 makes
+    the verdict FAIL and the exit code 1, as the engine's per-endpoint threshold would."""
+    results = tmp_path / "k6-smoke"
+    shutil.copytree(RESULTS / "k6-smoke", results)
+    manifest = json.loads((results / "manifest.json").read_text())
+    manifest["sla"]["endpoint_p95_ms"]["/api/dashboard"] = 0.001
+    (results / "manifest.json").write_text(json.dumps(manifest))
+    result = CliRunner().invoke(main, ["report", str(results), "-o", str(tmp_path / "report"), "--json"])  # fmt: skip
+    assert result.exit_code == 1, result.output + result.stderr
+    verdicts = {v["target"]: v["status"] for v in json.loads(result.stdout)["verdicts"]}
+    assert verdicts["p95 of GET /api/dashboard"] == "FAIL"
+    assert verdicts["p95 latency"] == "PASS" and verdicts["p95 of POST /api/auth/login"] == "PASS"
+    assert (
+        "**Verdict: FAIL** (p95 of GET /api/dashboard over the limit)"
+        in (tmp_path / "report/REPORT.md").read_text()
+    )

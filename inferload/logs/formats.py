@@ -52,8 +52,7 @@ _BARE_VALUES = {
     "server_name": r"([^\s:]+)",  # up to the `:` before Apache's `%p` in vhost_combined
     "status": r"(\d{3})",
     "request_time": r"([\d.]+|-)",
-    # whole microseconds, then the line's end or the next field: never the `0` of nginx's `0.123`
-    "request_time_us": r"(\d+)(?:$|\s)",
+    "request_time_us": r"(\d+)",  # whole microseconds
     "upstream_response_time": r"([^\s,]+(?:, [^\s,]+)*)",  # one time per upstream tried
 }
 _BARE_VALUE = r"(\S+)"
@@ -114,8 +113,13 @@ def compile_log_format(source: str, name: str = "custom") -> LineFormat:
         fast.append(value)
         tolerant.append(tolerant_value)
         position = found.end()
-    fast.append(_escape(source[position:]))
-    tolerant.append(_spaced_literal(source[position:]))
+    ending = source[position:]
+    # a bare value that ends the format ends where its field does, at a space or the line's end:
+    # `$request_time_us` must not read the `0` of nginx's `0.123` (the pattern is anchored only
+    # at the start, so lines may carry more fields)
+    bare_at_end = not ending and not _open_quote(source, len(source))
+    fast.append(_escape(ending) if not bare_at_end else r"(?:\s|$)")
+    tolerant.append(_spaced_literal(ending) if not bare_at_end else r"(?:\s|$)")
     has_time = {"time_local", "time_iso", "time_epoch"} & set(fields)
     has_target = "path" in fields or "url" in fields
     if not has_time or not has_target:

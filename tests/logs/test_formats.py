@@ -285,3 +285,17 @@ def test_a_log_format_directive_pasted_from_nginx_conf_reads_as_its_string(paste
 def test_a_log_format_directive_with_an_unclosed_quote_is_refused() -> None:
     with pytest.raises(InferloadError, match="cannot read the log_format directive"):
         compile_log_format('log_format main \'$remote_addr [$time_local] "$request"')
+
+
+def test_microseconds_followed_by_another_field_read_in_a_custom_format() -> None:
+    """The end-of-field check of a bare value belongs to the format's end only: inside a
+    format, the next literal already delimits it (it used to swallow that literal's space)."""
+    line_format = compile_log_format(
+        '$remote_addr [$time_local] "$request" $status $request_time_us $host'
+    )
+    (record,) = parse_text_lines(
+        frame('10.0.0.1 [10/Oct/2024:13:55:36 +0000] "GET /a HTTP/1.1" 200 250000 api.test'),
+        line_format,
+        0,
+    ).to_dicts()
+    assert record["malformed"] is None and record["request_time_ms"] == pytest.approx(250.0)

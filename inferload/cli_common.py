@@ -146,7 +146,10 @@ def workload_catalog(workload: Workload, workload_path: Path, spec_path: Path | 
     """The catalog a workload's operations come from: `--spec`, else the spec it records, else
     (inferred from logs alone) its own URL templates, so that spec-less workloads generate too."""
     spec = spec_path or recorded_spec(workload, workload_path)
-    if spec is not None:
-        return load_catalog(spec)
+    return load_catalog(spec) if spec is not None else templates_catalog(workload)
+
+
+def templates_catalog(workload: Workload) -> Catalog:
+    """A spec-less workload's operations (URL templates) as a catalog."""
     templates = [(op.method, op.path, op.requests) for op in workload.operations.values()]
     return catalog_from_templates(templates, title=workload.api.title)

@@ -16,6 +16,7 @@ from inferload.cli_common import (
     reports_errors,
     stderr,
     stdout,
+    templates_catalog,
     workload_catalog,
 )
 from inferload.errors import refuse_overwrite
@@ -210,7 +211,7 @@ def compare_command(results: Path, log_paths: tuple[str, ...], spec_path: Path |
             observe=lambda session: seen.append(session_traffic(session)),
         )  # fmt: skip
         # without a spec, the test's traffic is matched to the templates production showed
-        catalog = spec_catalog or workload_catalog(workload, Path("."), None)
+        catalog = spec_catalog or templates_catalog(workload)
         production = Traffic(tuple(seen))
     with stderr.status("Reading the test's traffic", spinner="dots"):
         if results.is_dir():

@@ -81,10 +81,9 @@ def _operation(catalog: Catalog, workload: Workload, operation_id: str) -> dict[
         "method": info.method,
         "path": info.path,
         "path_params": [p.name for p in spec_op.path_parameters] if spec_op else re.findall(r"\{([^{}]+)\}", info.path),
-        # the path parameters' values drawn together, as production combined them (in the
-        # pool's column order)
-        "joint_pool": operation_id if (joint := _joint_columns(workload, operation_id)) else None,
-        "joint_columns": joint,
+        # the path parameters drawn together from the pool named after the operation, as
+        # production combined them (in the pool's column order); empty for none
+        "joint_columns": _joint_columns(workload, operation_id),
         "examples": {p.name: (p.examples[0] if p.examples else (p.schema or {}).get("example")) for p in (spec_op.path_parameters if spec_op else ())},
         "query": query,
         "body": None if body is None or spec_op is None else _body(catalog, workload, spec_op, *body),

@@ -16,6 +16,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
     profiles = [_profile(name, p) for name, p in plan["profiles"].items()]
     scripts = ", ".join(f"`{_SCRIPTS[tool]}`" for tool in tools)
     goals = _goals(plan["targets"])
+    credentials = _credentials(plan["auth"])
     text = environment().get_template("plan/TEST-PLAN.md.j2").render(
         api=plan["api"],
         source=_source(workload),
@@ -34,15 +35,13 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
         goals=goals,
         assumptions=_assumptions(workload, goals),
         lint=_lint(workload, plan),
-        plan_auth=plan["auth"],
-        credentials=_credentials(plan["auth"]),
+        has_login=bool(plan["auth"]["login"]),
+        credentials=credentials,
     )  # fmt: skip
     readme = (
         environment()
         .get_template("plan/README.md.j2")
-        .render(
-            api=plan["api"], tools=tools, profiles=profiles, credentials=_credentials(plan["auth"])
-        )
+        .render(api=plan["api"], tools=tools, profiles=profiles, credentials=credentials)
     )
     return {"TEST-PLAN.md": text, "README.md": readme}
 

@@ -13,6 +13,8 @@ from inferload.logs.parse import FIELDS_READ
 from inferload.logs.w3c import looks_like_w3c
 
 SAMPLE_LINES = 200
+# formats told by their own shape, each with its own reader (the others are text formats)
+SHAPED_FORMATS = ("jsonl", "har", "w3c", "haproxy")
 _MATCH_SHARE = 0.6  # a text format must read this share of the sample
 
 
@@ -97,7 +99,8 @@ GOOGLE_CLOUD = JsonShape(
 )
 # Common key names of hand-rolled JSON access logs, first match wins per field.
 _GENERIC_KEYS = {
-    "time_iso": ("time", "timestamp", "@timestamp", "ts", "date", "time_iso8601", "time_local"),
+    "time_iso": ("time", "timestamp", "@timestamp", "ts", "date", "time_iso8601"),
+    "time_local": ("time_local",),  # nginx's `$time_local` in an `escape=json` log: CLF's form
     "client_ip": ("remote_addr", "client_ip", "clientip", "ip", "remote_ip", "x_forwarded_for"),
     "method": ("method", "request_method", "verb", "http_method"),
     "url": ("request_uri", "uri", "url", "path"),
@@ -126,10 +129,10 @@ def detect(lines: list[str], name: str) -> Detected:
             ErrorKind.INVALID, "empty log: no lines to read", location=Location(name)
         )
     looks = looks_like(sample)
-    if looks in ("har", "w3c", "haproxy"):
-        return Detected(looks)
     if looks == "jsonl":
         return Detected("jsonl", json=json_shape(sample, name))
+    if looks in SHAPED_FORMATS:
+        return Detected(looks)
     for line_format in BUILTIN_FORMATS.values():
         if share_matching(sample, line_format) >= _MATCH_SHARE:
             return Detected("text", text=line_format)
@@ -173,7 +176,7 @@ def check_requested(
             ErrorKind.INVALID, "empty log: no lines to read", location=Location(name)
         )
     looks = looks_like(sample)
-    if requested in ("jsonl", "har", "w3c", "haproxy"):
+    if requested in SHAPED_FORMATS:
         if looks != requested:
             raise _mismatch(name, requested, looks)
         return
@@ -232,7 +235,8 @@ def json_shape(sample: list[str], name: str) -> JsonShape:
             key = next((k for k in keys if k in record), None)
             if key is not None:
                 paths[field] = f"$.{key}" if key.isidentifier() else f"$['{key}']"
-        if "time_iso" in paths and ("url" in paths or "request" in paths):
+        has_time = "time_iso" in paths or "time_local" in paths
+        if has_time and ("url" in paths or "request" in paths):
             return JsonShape("json", paths)
     raise InferloadError(
         ErrorKind.INVALID,

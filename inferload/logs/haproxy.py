@@ -16,7 +16,7 @@ import re
 
 import polars as pl
 
-from inferload.logs.parse import NOT_AN_ACCESS_RECORD, to_records
+from inferload.logs.parse import EPOCH_SECONDS, NOT_AN_ACCESS_RECORD, to_records
 
 # Rust's and Python's regex syntax alike (detection runs Python's on the sample)
 HTTP_LOG = (
@@ -46,8 +46,8 @@ def parse_haproxy_lines(lines: pl.DataFrame, source: int) -> pl.DataFrame:
     )
     fields = {
         "client_ip": pl.col("client_ip"),
-        "time_epoch": (accepted.dt.epoch("us") / 1e6).cast(pl.String),
-        "request_time_ms": pl.when(total >= 0).then(total).cast(pl.String),
+        EPOCH_SECONDS: accepted.dt.epoch("us") / 1e6,
+        "request_time_ms": pl.when(total >= 0).then(total),
         "status": pl.col("status"),
         "method": pl.col("method"),
         "path": pl.col("path"),

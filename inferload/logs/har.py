@@ -3,9 +3,8 @@
 A HAR is one client's recording, so all its entries share the file's client key. A browser
 records every host a page calls (fonts, analytics, CDNs): only the API's host is kept, the one
 the spec's servers name, else the one the recording calls most; the rest are dropped and
-counted. Entries
-without `startedDateTime` (hand-written HARs) are placed one second apart, in file order, next
-to the timed entries around them, and the report notes it.
+counted. Entries without `startedDateTime` (hand-written HARs) are placed one second apart, in
+file order, next to the timed entries around them, and the report notes it.
 """
 
 from __future__ import annotations
@@ -42,20 +41,25 @@ def read_har(
             ErrorKind.INVALID, "not a HAR file (no log.entries)", location=Location(str(path))
         )
     rows = [_row(entry, index, source, str(path)) for index, entry in enumerate(entries)]
-    notes = _keep_api_host(rows, path, api_hosts) + _place_untimed(rows, path)
-    for row in rows:
-        del row["host"]
+    hosts = [_host(entry) for entry in entries]
+    notes = _keep_api_host(rows, hosts, path, api_hosts) + _place_untimed(rows, path)
     return pl.DataFrame(rows, schema=RECORD_SCHEMA, orient="row"), notes
 
 
-def _keep_api_host(rows: list[dict[str, Any]], path: Path, api_hosts: frozenset[str]) -> list[str]:
-    hosts = Counter(row["host"] for row in rows if row["malformed"] is None)
-    if len(hosts) <= 1 and not api_hosts:
+def _keep_api_host(
+    rows: list[dict[str, Any]], hosts: list[str], path: Path, api_hosts: frozenset[str]
+) -> list[str]:
+    """Entries to other hosts than the API's are marked (then dropped and counted as such)."""
+    readable = [
+        (row, host) for row, host in zip(rows, hosts, strict=True) if row["malformed"] is None
+    ]
+    called = Counter(host for _, host in readable)
+    if len(called) <= 1 and not api_hosts:
         return []
-    kept = api_hosts or {max(sorted(hosts), key=lambda host: hosts[host])}
-    others = {host: count for host, count in hosts.items() if host not in kept}
-    for row in rows:
-        if row["malformed"] is None and row["host"] not in kept:
+    kept = api_hosts or {max(sorted(called), key=lambda host: called[host])}
+    others = {host: count for host, count in called.items() if host not in kept}
+    for row, host in readable:
+        if host not in kept:
             row["malformed"] = OTHER_HOST
     if not others:
         return []
@@ -99,7 +103,6 @@ def _row(entry: Any, index: int, source: int, name: str) -> dict[str, Any]:
     status = response.get("status")
     return {
         **_empty(source, index),
-        "host": (parts.hostname or "").lower(),
         "ts": _timestamp(entry.get("startedDateTime")),
         "client_ip": f"har:{name}",
         "identity": f"har:{name}",  # one recording, one client, whatever headers it carried
@@ -118,9 +121,14 @@ def _row(entry: Any, index: int, source: int, name: str) -> dict[str, Any]:
 
 
 def _empty(source: int, index: int) -> dict[str, Any]:
-    return {column: None for column in RECORD_SCHEMA} | {
-        "source": source, "line_no": index + 1, "host": None,
-    }  # fmt: skip
+    return {column: None for column in RECORD_SCHEMA} | {"source": source, "line_no": index + 1}
+
+
+def _host(entry: Any) -> str:
+    """The host an entry called, lower case ("" when it names none)."""
+    request = entry.get("request") if isinstance(entry, dict) else None
+    url = request.get("url") if isinstance(request, dict) else None
+    return (urlsplit(str(url)).hostname or "").lower() if url is not None else ""
 
 
 def _timestamp(value: Any) -> float | None:

@@ -35,6 +35,7 @@ from inferload.logs.clean import (
     settle_chunk,
 )
 from inferload.logs.detect import (
+    SHAPED_FORMATS,
     Detected,
     check_requested,
     detect,
@@ -57,7 +58,7 @@ from inferload.spec.model import Catalog
 from inferload.streams import STDIN, display_name
 
 R = TypeVar("R")
-FORMATS = ("auto", *BUILTIN_FORMATS, "jsonl", "har", "w3c", "haproxy")
+FORMATS = ("auto", *BUILTIN_FORMATS, *SHAPED_FORMATS)
 Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
 
 

@@ -34,6 +34,9 @@ FIELDS_READ = frozenset(
      "request_time_us", "request_time_ns", "upstream_time_s", "session", "remote_user", "authorization", "cookie"}
 )  # fmt: skip
 _METHOD = r"^[A-Z][A-Z-]{1,15}$"
+# a parser that reads a time no other field takes (HAProxy's zone-less date with milliseconds)
+# gives it as epoch seconds, a float, under this name; durations may be floats too
+EPOCH_SECONDS = "epoch_s"
 NOT_AN_ACCESS_RECORD = "not an access record"
 OTHER_HOST = "another host than the API's"  # a HAR's third-party calls (fonts, analytics, CDN)
 DROPPED_AT_READ = (NOT_AN_ACCESS_RECORD, OTHER_HOST)  # counted as drops, not as malformed
@@ -188,6 +191,8 @@ def _first_present(fields: dict[str, pl.Expr]) -> pl.Expr:
 
 
 def _epoch_seconds(fields: dict[str, pl.Expr]) -> pl.Expr:
+    if EPOCH_SECONDS in fields:
+        return fields[EPOCH_SECONDS]
     if "time_local" in fields:
         parsed = fields["time_local"].str.strptime(
             pl.Datetime("us", "UTC"), "%d/%b/%Y:%H:%M:%S %z", strict=False
@@ -199,10 +204,9 @@ def _epoch_seconds(fields: dict[str, pl.Expr]) -> pl.Expr:
 
 
 def iso_or_epoch_seconds(text: pl.Expr) -> pl.Expr:
-    """A time as logs write it -> epoch seconds: RFC 3339 (`Z` or offset), nginx's
-    `$time_local` (a JSON log's `"time_local": "10/Oct/2024:13:55:36 +0000"`), or a Unix
-    epoch in s, ms, µs or ns, told apart by magnitude. `nan`, `inf` and overflowing numbers
-    are no time."""
+    """A time as logs write it -> epoch seconds: RFC 3339 (`Z` or offset), or a Unix epoch in
+    s, ms, µs or ns, told apart by magnitude. `nan`, `inf` and overflowing numbers are no
+    time."""
     number = text.cast(pl.Float64, strict=False)
     number = pl.when(number.is_finite()).then(number)
     scaled = (
@@ -219,8 +223,7 @@ def iso_or_epoch_seconds(text: pl.Expr) -> pl.Expr:
         .str.replace(" ", "T", literal=True)
         .str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", time_zone="UTC", strict=False)
     )
-    clf = text.str.strptime(pl.Datetime("us", "UTC"), "%d/%b/%Y:%H:%M:%S %z", strict=False)
-    return pl.coalesce(scaled, iso.dt.epoch("us") / 1e6, clf.dt.epoch("us") / 1e6)
+    return pl.coalesce(scaled, iso.dt.epoch("us") / 1e6)
 
 
 def _milliseconds(fields: dict[str, pl.Expr]) -> pl.Expr:

@@ -67,12 +67,9 @@ def parse_w3c_lines(lines: pl.DataFrame, fields: tuple[str, ...], source: int) -
         )
     if "request_time_ms" in canonical:
         taken = canonical["request_time_ms"]
-        seconds = taken.cast(pl.Float64, strict=False) * 1000
-        canonical["request_time_ms"] = (
-            pl.when(taken.str.contains(".", literal=True))
-            .then(seconds.cast(pl.String))
-            .otherwise(taken)
-        )
+        number = taken.cast(pl.Float64, strict=False)
+        in_seconds = taken.str.contains(".", literal=True)  # CloudFront's; IIS writes whole ms
+        canonical["request_time_ms"] = pl.when(in_seconds).then(number * 1000).otherwise(number)
     if "date" in fields and "time" in fields:  # without a date, every time is unreadable
         canonical["time_iso"] = column("date") + pl.lit("T") + column("time") + pl.lit("Z")
     width_differs = pl.col("parts").list.len() != len(fields)

@@ -84,8 +84,8 @@ def infer_from_logs(
                 observe(session)
         log_paths = ingest.sources
         digests = [
-            hasher.submit(file_sha256, path) if Path(path).is_file() else None
-            for path in [spec_path or "", *log_paths]
+            hasher.submit(file_sha256, path) if path and Path(path).is_file() else None
+            for path in [spec_path, *log_paths]
         ]
         collected.finish()
         if not collected.sessions:
@@ -263,9 +263,8 @@ def _joint_pools(rows: dict[str, Counter[tuple[tuple[str, str], ...]]]) -> dict[
     user drawn from one pool and an order from another (a 404 against a real backend)."""
     pools = {}
     for operation, counter in sorted(rows.items()):
-        names = [name for name, _ in next(iter(counter))]
-        consistent = [(r, c) for r, c in counter.items() if [name for name, _ in r] == names]
-        top = sorted(consistent, key=lambda rc: (-rc[1], rc[0]))[:POOL_SIZE]
+        names = [name for name, _ in next(iter(counter))]  # the template's, in every row
+        top = sorted(counter.items(), key=lambda rc: (-rc[1], rc[0]))[:POOL_SIZE]
         kept = sum(c for _, c in top)
         pools[operation] = DataPool(
             parameter=",".join(names),

@@ -140,7 +140,7 @@ def detect(lines: list[str], name: str) -> Detected:
         ErrorKind.INVALID,
         f"unrecognised log format (first line: {sample[0][:80]!r})",
         location=Location(name, line=1),
-        hint="pass --format (combined, common, vhost_combined, alb, haproxy, w3c, jsonl, har; all in --help), or --log-format with your nginx log_format",
+        hint="pass --format (combined, common, vhost_combined, ingress_nginx, alb, haproxy, w3c, jsonl, har; all in --help), or --log-format with your nginx log_format",
     )
 
 

@@ -47,13 +47,21 @@ _VARIABLE = re.compile(r"\$(\w+)|\$\{(\w+)\}")
 # several times slower when used for every line.
 _QUOTED_VALUE = r'([^"]*)'
 _QUOTED_VALUE_TOLERANT = r'((?:[^"\\]|\\.)*)'
+_UPSTREAM_LIST = r"([^\s,]+(?:(?:,| :) [^\s,]+)*)"
 _BARE_VALUES = {
     "time_local": r"([^\]]+)",
     "server_name": r"([^\s:]+)",  # up to the `:` before Apache's `%p` in vhost_combined
     "status": r"(\d{3})",
     "request_time": r"([\d.]+|-)",
     "request_time_us": r"(\d+)",  # whole microseconds
-    "upstream_response_time": r"([^\s,]+(?:, [^\s,]+)*)",  # one time per upstream tried
+    # one value per upstream tried (`, `), and per internal redirect (` : `)
+    "upstream_response_time": _UPSTREAM_LIST,
+    "upstream_addr": _UPSTREAM_LIST,
+    "upstream_status": _UPSTREAM_LIST,
+    "upstream_response_length": _UPSTREAM_LIST,
+    # ingress-nginx writes these in brackets, and the alternative one is mostly empty (`[]`)
+    "proxy_upstream_name": r"([^\]]*)",
+    "proxy_alternative_upstream_name": r"([^\]]*)",
 }
 _BARE_VALUE = r"(\S+)"
 
@@ -210,12 +218,20 @@ _CLF = '$remote_addr $ident $remote_user [$time_local] "$request" $status $body_
 _COMBINED = _CLF + ' "$http_referer" "$http_user_agent"'
 # Apache's `vhost_combined` (Debian's other_vhosts_access.log): `%v:%p` before combined.
 _VHOST = "$server_name:$server_port "
+# The Kubernetes ingress-nginx controller's default (`upstreaminfo`): combined, then the request's
+# length before its time (an integer that `combined_us` would take for Apache's `%D`).
+_INGRESS_NGINX = (
+    _COMBINED + " $request_length $request_time [$proxy_upstream_name]"
+    " [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length"
+    " $upstream_response_time $upstream_status $req_id"
+)
 # Detection tries these in order, so a format comes before any that reads a prefix of its lines:
 # a trailing duration is `$request_time` when it has a decimal point (nginx writes `0.123`),
 # Apache's `%D` (whole microseconds) when it has none.
 BUILTIN_FORMATS = {
     name: compile_log_format(source, name)
     for name, source in {
+        "ingress_nginx": _INGRESS_NGINX,
         "combined_us": _COMBINED + " $request_time_us",
         "combined_rt": _COMBINED + " $request_time",
         "combined": _COMBINED,

@@ -196,6 +196,30 @@ def test_a_trailing_duration_is_read_in_the_unit_its_writer_uses(
     assert durations == [pytest.approx(expected_ms) if expected_ms else None] * 10
 
 
+def test_ingress_nginx_logs_read_the_request_time_not_the_request_length(tmp_path: Path) -> None:
+    """The Kubernetes ingress-nginx default writes `$request_length $request_time` after the
+    agent: the integer first is no Apache `%D`. Retried upstreams write lists (`a, b`)."""
+    upstream = [
+        "[default-lms-8080] [] 10.244.1.7:8080 512 0.004 200",
+        "[default-lms-8080] [] 10.244.1.7:8080, 10.244.1.8:8080 0, 88 0.010, 0.011 502, 201",
+        "[default-lms-8080] [default-lms-canary-8080] 10.244.1.9:8080 88 0.020 : 0.001 201 : 201",
+    ]
+    log = tmp_path / "ingress.log"
+    log.write_text(
+        "".join(
+            f'10.244.0.{i} - - [06/Dec/2026:20:00:{i:02d} +0000] "GET /a/{i} HTTP/1.1" 200 512 '
+            f'"-" "Mozilla/5.0 (X11; Linux x86_64)" {389 + i} 0.0{i + 1}1 {upstream[i % 3]} '
+            f"6a2b7c0e9f1d4a3b8c5d6e7f8a9b0c{i:02d}\n"
+            for i in range(9)
+        )
+    )
+    sessions, report = ingest(log)
+    assert report.sources[0].format == "ingress_nginx"
+    assert report.malformed == 0
+    durations = sorted(d for s in sessions for d in s.durations_ms if d is not None)
+    assert durations == pytest.approx([11.0 + 10 * i for i in range(9)])
+
+
 def browser_har(path: Path) -> Path:
     """A page's recording: two API calls, five to a CDN, one to an analytics host."""
     urls = [

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from inferload.errors import ErrorKind, InferloadError, Location
+from inferload.logs.envelope import DOCKER_JSON, PREFIX_ENVELOPES, Envelope
 from inferload.logs.formats import BUILTIN_FORMATS, LineFormat
 from inferload.logs.haproxy import looks_like_haproxy
 from inferload.logs.parse import FIELDS_READ
@@ -119,15 +120,31 @@ class Detected:
     kind: str  # "text", "jsonl", "har", "w3c" or "haproxy"
     text: LineFormat | None = None
     json: JsonShape | None = None
+    envelope: Envelope | None = None  # what each line is wrapped in (syslog, ...), if anything
 
 
 def detect(lines: list[str], name: str) -> Detected:
-    """Pick the format that reads the sample; a clear error when none does."""
-    sample = [line for line in lines if line.strip()][:SAMPLE_LINES]
-    if not sample:
-        raise InferloadError(
-            ErrorKind.INVALID, "empty log: no lines to read", location=Location(name)
-        )
+    """Pick the format that reads the sample, inside an envelope if it must (see `envelope`);
+    a clear error when none does."""
+    sample = _nonblank(lines, name)
+    wrapped = DOCKER_JSON.opened_sample(sample)
+    if wrapped:
+        found = _detect_bare(wrapped, name)
+        if found is None:
+            raise _unrecognised(wrapped, name)
+        return replace(found, envelope=DOCKER_JSON)
+    found = _detect_bare(sample, name)
+    if found is not None:
+        return found
+    for envelope in PREFIX_ENVELOPES:
+        inner = envelope.opened_sample(sample)
+        found = _detect_bare(inner, name) if inner else None
+        if found is not None and found.kind in ("text", "jsonl"):
+            return replace(found, envelope=envelope)
+    raise _unrecognised(sample, name)
+
+
+def _detect_bare(sample: list[str], name: str) -> Detected | None:
     looks = looks_like(sample)
     if looks == "jsonl":
         return Detected("jsonl", json=json_shape(sample, name))
@@ -136,12 +153,25 @@ def detect(lines: list[str], name: str) -> Detected:
     for line_format in BUILTIN_FORMATS.values():
         if share_matching(sample, line_format) >= _MATCH_SHARE:
             return Detected("text", text=line_format)
-    raise InferloadError(
+    return None
+
+
+def _unrecognised(sample: list[str], name: str) -> InferloadError:
+    return InferloadError(
         ErrorKind.INVALID,
         f"unrecognised log format (first line: {sample[0][:80]!r})",
         location=Location(name, line=1),
         hint="pass --format (combined, common, vhost_combined, ingress_nginx, alb, haproxy, w3c, jsonl, har; all in --help), or --log-format with your nginx log_format",
     )
+
+
+def _nonblank(lines: list[str], name: str) -> list[str]:
+    sample = [line for line in lines if line.strip()][:SAMPLE_LINES]
+    if not sample:
+        raise InferloadError(
+            ErrorKind.INVALID, "empty log: no lines to read", location=Location(name)
+        )
+    return sample
 
 
 def looks_like(sample: list[str]) -> str:
@@ -168,22 +198,28 @@ def share_matching(sample: list[str], line_format: LineFormat) -> float:
 
 def check_requested(
     sample: list[str], requested: str, line_format: LineFormat | None, name: str
-) -> None:
-    """The user named a format: if it reads nothing, say what the file looks like."""
-    sample = [line for line in sample if line.strip()][:SAMPLE_LINES]
-    if not sample:
-        raise InferloadError(
-            ErrorKind.INVALID, "empty log: no lines to read", location=Location(name)
-        )
-    looks = looks_like(sample)
+) -> Envelope | None:
+    """The user named a format: -> the envelope its lines are in, if any (see `detect`); if
+    the format reads nothing, say what the file looks like."""
+    sample = _nonblank(sample, name)
+    wrapped = DOCKER_JSON.opened_sample(sample)
+    if wrapped and _reads(wrapped, requested, line_format):
+        return DOCKER_JSON
+    if _reads(sample, requested, line_format):
+        return None
+    if requested not in SHAPED_FORMATS or requested == "jsonl":
+        for envelope in PREFIX_ENVELOPES:
+            inner = envelope.opened_sample(sample)
+            if inner and _reads(inner, requested, line_format):
+                return envelope
+    raise _mismatch(name, requested, looks_like(sample))
+
+
+def _reads(sample: list[str], requested: str, line_format: LineFormat | None) -> bool:
     if requested in SHAPED_FORMATS:
-        if looks != requested:
-            raise _mismatch(name, requested, looks)
-        return
+        return looks_like(sample) == requested
     assert line_format is not None
-    if share_matching(sample, line_format) > 0:
-        return
-    raise _mismatch(name, requested, looks)
+    return share_matching(sample, line_format) > 0
 
 
 def _mismatch(name: str, requested: str, looks: str) -> InferloadError:

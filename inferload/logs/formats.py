@@ -51,6 +51,7 @@ _UPSTREAM_LIST = r"([^\s,]+(?:(?:,| :) [^\s,]+)*)"
 _BARE_VALUES = {
     "time_local": r"([^\]]+)",
     "server_name": r"([^\s:]+)",  # up to the `:` before Apache's `%p` in vhost_combined
+    "server_port": r"(\d+)",
     "status": r"(\d{3})",
     "request_time": r"([\d.]+|-)",
     "request_time_us": r"(\d+)",  # whole microseconds

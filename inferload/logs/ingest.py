@@ -15,7 +15,7 @@ import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from itertools import chain
 from pathlib import Path
@@ -42,6 +42,7 @@ from inferload.logs.detect import (
     json_shape,
     shape_from_fields,
 )
+from inferload.logs.envelope import opened, parse_within
 from inferload.logs.formats import BUILTIN_FORMATS, compile_log_format
 from inferload.logs.haproxy import parse_haproxy_lines
 from inferload.logs.har import read_har
@@ -234,32 +235,47 @@ class LogIngest:
     def _parser(
         self, index: int, sample: list[str], name: str
     ) -> Callable[[pl.DataFrame], pl.DataFrame] | None:
+        """How to parse this input's frames; None for a HAR found by detection."""
+        detected = self._detected(sample, name)
+        if detected.kind == "har":
+            return None
+        sample = opened(sample, detected.envelope)
+        parse = self._format_parser(index, detected, sample)
+        if detected.envelope is None:
+            return parse
+        self._formats[index] += f" in {detected.envelope.name}"
+        return parse_within(detected.envelope, parse, text=detected.kind == "text")
+
+    def _detected(self, sample: list[str], name: str) -> Detected:
+        """The format asked for (checked against the sample) or the one detected."""
         options = self.options
-        if options.log_format:
-            text = compile_log_format(options.log_format)
-            check_requested(sample, "the given --log-format", text, name)
-            detected = Detected("text", text=text)
-        elif options.format in BUILTIN_FORMATS:
-            text = BUILTIN_FORMATS[options.format]
-            check_requested(sample, options.format, text, name)
-            detected = Detected("text", text=text)
-        elif options.format == "jsonl":
-            check_requested(sample, "jsonl", None, name)
+        if options.log_format or options.format in BUILTIN_FORMATS:
+            text = (
+                compile_log_format(options.log_format)
+                if options.log_format
+                else BUILTIN_FORMATS[options.format]
+            )
+            asked = "the given --log-format" if options.log_format else options.format
+            return Detected("text", text=text, envelope=check_requested(sample, asked, text, name))
+        if options.format == "jsonl":
+            envelope = check_requested(sample, "jsonl", None, name)
             shape = (
                 shape_from_fields(dict(options.fields))
                 if options.fields
-                else json_shape(sample, name)
+                else json_shape(opened(sample, envelope), name)
             )
-            detected = Detected("jsonl", json=shape)
-        elif options.format in ("w3c", "haproxy"):
+            return Detected("jsonl", json=shape, envelope=envelope)
+        if options.format in ("w3c", "haproxy"):
             check_requested(sample, options.format, None, name)
-            detected = Detected(options.format)
-        else:
-            detected = detect(sample, name)
-            if detected.kind == "jsonl" and options.fields:
-                detected = Detected("jsonl", json=shape_from_fields(dict(options.fields)))
-        if detected.kind == "har":
-            return None
+            return Detected(options.format)
+        detected = detect(sample, name)
+        if detected.kind == "jsonl" and options.fields:
+            detected = replace(detected, json=shape_from_fields(dict(options.fields)))
+        return detected
+
+    def _format_parser(
+        self, index: int, detected: Detected, sample: list[str]
+    ) -> Callable[[pl.DataFrame], pl.DataFrame]:
         if detected.kind == "w3c":
             columns = fields_of(sample)
             assert columns is not None  # what made it look like W3C

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from inferload.design.profiles import kill_switch_rate
 from inferload.model.workload import END, START, Workload
 from inferload.templating import environment
 
@@ -17,6 +18,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
     scripts = ", ".join(f"`{_SCRIPTS[tool]}`" for tool in tools)
     goals = _goals(plan["targets"])
     credentials = _credentials(plan["auth"])
+    kill_percent = 100 * kill_switch_rate(plan["targets"]["sla"]["error_rate"])
     text = environment().get_template("plan/TEST-PLAN.md.j2").render(
         api=plan["api"],
         source=_source(workload),
@@ -37,11 +39,18 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
         lint=_lint(workload, plan),
         has_login=bool(plan["auth"]["login"]),
         credentials=credentials,
+        kill_percent=kill_percent,
     )  # fmt: skip
     readme = (
         environment()
         .get_template("plan/README.md.j2")
-        .render(api=plan["api"], tools=tools, profiles=profiles, credentials=credentials)
+        .render(
+            api=plan["api"],
+            tools=tools,
+            profiles=profiles,
+            credentials=credentials,
+            kill_percent=kill_percent,
+        )  # fmt: skip
     )
     return {"TEST-PLAN.md": text, "README.md": readme}
 

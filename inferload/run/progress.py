@@ -29,6 +29,24 @@ class Progress:
     error_rate: float
 
 
+@dataclass(frozen=True, slots=True)
+class KillSwitch:
+    """The plan's abort threshold (`http_req_failed` `rate<X`, `abortOnFail`), for an engine that
+    has none of its own: k6 stops itself, Artillery's thresholds (`ensure`) are only checked at
+    the end, so its runner stops it when the run's error rate so far reaches X. Like k6, not
+    before `after_s` (a run's first errors say little)."""
+
+    error_rate: float
+    after_s: float
+
+    def tripped(self, progress: Progress) -> bool:
+        return (
+            progress.elapsed_s >= self.after_s
+            and progress.requests > 0
+            and progress.error_rate >= self.error_rate
+        )
+
+
 class K6Watcher:
     """Follows the k6 JSON output as it grows."""
 

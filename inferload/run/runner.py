@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -41,7 +42,7 @@ from inferload.run.manifest import (
     write_manifest,
 )
 from inferload.run.monitor import ResourceSampler, check_pid
-from inferload.run.progress import ArtilleryWatcher, K6Watcher, Progress
+from inferload.run.progress import ArtilleryWatcher, K6Watcher, KillSwitch, Progress
 from inferload.run.safety import check_target
 
 Tool = Literal["k6", "artillery"]
@@ -100,8 +101,9 @@ def run_load_test(request: RunRequest, on_progress: Callable[[Progress], None]) 
         results / RESOURCES_NAME, pid=request.target_pid, metrics_url=request.metrics_url
     )
     started = datetime.now(UTC)
+    kill_switch = _kill_switch(plan) if request.tool == "artillery" else None  # k6: its own
     exit_code, stopped = _supervise(
-        request.tool, command, cwd, env, results, sampler, bound_s, on_progress
+        request.tool, command, cwd, env, results, sampler, bound_s, on_progress, kill_switch
     )
     ended = datetime.now(UTC)
     manifest = RunManifest(
@@ -144,7 +146,8 @@ def _supervise(
     sampler: ResourceSampler,
     bound_s: float,
     on_progress: Callable[[Progress], None],
-) -> tuple[int, Literal["interrupted", "timed-out"] | None]:
+    kill_switch: KillSwitch | None,
+) -> tuple[int, Literal["interrupted", "timed-out", "thresholds-crossed"] | None]:
     log = (results / ENGINE_LOG_NAME).open("wb")
     watcher: K6Watcher | ArtilleryWatcher = (
         K6Watcher(results / K6_POINTS_NAME) if tool == "k6" else ArtilleryWatcher()
@@ -162,7 +165,8 @@ def _supervise(
         reader.start()
     sampler.start()
     began = time.monotonic()
-    stopped: Literal["interrupted", "timed-out"] | None = None
+    stopped: Literal["interrupted", "timed-out", "thresholds-crossed"] | None = None
+    tripped: Progress | None = None
     try:
         while process.poll() is None:
             elapsed = time.monotonic() - began
@@ -170,7 +174,12 @@ def _supervise(
                 stopped = "timed-out"
                 _stop(process)
                 break
-            on_progress(watcher.poll(elapsed))
+            progress = watcher.poll(elapsed)
+            on_progress(progress)
+            if kill_switch is not None and kill_switch.tripped(progress):
+                stopped, tripped = "thresholds-crossed", progress
+                _stop(process)
+                break
             time.sleep(1.0)
     except KeyboardInterrupt:
         stopped = "interrupted"
@@ -181,6 +190,12 @@ def _supervise(
             _stop(process)
         if reader is not None:
             reader.join(timeout=10)
+        if tripped is not None and kill_switch is not None:
+            log.write(
+                f"inferload: stopped by the kill switch after {tripped.elapsed_s:.0f} s: error rate "
+                f"{tripped.error_rate:.1%} of {tripped.requests} requests, the limit "
+                f"{kill_switch.error_rate:.1%}\n".encode()
+            )
         log.close()
     on_progress(watcher.poll(time.monotonic() - began))
     return process.returncode, stopped
@@ -295,6 +310,18 @@ def _stage_windows(profile: dict[str, Any], duration_scale: float) -> tuple[Stag
         offset += length
         rate = float(target)
     return tuple(windows)
+
+
+def _kill_switch(plan: dict[str, Any]) -> KillSwitch | None:
+    """The plan's `abortOnFail` threshold on the error rate (`rate<0.1`, `delayAbortEval`)."""
+    for condition in plan["thresholds"].get("http_req_failed", []):
+        if not isinstance(condition, dict) or not condition.get("abortOnFail"):
+            continue
+        limit = re.fullmatch(r"rate\s*<=?\s*(\d+(?:\.\d*)?)", str(condition.get("threshold", "")))
+        delay = re.fullmatch(r"(\d+(?:\.\d*)?)s", str(condition.get("delayAbortEval", "0s")))
+        if limit and delay:
+            return KillSwitch(error_rate=float(limit.group(1)), after_s=float(delay.group(1)))
+    return None
 
 
 def _sla(plan: dict[str, Any]) -> Sla:

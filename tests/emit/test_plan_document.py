@@ -132,3 +132,25 @@ def test_run_commands_ask_only_for_the_credentials_the_api_takes(
         assert "PROFILE=smoke THINK_SCALE=0.1 k6 run script.js" in text
         assert "LOGIN_USERNAME" not in text and "API_TOKEN" not in text
     assert "login step" not in plan
+
+
+def test_the_kill_switch_is_where_each_engine_has_it(
+    lms_workload_file: Path, tmp_path: Path
+) -> None:
+    """k6 aborts itself at ten times the SLA's error rate; Artillery checks its thresholds only at
+    the end, so the plan tells whoever runs it to stop it there. A 0.5% SLA: 5%."""
+    targets = "sla:\n  error_rate: 0.005\n"
+    (tmp_path / "both").mkdir()
+    both = generate_plan(lms_workload_file, tmp_path / "both" / "out", targets)
+    assert "a k6 run aborts itself when errors pass 5% (ten\n  times the SLA" in both
+    assert "stop an Artillery run by hand there" in both
+    result = CliRunner().invoke(main, [
+        "generate", str(lms_workload_file), "--tool", "artillery", "-o", str(tmp_path / "artillery"),
+        "--targets", str(tmp_path / "both" / "targets.yaml"),
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    alone = (tmp_path / "artillery" / "TEST-PLAN.md").read_text()
+    assert "k6" not in alone.split("## 6.", 1)[1].split("## 7.", 1)[0]
+    assert "stop the run by hand when errors pass\n  5%" in alone
+    readme = (tmp_path / "artillery" / "README.md").read_text()
+    assert "stop it (Ctrl-C) when errors pass\n5%." in readme

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from inferload.cli import main
 from tests.conftest import ROOT
+from tests.engines.fast_recording_server import FastRecordingServer
 from tests.lms_server import RunningService, lms_service, seeded_database
 
 pytestmark = pytest.mark.engines
@@ -122,3 +123,27 @@ def test_artillery_fails_its_ensure_checks_when_every_request_fails(
     assert json.loads((results / "manifest.json").read_text())["outcome"] == "thresholds-crossed"
     log = (results / "engine.log").read_text()
     assert "fail: (checks.failed_responses + vusers.failed) / http.requests < 0.01" in log
+
+
+@pytest.mark.parametrize("tool", ["k6", "artillery"])
+def test_the_kill_switch_stops_a_run_whose_requests_fail(
+    lms_generated: Path, tmp_path: Path, tool: str
+) -> None:
+    """Every request answered 500: the run stops after the kill switch's 10 s, not at the end
+    of its 60 s profile. k6 aborts itself (`abortOnFail`); Artillery is stopped by the runner,
+    which watches its reports, and says why in the engine log."""
+    results = tmp_path / "results"
+    with FastRecordingServer(status_for=lambda _method, _path: 500) as failing:
+        began = time.monotonic()
+        result = CliRunner().invoke(main, [
+            "run", str(lms_generated), "--tool", tool, "--profile", "smoke", "--base-url", failing.base_url,
+            "-o", str(results), "--think-scale", "0.01",
+        ])  # fmt: skip
+        took = time.monotonic() - began
+        sent = len(failing.requests)
+    assert result.exit_code == 1, result.output + result.stderr
+    manifest = json.loads((results / "manifest.json").read_text())
+    assert manifest["outcome"] == "thresholds-crossed"
+    assert sent > 0 and took < 45, f"{tool} ran {took:.0f} s"
+    if tool == "artillery":
+        assert "stopped by the kill switch" in (results / "engine.log").read_text()

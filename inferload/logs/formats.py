@@ -226,6 +226,9 @@ _INGRESS_NGINX = (
     " [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length"
     " $upstream_response_time $upstream_status $req_id"
 )
+# nginx's own default (`main` in the nginx.conf of nginx.org's packages and Docker image): combined
+# with the X-Forwarded-For header, whose first address is the client behind a load balancer.
+_NGINX_MAIN = _COMBINED + ' "$http_x_forwarded_for"'
 # Detection tries these in order, so a format comes before any that reads a prefix of its lines:
 # a trailing duration is `$request_time` when it has a decimal point (nginx writes `0.123`),
 # Apache's `%D` (whole microseconds) when it has none.
@@ -235,6 +238,7 @@ BUILTIN_FORMATS = {
         "ingress_nginx": _INGRESS_NGINX,
         "combined_us": _COMBINED + " $request_time_us",
         "combined_rt": _COMBINED + " $request_time",
+        "nginx_main": _NGINX_MAIN,
         "combined": _COMBINED,
         "vhost_combined_us": _VHOST + _COMBINED + " $request_time_us",
         "vhost_combined_rt": _VHOST + _COMBINED + " $request_time",

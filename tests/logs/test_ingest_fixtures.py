@@ -220,6 +220,26 @@ def test_ingress_nginx_logs_read_the_request_time_not_the_request_length(tmp_pat
     assert durations == pytest.approx([11.0 + 10 * i for i in range(9)])
 
 
+def test_nginx_main_format_keys_clients_by_their_forwarded_address(tmp_path: Path) -> None:
+    """nginx's default `main` format adds "$http_x_forwarded_for": behind a load balancer every
+    line comes from the balancer's address, and only that header tells the visitors apart (its
+    first address; `-` when the request came straight in)."""
+    forwarded = ["198.51.100.7", "198.51.100.8, 10.1.1.1", "198.51.100.9", "-"]
+    log = tmp_path / "access.log"
+    log.write_text(
+        "".join(
+            f'10.0.0.2 - - [06/Dec/2026:20:00:{i:02d} +0000] "GET /a/{i} HTTP/1.1" 200 5 "-" '
+            f'"Mozilla/5.0 (X11; Linux x86_64)" "{forwarded[i % 4]}"\n'
+            for i in range(12)
+        )
+    )
+    sessions, report = ingest(log)
+    assert report.sources[0].format == "nginx_main"
+    assert sorted(len(s) for s in sessions) == [3, 3, 3, 3]
+    seconds = sorted(tuple(int(t) % 60 for t in s.timestamps_s) for s in sessions)
+    assert seconds == [tuple(range(start, 12, 4)) for start in range(4)]
+
+
 def browser_har(path: Path) -> Path:
     """A page's recording: two API calls, five to a CDN, one to an analytics host."""
     urls = [

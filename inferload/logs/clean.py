@@ -18,7 +18,7 @@ from inferload.logs.aggregates import OperationAggregates
 from inferload.logs.parse import DROPPED_AT_READ
 from inferload.logs.routing import OperationMatcher
 from inferload.logs.scrub import client_fingerprint, hash_clients, parts_hash, scrub_queries
-from inferload.logs.sessions import EVENT_SCHEMA, SEQ_LINES, SESSION_COLUMNS
+from inferload.logs.sessions import EVENT_SCHEMA, LATENESS_S, SEQ_LINES, SESSION_COLUMNS
 from inferload.logs.templates import path_shape
 
 # Path tests, run on every distinct path. ASCII case-insensitive (`(?i-u)`): Unicode case
@@ -51,6 +51,8 @@ class ChunkCounts:
     first_s: float | None = None
     last_s: float | None = None
     per_operation: OperationAggregates | None = None  # set when the caller wants them
+    latest_s: dict[int, float] = field(default_factory=dict)  # per input: its latest time so far
+    backwards: dict[int, Backwards] = field(default_factory=dict)  # per input, when it goes back
 
     def add_seconds(self, seconds: pl.DataFrame) -> None:
         """Requests per whole second, kept as frames (a Counter of Python ints would cost a
@@ -66,6 +68,39 @@ class ChunkCounts:
         busiest = _sum_seconds(self.per_second).sort("len", "s", descending=[True, False])
         second, count = busiest.row(0)
         return int(second), int(count)
+
+
+@dataclass(frozen=True, slots=True)
+class Backwards:
+    """An input's lines that are earlier than a line before them by more than the lateness a
+    session allows: concatenated logs of several servers, or a rotated file read out of order.
+    Their sessions are cut where the time goes back, so the report says so."""
+
+    lines: int
+    first_line_no: int
+    most_s: float  # the largest step back
+
+    def add(self, other: Backwards) -> Backwards:
+        return Backwards(
+            self.lines + other.lines, self.first_line_no, max(self.most_s, other.most_s)
+        )
+
+
+def _count_backwards(requests: pl.DataFrame, counts: ChunkCounts, source_index: int) -> None:
+    """Lines further back in time than `LATENESS_S` behind the input's latest time before them
+    (requests are in line order here; a few vectorised passes per chunk)."""
+    before = counts.latest_s.get(source_index, float("-inf"))
+    latest = pl.max_horizontal(pl.col("ts").cum_max().shift(1).fill_null(before), pl.lit(before))
+    behind = requests.select(pl.col("line_no"), (latest - pl.col("ts")).alias("behind"))
+    counts.latest_s[source_index] = max(before, requests.select(pl.col("ts").max()).item())
+    late = behind.filter(pl.col("behind") > LATENESS_S)
+    if not late.height:
+        return
+    found = Backwards(
+        late.height, late.item(0, "line_no"), late.select(pl.col("behind").max()).item()
+    )
+    known = counts.backwards.get(source_index)
+    counts.backwards[source_index] = found if known is None else known.add(found)
 
 
 def _sum_seconds(frames: list[pl.DataFrame]) -> pl.DataFrame:
@@ -148,6 +183,7 @@ def settle_chunk(
     counts.records += requests.height
     if not requests.height:
         return pl.DataFrame(schema=EVENT_SCHEMA)
+    _count_backwards(requests, counts, source_index)
     requests = requests.with_columns(_PAIR)
     distinct = requests.select("_pair", "method", "path").unique("_pair", keep="any")
     from_spec = matcher.from_spec

@@ -28,6 +28,9 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
 }  # what `cut` takes: one row per kept request (operation_id: String, or an Enum)  # fmt: skip
 SESSION_COLUMNS = tuple(name for name in EVENT_SCHEMA if name != "seq")
 SEQ_LINES = 1 << 40  # seq = input index * SEQ_LINES + line number
+# How far a line may lag behind the input's latest time and still join its session: logs are
+# written at request end, so a slow request's line comes after quicker ones that began later.
+LATENESS_S = 120.0
 
 
 @dataclass(slots=True)
@@ -68,7 +71,7 @@ class Pieces:
 
 
 class Sessionizer:
-    def __init__(self, timeout_s: float = 1800.0, lateness_s: float = 120.0) -> None:
+    def __init__(self, timeout_s: float = 1800.0, lateness_s: float = LATENESS_S) -> None:
         self.timeout_s = timeout_s
         self.lateness_s = lateness_s
         self._open: dict[str, _Open] = {}

@@ -64,6 +64,35 @@ def test_known_sessions_across_files_chunks_and_late_lines(tmp_path: Path) -> No
     assert ingest.report.operations == {"getPetById": 13}
 
 
+def test_logs_of_two_servers_joined_into_one_file_are_reported(tmp_path: Path) -> None:
+    """A load balancer sent each client's requests to two servers in turn. Their logs as two
+    files are merged by time: one session per client, no note. Joined into one file, the second
+    server's lines go back an hour: sessions are cut there, and the report says where and why."""
+    servers: list[list[str]] = [[], []]
+    for minute in range(60):
+        for client in range(3):
+            at = T0 + 60 * minute + 10 * client + 3  # lines a few seconds out of order are normal
+            servers[minute % 2].append(combined(at, "GET /api/v3/pet/7", ip=f"198.51.100.{client}"))
+    apart = [write_log(tmp_path / f"server{n}.log", lines) for n, lines in enumerate(servers)]
+    sessions, ingest = run(apart, chunk_bytes=2_000)
+    assert ingest.report is not None
+    assert sorted(len(s) for s in sessions) == [60, 60, 60]
+    assert not [note for note in ingest.report.notes if "earlier than a line before" in note]
+
+    joined = write_log(tmp_path / "joined.log", servers[0] + servers[1])
+    sessions, ingest = run([joined], chunk_bytes=2_000)
+    assert ingest.report is not None
+    assert len(sessions) > 3
+    notes = [note for note in ingest.report.notes if "earlier than a line before" in note]
+    # the first server's last line is at 58 min 23 s: the second's lines up to minute 55 are
+    # more than 2 min behind it (28 minutes x 3 clients), the one at 1 min 3 s by 57 min 20 s
+    assert notes == [
+        f"{joined}: 84 line(s) more than 2 min earlier than a line before them (by up to 57 min;"
+        " the first at line 91): sessions are cut there. Logs of several servers joined into one"
+        " file? Pass them as separate files: they are merged by time."
+    ]
+
+
 def test_a_session_is_a_frozen_value() -> None:
     """Session sets its fields through their slots itself: it must stay a frozen value."""
     import dataclasses

@@ -1,21 +1,30 @@
-"""Input streams every stage reads the same way: a file or stdin, plain or gzip (told by its
-magic bytes, not its name), cut into chunks that end at a line end so memory stays flat.
+"""Input streams every stage reads the same way: a file or stdin, plain or compressed by gzip,
+bzip2 or xz (told by its magic bytes, not its name: logrotate's `compresscmd` picks any of them),
+cut into chunks that end at a line end so memory stays flat.
 
 Access logs (logs/reader.py) and engine results (analyse/readers.py) both come through here.
 """
 
 from __future__ import annotations
 
+import bz2
 import gzip
+import lzma
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from inferload.errors import ErrorKind, InferloadError, Location, file_error
 
-_GZIP_MAGIC = b"\x1f\x8b"
+# magic bytes -> a reader of the decompressed stream
+_DECOMPRESSORS: dict[bytes, Callable[[BinaryIO], BinaryIO]] = {
+    b"\x1f\x8b": lambda raw: cast(BinaryIO, gzip.GzipFile(fileobj=raw)),
+    b"BZh": lambda raw: cast(BinaryIO, bz2.BZ2File(raw)),
+    b"\xfd7zXZ\x00": lambda raw: cast(BinaryIO, lzma.LZMAFile(raw)),  # noqa: SIM115 (closed with raw)
+}
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 STDIN = "-"
 WHOLE_READ_BYTES = 16 * 1024 * 1024
 
@@ -33,8 +42,14 @@ def open_input(source: str | Path) -> Iterator[tuple[BinaryIO, BinaryIO]]:
     except OSError as exc:
         raise file_error(exc, name) from None
     try:
-        head = raw.peek(2)[:2]  # type: ignore[attr-defined]
-        stream: BinaryIO = gzip.GzipFile(fileobj=raw) if head == _GZIP_MAGIC else raw  # type: ignore[assignment]
+        head = raw.peek(6)[:6]  # type: ignore[attr-defined]
+        if head.startswith(_ZSTD_MAGIC):
+            raise InferloadError(
+                ErrorKind.UNREADABLE, "zstd-compressed: not read directly",
+                location=Location(name), hint=f"zstd -dc {name} | inferload logs - ...",
+            )  # fmt: skip
+        opener = next((o for magic, o in _DECOMPRESSORS.items() if head.startswith(magic)), None)
+        stream = opener(raw) if opener is not None else raw
         yield stream, raw
     finally:
         if raw is not sys.stdin.buffer:
@@ -47,10 +62,10 @@ def iter_chunks(stream: BinaryIO, name: str, chunk_bytes: int) -> Iterator[bytes
     while True:
         try:
             block = stream.read(chunk_bytes)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, lzma.LZMAError) as exc:
             raise InferloadError(
                 ErrorKind.UNREADABLE,
-                f"corrupt or truncated gzip data: {exc}",
+                f"corrupt or truncated compressed data: {exc}",
                 location=Location(name),
             ) from None
         if not block:

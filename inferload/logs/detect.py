@@ -166,10 +166,20 @@ def _unrecognised(sample: list[str], name: str) -> InferloadError:
 
 
 def _nonblank(lines: list[str], name: str) -> list[str]:
+    """The sample's lines that hold something; a clear error for an empty or binary file (the
+    reader replaces invalid UTF-8 with U+FFFD, and no log writes NUL bytes)."""
     sample = [line for line in lines if line.strip()][:SAMPLE_LINES]
     if not sample:
         raise InferloadError(
             ErrorKind.INVALID, "empty log: no lines to read", location=Location(name)
+        )
+    binary = sum(1 for line in sample if "\x00" in line or "\ufffd" in line)
+    if binary >= _MATCH_SHARE * len(sample):
+        raise InferloadError(
+            ErrorKind.INVALID,
+            "binary content, not a text log",
+            location=Location(name, line=1),
+            hint="a compressed file other than gzip? Decompress it and pass the text",
         )
     return sample
 

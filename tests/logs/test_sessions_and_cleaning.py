@@ -354,7 +354,8 @@ def test_bounded_memory_closes_sessions_as_the_stream_advances() -> None:
     [
         (b"", {}, "empty log", None),
         (b"\n\n   \n", {}, "empty log", None),
-        (b"\x00\x01\x02binary\xff\xfe" * 200, {}, "unrecognised log format", "--format"),
+        (b"\x00\x01\x02binary\xff\xfe" * 200, {}, "binary content, not a text log", "Decompress"),
+        (b"\x00\x01\x02binary\xff\xfe" * 200, {"format": "combined"}, "binary content", None),
         (
             b'{"ts": 1, "msg": "x"}\n',
             {"format": "combined"},

@@ -6,8 +6,9 @@ Target (issue: scripts): the generated script costs at most 1.2x the CPU per req
 "The same calls": the generated script runs first and the server records what it sent; the
 hand-written script then replays exactly those requests (method, URL, a JSON body where the
 operation takes one, the path template as the `name` tag), a status check and `sleep(0)` after
-each, in sessions of the generated script's mean length, from a SharedArray. It has no journey,
-no groups, no think-time draws: what it costs is what k6 itself costs for these requests.
+each, in sessions of the generated script's mean length, from a SharedArray, each session on
+connections of its own (`noVUConnectionReuse`, as the generated script). It has no journey, no
+groups, no think-time draws: what it costs is what k6 itself costs for these requests.
 
 The two scripts run at the same time, as a pair, both pinned to one core (the servers to the
 other), each against its own server. This VM's speed drifts by 20-50% within minutes, so runs
@@ -53,7 +54,10 @@ import { SharedArray } from 'k6/data';
 
 const SESSIONS = new SharedArray('sessions', () => JSON.parse(open('./sessions.json')));
 const ROUNDS = Number(__ENV.ROUNDS || '1');  // the recorded sessions, replayed this many times
-export const options = { scenarios: { replay: { executor: 'shared-iterations', vus: 10, iterations: ROUNDS * SESSIONS.length } } };
+export const options = {
+  scenarios: { replay: { executor: 'shared-iterations', vus: 10, iterations: ROUNDS * SESSIONS.length } },
+  noVUConnectionReuse: true,  // a connection per session, as the generated script opens
+};
 const BASE_URL = __ENV.BASE_URL;
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 

@@ -1,6 +1,6 @@
 """Run a bounded number of sessions (2,000, no think time) of each generated script against a
 recording server: the share of each operation must match workload.yaml within total
-variation 0.05, and each session logs in once. A data pool's CSV file, edited as an engineer
+variation 0.05, each session logs in once and opens its own connections. A data pool's CSV file, edited as an engineer
 would, decides the ids sent, in its weights."""
 
 from __future__ import annotations
@@ -103,6 +103,7 @@ def test_k6_sessions_reproduce_the_operation_mix(
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert_mix(workload, templates, server.requests)
     assert_pool(server.requests)
+    assert server.connections >= SESSIONS  # each session a new visitor, on its own connections
 
 
 def test_artillery_sessions_reproduce_the_operation_mix(generated: tuple[Workload, Path]) -> None:
@@ -116,3 +117,4 @@ def test_artillery_sessions_reproduce_the_operation_mix(generated: tuple[Workloa
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     assert_mix(workload, templates, server.requests)
     assert_pool(server.requests)
+    assert server.connections >= SESSIONS

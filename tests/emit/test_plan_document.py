@@ -154,3 +154,21 @@ def test_the_kill_switch_is_where_each_engine_has_it(
     assert "stop the run by hand when errors pass\n  5%" in alone
     readme = (tmp_path / "artillery" / "README.md").read_text()
     assert "stop it (Ctrl-C) when errors pass\n5%." in readme
+
+
+def test_the_port_checklist_item_shows_only_where_sessions_arrive_fast(
+    lms_workload_file: Path, tmp_path: Path
+) -> None:
+    """Every session opens its own connections: the load generator's ports matter at hundreds
+    of new sessions a second (the breakpoint profile reaches 10x peak), not at a few."""
+    item = "The load generator can open a connection per session"
+    (tmp_path / "quiet").mkdir()
+    quiet = generate_plan(
+        lms_workload_file, tmp_path / "quiet" / "out", "peak_arrival_rate_per_s: 2\n"
+    )
+    assert item not in quiet
+    (tmp_path / "busy").mkdir()
+    busy = generate_plan(
+        lms_workload_file, tmp_path / "busy" / "out", "peak_arrival_rate_per_s: 50\n"
+    )
+    assert item in busy.split("## 5. Before the run", 1)[1].split("## 6.", 1)[0]

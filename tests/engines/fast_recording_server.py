@@ -1,5 +1,6 @@
 """A fast loopback HTTP/1.1 server for high-volume runs (thousands of sessions): asyncio,
-keep-alive, records (method, raw path) and answers JSON with the status `status_for` picks."""
+keep-alive, records (method, raw path) and answers JSON with the status `status_for` picks;
+counts the connections clients opened."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from types import TracebackType
 class FastRecordingServer:
     def __init__(self, status_for: Callable[[str, str], int] | None = None) -> None:
         self.requests: list[tuple[str, str]] = []
+        self.connections = 0
         self._status_for = status_for or (lambda _m, _p: 200)
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -29,6 +31,7 @@ class FastRecordingServer:
         self._loop.run_until_complete(server.wait_closed())
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")

@@ -130,9 +130,14 @@ _BY_ENDPOINT = "plugins.metrics-by-endpoint."
 
 
 def _read_artillery(path: Path) -> tuple[Samples, pl.DataFrame, int, tuple[int, int], float]:
+    """Artillery's JSON report (`intermediate`: its 10-second periods), or the periods as a run
+    stopped early kept them, one JSON object a line (`.jsonl`, see run/periods_reporter.js)."""
     try:
-        document = json.loads(read_whole(path))
-        periods = document["intermediate"]
+        text = read_whole(path)
+        if path.name.removesuffix(".gz").endswith(".jsonl"):
+            periods = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            periods = json.loads(text)["intermediate"]
     except (ValueError, KeyError, TypeError) as exc:
         raise InferloadError(
             ErrorKind.INVALID, "not an Artillery JSON report", location=Location(str(path))

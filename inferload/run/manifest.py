@@ -22,9 +22,11 @@ ENGINE_LOG_NAME = "engine.log"
 K6_POINTS_NAME = "k6-points.json"
 K6_SUMMARY_NAME = "k6-summary.json"
 ARTILLERY_REPORT_NAME = "artillery-report.json"
+# Artillery's periods as it reported them, kept when a stopped run left no report (see runner)
+ARTILLERY_PERIODS_NAME = "artillery-periods.jsonl"
 RESULT_FILES = (
     MANIFEST_NAME, RESOURCES_NAME, ENGINE_LOG_NAME, K6_POINTS_NAME, K6_SUMMARY_NAME,
-    ARTILLERY_REPORT_NAME, "artillery-script.yml",
+    ARTILLERY_REPORT_NAME, ARTILLERY_PERIODS_NAME, "artillery-script.yml",
 )  # fmt: skip
 
 

@@ -1,9 +1,11 @@
 """Run a generated test with the real engine, stream its raw results, and record the run.
 
 The engine runs in its own process group: Ctrl-C reaches inferload, which asks the engine to
-stop gracefully (k6 and Artillery both finish their summaries on SIGINT), waits a bounded time,
-and only then kills it. Partial results stay in the folder either way. Every run is bounded by
-the profile's scaled duration plus a margin, so a stuck engine cannot hold the machine.
+stop gracefully, waits a bounded time, and only then kills it. Partial results stay in the
+folder either way: k6 writes its summary on SIGINT and its points as it goes; Artillery writes
+its report only at a run's natural end, so a reporter of ours keeps its periods as they come.
+Every run is bounded by the profile's scaled duration plus a margin, so a stuck engine cannot
+hold the machine.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from inferload.emit.pools import POOL_FOLDER
 from inferload.errors import ErrorKind, InferloadError, Location, refuse_overwrite
 from inferload.run.engines import engine_environment, find_artillery, find_k6
 from inferload.run.manifest import (
+    ARTILLERY_PERIODS_NAME,
     ARTILLERY_REPORT_NAME,
     ENGINE_LOG_NAME,
     K6_POINTS_NAME,
@@ -49,6 +52,7 @@ Tool = Literal["k6", "artillery"]
 _GRACE_S = 30.0  # how long a stopping engine may take to write its summary
 _MARGIN_S = 90.0  # engine start-up, graceful stop of the last sessions
 _THRESHOLD_EXIT_K6 = 99
+_PERIODS_REPORTER = Path(__file__).with_name("periods_reporter.js")
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,7 @@ def run_load_test(request: RunRequest, on_progress: Callable[[Progress], None]) 
     env = engine_environment(
         BASE_URL=request.base_url, PROFILE=request.profile, THINK_SCALE=f"{request.think_scale:g}",
         DURATION_SCALE=f"{request.duration_scale:g}", SUMMARY_PATH=str(results / K6_SUMMARY_NAME),
-        **dict(request.extra_env),
+        **(_periods_env(results) if request.tool == "artillery" else {}), **dict(request.extra_env),
     )  # fmt: skip
     stages = _stage_windows(profile, request.duration_scale)
     bound_s = (stages[-1].end_s if stages else 60.0) + _MARGIN_S
@@ -129,7 +133,7 @@ def run_load_test(request: RunRequest, on_progress: Callable[[Progress], None]) 
         monitors=sampler.sources,
         files={
             "engine_log": ENGINE_LOG_NAME,
-            **({"points": K6_POINTS_NAME, "summary": K6_SUMMARY_NAME} if request.tool == "k6" else {"report": ARTILLERY_REPORT_NAME}),
+            **({"points": K6_POINTS_NAME, "summary": K6_SUMMARY_NAME} if request.tool == "k6" else {"report": _artillery_report(results)}),
             **({"resources": RESOURCES_NAME} if sampler.sources else {}),
         },
     )  # fmt: skip
@@ -248,6 +252,24 @@ def _command(
         "--output", str(results / ARTILLERY_REPORT_NAME), str(run_script),
     ]  # fmt: skip
     return command, script_dir, files
+
+
+def _periods_env(results: Path) -> dict[str, str]:
+    """Artillery loads the periods reporter and appends to this run's periods file."""
+    return {
+        "CUSTOM_REPORTERS": str(_PERIODS_REPORTER),
+        "INFERLOAD_ARTILLERY_PERIODS": str(results / ARTILLERY_PERIODS_NAME),
+    }
+
+
+def _artillery_report(results: Path) -> str:
+    """Artillery's report, or, for a run stopped before Artillery wrote one (Ctrl-C, the kill
+    switch, the time bound), the periods it reported until then; the other file is removed."""
+    report, periods = results / ARTILLERY_REPORT_NAME, results / ARTILLERY_PERIODS_NAME
+    if report.is_file() or not periods.is_file():
+        periods.unlink(missing_ok=True)
+        return ARTILLERY_REPORT_NAME
+    return ARTILLERY_PERIODS_NAME
 
 
 def _pool_files(script_dir: Path) -> list[Path]:

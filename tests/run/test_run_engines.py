@@ -52,6 +52,8 @@ def test_artillery_run_is_monitored_and_reported(
     assert result.exit_code == 0, result.output + result.stderr
     manifest = json.loads((results / "manifest.json").read_text())
     assert manifest["tool"] == "artillery" and manifest["outcome"] == "completed"
+    assert manifest["files"]["report"] == "artillery-report.json"
+    assert not (results / "artillery-periods.jsonl").exists()  # the report has them all
     assert manifest["engine_version"].startswith("artillery 2.")
     assert len(manifest["script_sha256"]) == 64 and manifest["stages"][0]["end_s"] == 12
     scaled = yaml.safe_load((results / "artillery-script.yml").read_text())
@@ -147,3 +149,8 @@ def test_the_kill_switch_stops_a_run_whose_requests_fail(
     assert sent > 0 and took < 45, f"{tool} ran {took:.0f} s"
     if tool == "artillery":
         assert "stopped by the kill switch" in (results / "engine.log").read_text()
+        # stopped, Artillery wrote no report: the periods it reported until then are read
+        assert manifest["files"]["report"] == "artillery-periods.jsonl"
+    report = CliRunner().invoke(main, ["report", str(results), "-o", str(tmp_path / "report")])
+    assert report.exit_code == 1, report.output + report.stderr  # the error rate FAILs
+    assert "ended as thresholds-crossed" in (tmp_path / "report" / "REPORT.md").read_text()

@@ -252,12 +252,21 @@ def _thresholds(thresholds: list[Threshold]) -> dict[str, list[Any]]:
     return grouped
 
 
+def drain_seconds(session_duration_s: float) -> int:
+    """How long sessions still in flight when a profile's arrivals end may take to finish (k6's
+    `gracefulStop`, at THINK_SCALE 1): twice the mean session, between k6's default 30 s and
+    15 min. With k6's 30 s, the LMS sample's 5-minute sessions started in a run's last minutes
+    were cut off, the journeys' later steps never sent."""
+    return round(min(900.0, max(30.0, 2 * session_duration_s)))
+
+
 def _targets(resolved: Resolved) -> dict[str, Any]:
     return {
         "normal_arrival_rate_per_s": resolved.normal_arrival_rate_per_s,
         "peak_arrival_rate_per_s": resolved.peak_arrival_rate_per_s,
         "max_arrival_rate_per_s": resolved.max_arrival_rate_per_s,
         "session_duration_s": resolved.session_duration_s,
+        "drain_s": drain_seconds(resolved.session_duration_s),
         "sla": resolved.sla.model_dump(),
         "origin": resolved.origin,
     }

@@ -40,6 +40,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
         has_login=bool(plan["auth"]["login"]),
         credentials=credentials,
         kill_percent=kill_percent,
+        drain=_duration(plan["targets"]["drain_s"]),
     )  # fmt: skip
     readme = (
         environment()

@@ -50,7 +50,7 @@ from inferload.run.safety import check_target
 
 Tool = Literal["k6", "artillery"]
 _GRACE_S = 30.0  # how long a stopping engine may take to write its summary
-_MARGIN_S = 90.0  # engine start-up, graceful stop of the last sessions
+_MARGIN_S = 90.0  # engine start-up and shutdown
 _THRESHOLD_EXIT_K6 = 99
 _PERIODS_REPORTER = Path(__file__).with_name("periods_reporter.js")
 
@@ -100,7 +100,8 @@ def run_load_test(request: RunRequest, on_progress: Callable[[Progress], None]) 
         **(_periods_env(results) if request.tool == "artillery" else {}), **dict(request.extra_env),
     )  # fmt: skip
     stages = _stage_windows(profile, request.duration_scale)
-    bound_s = (stages[-1].end_s if stages else 60.0) + _MARGIN_S
+    drain_s = max(30.0, plan["targets"].get("drain_s", 0) * min(request.think_scale, 1.0))  # as k6
+    bound_s = (stages[-1].end_s if stages else 60.0) + drain_s + _MARGIN_S
     sampler = ResourceSampler(
         results / RESOURCES_NAME, pid=request.target_pid, metrics_url=request.metrics_url
     )

@@ -69,6 +69,23 @@ def test_k6_fails_fast_without_base_url(generated: Path) -> None:
     assert "BASE_URL is required" in completed.stdout + completed.stderr
 
 
+@pytest.mark.parametrize(("think_scale", "drain"), [("1", "10m5s"), ("0.1", "1m1s"), ("0", "30s")])
+def test_sessions_in_flight_when_arrivals_end_get_time_to_finish(
+    generated: Path, think_scale: str, drain: str
+) -> None:
+    """LMS sessions last about 5 min (302 s): k6 lets those in flight when a profile's arrivals
+    end run twice that, scaled with the think times, never less than its own 30 s."""
+    plan = json.loads((generated / "k6" / "plan.json").read_text())
+    assert round(plan["targets"]["session_duration_s"]) == 302 and plan["targets"]["drain_s"] == 605
+    inspect = subprocess.run(
+        [str(find_k6()), "inspect", "-e", "BASE_URL=http://127.0.0.1:9", "-e", "PROFILE=load",
+         "-e", f"THINK_SCALE={think_scale}", "script.js"],
+        cwd=generated / "k6", capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    scenarios = json.loads(inspect.stdout)["scenarios"]
+    assert {scenario["gracefulStop"] for scenario in scenarios.values()} == {drain}
+
+
 def test_artillery_smoke_runs_every_persona_without_unexpected_statuses(
     generated: Path, service: RunningService, tmp_path: Path
 ) -> None:

@@ -139,7 +139,7 @@ def detect(lines: list[str], name: str) -> Detected:
     for envelope in PREFIX_ENVELOPES:
         inner = envelope.opened_sample(sample)
         found = _detect_bare(inner, name) if inner else None
-        if found is not None and found.kind in ("text", "jsonl"):
+        if found is not None and found.kind != "har":
             return replace(found, envelope=envelope)
     raise _unrecognised(sample, name)
 
@@ -217,7 +217,7 @@ def check_requested(
         return DOCKER_JSON
     if _reads(sample, requested, line_format):
         return None
-    if requested not in SHAPED_FORMATS or requested == "jsonl":
+    if requested != "har":
         for envelope in PREFIX_ENVELOPES:
             inner = envelope.opened_sample(sample)
             if inner and _reads(inner, requested, line_format):

@@ -267,8 +267,9 @@ class LogIngest:
             )
             return Detected("jsonl", json=shape, envelope=envelope)
         if options.format in ("w3c", "haproxy"):
-            check_requested(sample, options.format, None, name)
-            return Detected(options.format)
+            return Detected(
+                options.format, envelope=check_requested(sample, options.format, None, name)
+            )
         detected = detect(sample, name)
         if detected.kind == "jsonl" and options.fields:
             detected = replace(detected, json=shape_from_fields(dict(options.fields)))

@@ -108,3 +108,28 @@ def test_lines_in_no_envelope_and_no_format_are_refused_clearly(tmp_path: Path) 
     with pytest.raises(InferloadError, match="unrecognised log format") as raised:
         ingest(FIXTURES / "logs/lnav-fixtures/logfile_syslog_with_access_log.0")
     assert raised.value.location is not None and raised.value.location.line == 1
+
+
+def test_haproxy_logging_to_a_containers_stdout_is_read_inside_the_kubernetes_log(
+    tmp_path: Path,
+) -> None:
+    """HAProxy in a container logs raw lines to stdout (`log stdout format raw`): on the node
+    they sit behind CRI's prefix. lnav's HAProxy sample, its syslog header replaced so, reads
+    as the sample itself does."""
+    sample = FIXTURES / "logs/lnav-fixtures/logfile_haproxy.0"
+    raw = [line.split("]: ", 1)[1] for line in sample.read_text().splitlines()]
+    log = write_log(
+        tmp_path / "haproxy.log",
+        [f"2019-02-25T16:19:49.000000000Z stdout F {line}" for line in raw],
+    )
+    plain_sessions, plain = ingest(sample)
+    sessions, report = ingest(log)
+    assert report.sources[0].format == "haproxy in Kubernetes container log"
+    assert (report.records, report.dropped, report.malformed) == (
+        plain.records,
+        plain.dropped,
+        plain.malformed,
+    )
+    assert [s.timestamps_s for s in sessions] == [s.timestamps_s for s in plain_sessions]
+    _, asked = ingest(log, format="haproxy")
+    assert asked.records == plain.records

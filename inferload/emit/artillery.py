@@ -19,6 +19,8 @@ from inferload.design.profiles import error_rate_below
 from inferload.emit.pools import pool_files
 from inferload.templating import environment
 
+REQUEST_TIMEOUT_S = 60  # k6's default request timeout
+
 
 def render_artillery(plan: dict[str, Any]) -> dict[str, str]:
     personas = [
@@ -49,6 +51,9 @@ def render_artillery(plan: dict[str, Any]) -> dict[str, str]:
     script = {
         "config": {
             "target": "{{ $env.BASE_URL }}",
+            # a response may take 60 s, as in k6, before it counts as failed (Artillery's own
+            # default, 10 s, would make a slow answer under stress an error in one engine only)
+            "http": {"timeout": REQUEST_TIMEOUT_S},
             "processor": "./processor.js",
             **({"payload": payload} if payload else {}),
             "plugins": {

@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from inferload.cli import main
 from inferload.run.engines import engine_environment, find_artillery, find_k6
 from tests.conftest import FIXTURES
-from tests.engines.runs import run_k6
+from tests.engines.fast_recording_server import FastRecordingServer
+from tests.engines.runs import run_artillery, run_k6
 from tests.lms_server import RunningService, lms_service, seeded_database
 
 pytestmark = pytest.mark.engines
@@ -163,3 +164,25 @@ def test_the_readmes_smoke_commands_run_as_written(
     )  # fmt: skip
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert "Checks:" in completed.stdout  # the SLA was checked, and held
+
+
+def test_artillery_waits_for_a_slow_answer_as_k6_does(generated: Path) -> None:
+    """Under stress a response may take seconds: both engines wait 60 s (k6's default) before a
+    request counts as failed. With Artillery's own 10 s, an 11 s answer was an error (ETIMEDOUT)
+    in one engine and a slow success in the other."""
+    first = []
+
+    def late_first(_method: str, _path: str) -> float:
+        first.append(1)
+        return 11.0 if len(first) == 1 else 0.0
+
+    with FastRecordingServer(delay_for=late_first) as server:
+        completed = run_artillery(
+            generated / "artillery", 1, duration=1, timeout=120,
+            BASE_URL=server.base_url, THINK_SCALE="0", ARTILLERY_DISABLE_ENSURE="1",
+        )  # fmt: skip
+        sent = len(server.requests)
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    assert "ETIMEDOUT" not in completed.stdout
+    assert re.search(r"vusers\.completed: \.+ 1\n", completed.stdout), completed.stdout[-2000:]
+    assert sent > 1  # the session went on after the slow answer

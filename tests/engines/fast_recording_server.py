@@ -1,6 +1,6 @@
 """A fast loopback HTTP/1.1 server for high-volume runs (thousands of sessions): asyncio,
-keep-alive, records (method, raw path) and answers JSON with the status `status_for` picks;
-counts the connections clients opened."""
+keep-alive, records (method, raw path) and answers JSON with the status `status_for` picks,
+after the delay `delay_for` picks; counts the connections clients opened."""
 
 from __future__ import annotations
 
@@ -11,8 +11,13 @@ from types import TracebackType
 
 
 class FastRecordingServer:
-    def __init__(self, status_for: Callable[[str, str], int] | None = None) -> None:
+    def __init__(
+        self,
+        status_for: Callable[[str, str], int] | None = None,
+        delay_for: Callable[[str, str], float] | None = None,
+    ) -> None:
         self.requests: list[tuple[str, str]] = []
+        self._delay_for = delay_for or (lambda _m, _p: 0.0)
         self.connections = 0
         self._status_for = status_for or (lambda _m, _p: 200)
         self._loop = asyncio.new_event_loop()
@@ -44,6 +49,9 @@ class FastRecordingServer:
                 if length:
                     await reader.readexactly(length)
                 self.requests.append((method, path))
+                delay = self._delay_for(method, path)
+                if delay:
+                    await asyncio.sleep(delay)
                 status = self._status_for(method, path)
                 body = b"" if status == 204 else b'{"ok": true}'
                 writer.write(

@@ -59,14 +59,15 @@ export const options = {
   noVUConnectionReuse: true,  // a connection per session, as the generated script opens
 };
 const BASE_URL = __ENV.BASE_URL;
-const JSON_HEADERS = { 'Content-Type': 'application/json' };
+const HEADERS = { 'Accept-Encoding': 'gzip, deflate, br' };  // as the generated script asks
+const JSON_HEADERS = { 'Accept-Encoding': 'gzip, deflate, br', 'Content-Type': 'application/json' };
 
 export default function () {
   const calls = SESSIONS[exec.scenario.iterationInTest % SESSIONS.length];
   for (let i = 0; i < calls.length; i++) {
     const call = calls[i];  // [method, path, name tag, body or null]
     const response = http.request(call[0], BASE_URL + call[1], call[3],
-      { headers: call[3] === null ? {} : JSON_HEADERS, tags: { name: call[2] } });
+      { headers: call[3] === null ? HEADERS : JSON_HEADERS, tags: { name: call[2] } });
     check(response, { 'status 2xx': (r) => r.status >= 200 && r.status < 300 });
     sleep(0);
   }

@@ -23,6 +23,7 @@ from tests.lms_server import course_ids_sent
 
 pytestmark = pytest.mark.engines
 SESSIONS = 2000
+ENCODING = "Accept-Encoding"
 Templates = dict[str, tuple[str, re.Pattern[str]]]
 
 
@@ -95,7 +96,9 @@ def test_k6_sessions_reproduce_the_operation_mix(
 ) -> None:
     workload, out = generated
     templates = templates_of(workload)
-    with FastRecordingServer(documented_statuses(workload, templates)) as server:
+    with FastRecordingServer(
+        documented_statuses(workload, templates), count_header=ENCODING
+    ) as server:
         completed = run_k6(
             out / "k6", timeout=300, BASE_URL=server.base_url, SESSIONS=str(SESSIONS),
             THINK_SCALE="0", SUMMARY_PATH=str(tmp_path / "summary.json"),
@@ -104,12 +107,15 @@ def test_k6_sessions_reproduce_the_operation_mix(
     assert_mix(workload, templates, server.requests)
     assert_pool(server.requests)
     assert server.connections >= SESSIONS  # each session a new visitor, on its own connections
+    assert server.header_values == {"gzip, deflate, br": len(server.requests)}  # as Artillery asks
 
 
 def test_artillery_sessions_reproduce_the_operation_mix(generated: tuple[Workload, Path]) -> None:
     workload, out = generated
     templates = templates_of(workload)
-    with FastRecordingServer(documented_statuses(workload, templates)) as server:
+    with FastRecordingServer(
+        documented_statuses(workload, templates), count_header=ENCODING
+    ) as server:
         completed = run_artillery(
             out / "artillery", SESSIONS, duration=20, timeout=300,
             BASE_URL=server.base_url, THINK_SCALE="0",
@@ -118,3 +124,4 @@ def test_artillery_sessions_reproduce_the_operation_mix(generated: tuple[Workloa
     assert_mix(workload, templates, server.requests)
     assert_pool(server.requests)
     assert server.connections >= SESSIONS
+    assert server.header_values == {"gzip, deflate, br": len(server.requests)}

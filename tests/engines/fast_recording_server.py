@@ -1,11 +1,13 @@
 """A fast loopback HTTP/1.1 server for high-volume runs (thousands of sessions): asyncio,
 keep-alive, records (method, raw path) and answers JSON with the status `status_for` picks,
-after the delay `delay_for` picks; counts the connections clients opened."""
+after the delay `delay_for` picks; counts the connections clients opened and the values of one
+request header."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from collections import Counter
 from collections.abc import Callable
 from types import TracebackType
 
@@ -15,8 +17,11 @@ class FastRecordingServer:
         self,
         status_for: Callable[[str, str], int] | None = None,
         delay_for: Callable[[str, str], float] | None = None,
+        count_header: str | None = None,
     ) -> None:
         self.requests: list[tuple[str, str]] = []
+        self._count_header = (count_header or "").lower()
+        self.header_values: Counter[str | None] = Counter()  # of `count_header`, per request
         self._delay_for = delay_for or (lambda _m, _p: 0.0)
         self.connections = 0
         self._status_for = status_for or (lambda _m, _p: 200)
@@ -43,9 +48,15 @@ class FastRecordingServer:
                 lines = head.decode("latin-1").split("\r\n")
                 method, path, _ = lines[0].split(" ", 2)
                 length = 0
+                counted = None
                 for line in lines[1:]:
-                    if line.lower().startswith("content-length:"):
-                        length = int(line.split(":", 1)[1])
+                    name, _, value = line.partition(":")
+                    if name.lower() == "content-length":
+                        length = int(value)
+                    elif self._count_header and name.lower() == self._count_header:
+                        counted = value.strip()
+                if self._count_header:
+                    self.header_values[counted] += 1
                 if length:
                     await reader.readexactly(length)
                 self.requests.append((method, path))

@@ -33,6 +33,7 @@ _CANONICAL = {
     "http_user_agent": "user_agent",
     "request_time": "request_time_s",
     "request_time_us": "request_time_us",  # not nginx: Apache's %D, for Apache formats
+    "request_time_ms": "request_time_ms",  # not nginx: Traefik's duration, for its format
     "upstream_response_time": "upstream_time_s",
     "http_authorization": "authorization",
     "http_cookie": "cookie",
@@ -55,6 +56,7 @@ _BARE_VALUES = {
     "status": r"(\d{3})",
     "request_time": r"([\d.]+|-)",
     "request_time_us": r"(\d+)",  # whole microseconds
+    "request_time_ms": r"(\d+(?:\.\d+)?)",
     # one value per upstream tried (`, `), and per internal redirect (` : `)
     "upstream_response_time": _UPSTREAM_LIST,
     "upstream_addr": _UPSTREAM_LIST,
@@ -229,6 +231,10 @@ _INGRESS_NGINX = (
 # nginx's own default (`main` in the nginx.conf of nginx.org's packages and Docker image): combined
 # with the X-Forwarded-For header, whose first address is the client behind a load balancer.
 _NGINX_MAIN = _COMBINED + ' "$http_x_forwarded_for"'
+# Traefik's default (its "Common Log Format"): combined, then the requests Traefik has received
+# since it started (an integer `combined_us` would take for Apache's `%D`), the router, the
+# server, and the duration in ms.
+_TRAEFIK = _COMBINED + ' $traefik_requests "$traefik_router" "$traefik_server" ${request_time_ms}ms'
 # Detection tries these in order, so a format comes before any that reads a prefix of its lines:
 # a trailing duration is `$request_time` when it has a decimal point (nginx writes `0.123`),
 # Apache's `%D` (whole microseconds) when it has none.
@@ -236,6 +242,7 @@ BUILTIN_FORMATS = {
     name: compile_log_format(source, name)
     for name, source in {
         "ingress_nginx": _INGRESS_NGINX,
+        "traefik": _TRAEFIK,
         "combined_us": _COMBINED + " $request_time_us",
         "combined_rt": _COMBINED + " $request_time",
         "nginx_main": _NGINX_MAIN,

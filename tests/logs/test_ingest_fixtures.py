@@ -220,6 +220,24 @@ def test_ingress_nginx_logs_read_the_request_time_not_the_request_length(tmp_pat
     assert durations == pytest.approx([11.0 + 10 * i for i in range(9)])
 
 
+def test_traefik_logs_read_the_duration_not_the_request_counter(tmp_path: Path) -> None:
+    """Traefik's default format puts its request counter after the agent, and the duration last,
+    in ms: the counter is no Apache `%D`."""
+    log = tmp_path / "traefik.log"
+    log.write_text(
+        "".join(
+            f'192.168.1.{i} - - [06/Dec/2026:20:00:{i:02d} +0000] "GET /a/{i} HTTP/1.1" 200 512 "-" '
+            f'"Mozilla/5.0 (X11)" {4000 + i} "{"lms@docker" if i % 2 else "-"}" '
+            f'"{"http://172.18.0.3:8080" if i % 2 else "-"}" {7 + i}ms\n'
+            for i in range(6)
+        )
+    )
+    sessions, report = ingest(log)
+    assert report.sources[0].format == "traefik"
+    assert report.malformed == 0
+    assert sorted(d for s in sessions for d in s.durations_ms) == [7.0 + i for i in range(6)]
+
+
 def test_nginx_main_format_keys_clients_by_their_forwarded_address(tmp_path: Path) -> None:
     """nginx's default `main` format adds "$http_x_forwarded_for": behind a load balancer every
     line comes from the balancer's address, and only that header tells the visitors apart (its

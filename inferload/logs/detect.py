@@ -151,7 +151,7 @@ def _detect_bare(sample: list[str], name: str) -> Detected | None:
     if looks in SHAPED_FORMATS:
         return Detected(looks)
     for line_format in BUILTIN_FORMATS.values():
-        if share_matching(sample, line_format) >= _MATCH_SHARE:
+        if share_matching(sample, line_format, line_format.whole_line) >= _MATCH_SHARE:
             return Detected("text", text=line_format)
     return None
 
@@ -201,8 +201,12 @@ def looks_like(sample: list[str]) -> str:
     return "text"
 
 
-def share_matching(sample: list[str], line_format: LineFormat) -> float:
+def share_matching(sample: list[str], line_format: LineFormat, whole_line: bool = False) -> float:
+    """The share of the sample the format reads: from the start of each line, or (`whole_line`,
+    as detection asks for some formats) to its end."""
     pattern = re.compile(line_format.tolerant_regex)
+    if whole_line:
+        return sum(1 for line in sample if pattern.fullmatch(line.rstrip())) / len(sample)
     return sum(1 for line in sample if pattern.match(line)) / len(sample)
 
 

@@ -54,7 +54,7 @@ _BARE_VALUES = {
     "server_name": r"([^\s:]+)",  # up to the `:` before Apache's `%p` in vhost_combined
     "server_port": r"(\d+)",
     "status": r"(\d{3})",
-    "request_time": r"([\d.]+|-)",
+    "request_time": r"(\d+\.\d+|-)",  # nginx writes ms resolution: always a decimal point
     "request_time_us": r"(\d+)",  # whole microseconds
     "request_time_ms": r"(\d+(?:\.\d+)?)",
     # one value per upstream tried (`, `), and per internal redirect (` : `)
@@ -84,6 +84,9 @@ class LineFormat:
     # the request line's target may be an absolute URL (`GET https://host:443/a HTTP/1.1`, as a
     # load balancer logs it): its origin is left out of the path
     absolute_targets: bool = False
+    # detection takes the format only for lines it reads to their end: a trailing integer is
+    # Apache's `%D` when it ends the line, and anything (`%I %O` bytes, a counter) when more follow
+    whole_line: bool = False
 
 
 def compile_log_format(source: str, name: str = "custom") -> LineFormat:
@@ -237,7 +240,7 @@ _NGINX_MAIN = _COMBINED + ' "$http_x_forwarded_for"'
 _TRAEFIK = _COMBINED + ' $traefik_requests "$traefik_router" "$traefik_server" ${request_time_ms}ms'
 # Detection tries these in order, so a format comes before any that reads a prefix of its lines:
 # a trailing duration is `$request_time` when it has a decimal point (nginx writes `0.123`),
-# Apache's `%D` (whole microseconds) when it has none.
+# Apache's `%D` (whole microseconds) when it has none and ends the line.
 BUILTIN_FORMATS = {
     name: compile_log_format(source, name)
     for name, source in {
@@ -253,6 +256,8 @@ BUILTIN_FORMATS = {
         "common": _CLF,
     }.items()
 }
+for _name in ("combined_us", "vhost_combined_us"):
+    BUILTIN_FORMATS[_name] = replace(BUILTIN_FORMATS[_name], whole_line=True)
 # AWS Application Load Balancer access logs: `%D`-like durations in seconds (-1 when the request
 # never reached a target), the client with its port, the request line with an absolute URL
 BUILTIN_FORMATS["alb"] = replace(

@@ -173,7 +173,10 @@ def test_apache_vhost_combined_with_microsecond_durations() -> None:
     [
         (" 0.250", "combined_rt", 250.0),  # nginx $request_time: seconds, always with decimals
         (" 250000", "combined_us", 250.0),  # Apache %D: whole microseconds
-        (" 250000 extra", "combined_us", 250.0),
+        (" 0.250 0.248", "combined_rt", 250.0),  # $request_time $upstream_response_time
+        # more after an integer: no `%D` (Apache's combinedio: bytes in and out)
+        (" 250000 extra", "combined", None),
+        (" 512 1024", "combined", None),
         ("", "combined", None),
     ],
 )
@@ -191,6 +194,9 @@ def test_a_trailing_duration_is_read_in_the_unit_its_writer_uses(
     sessions, report = ingest(log)
     assert report.sources[0].format == expected_format
     assert report.malformed == 0
+    if tail == " 250000 extra":  # named, a format reads lines with more after it
+        _, asked = ingest(log, format="combined_us")
+        assert asked.sources[0].format == "combined_us" and asked.malformed == 0
     durations = [d for s in sessions for d in s.durations_ms]
     assert len(durations) == 10
     assert durations == [pytest.approx(expected_ms) if expected_ms else None] * 10

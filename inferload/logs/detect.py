@@ -190,8 +190,13 @@ def looks_like(sample: list[str]) -> str:
         try:
             json.loads(first)
         except ValueError:
-            return "har" if '"log"' in "".join(sample[:5]) or first in ("{", "[") else "jsonl"
-        return "jsonl"
+            if '"log"' in "".join(sample[:5]) or first in ("{", "["):
+                return "har"  # a JSON document over several lines
+            if first.startswith("{"):
+                return "jsonl"
+            # a text line that opens with a bracket (Envoy's `[2016-04-15T20:17:00.310Z] ...`)
+        else:
+            return "jsonl"
     if re.match(r"^[\w.-]+\s*\|\s*\{", first):  # docker compose: `service | {...}`
         return "jsonl"
     if looks_like_w3c(sample):

@@ -238,12 +238,29 @@ _NGINX_MAIN = _COMBINED + ' "$http_x_forwarded_for"'
 # since it started (an integer `combined_us` would take for Apache's `%D`), the router, the
 # server, and the duration in ms.
 _TRAEFIK = _COMBINED + ' $traefik_requests "$traefik_router" "$traefik_server" ${request_time_ms}ms'
+# Envoy's default text access log, and Istio's (its sidecars' and gateways' TEXT encoding): the
+# start time, the request, the duration in ms; the client is the first X-Forwarded-For address,
+# else (Istio) the downstream peer, its port left out.
+_ENVOY = (
+    '[$time_iso8601] "$request" $status $envoy_flags $envoy_bytes_received $body_bytes_sent'
+    ' $request_time_ms $envoy_upstream_time "$http_x_forwarded_for" "$http_user_agent"'
+    ' "$envoy_request_id" "$envoy_authority" "$envoy_upstream_host"'
+)
+_ISTIO = (
+    '[$time_iso8601] "$request" $status $envoy_flags $envoy_details $envoy_termination'
+    ' "$envoy_transport_failure" $envoy_bytes_received $body_bytes_sent $request_time_ms'
+    ' $envoy_upstream_time "$http_x_forwarded_for" "$http_user_agent" "$envoy_request_id"'
+    ' "$envoy_authority" "$envoy_upstream_host" $envoy_cluster $envoy_upstream_local'
+    " $envoy_downstream_local $remote_addr:$remote_port"
+)
 # Detection tries these in order, so a format comes before any that reads a prefix of its lines:
 # a trailing duration is `$request_time` when it has a decimal point (nginx writes `0.123`),
 # Apache's `%D` (whole microseconds) when it has none and ends the line.
 BUILTIN_FORMATS = {
     name: compile_log_format(source, name)
     for name, source in {
+        "istio": _ISTIO,
+        "envoy": _ENVOY,
         "ingress_nginx": _INGRESS_NGINX,
         "traefik": _TRAEFIK,
         "combined_us": _COMBINED + " $request_time_us",

@@ -244,6 +244,38 @@ def test_traefik_logs_read_the_duration_not_the_request_counter(tmp_path: Path) 
     assert sorted(d for s in sessions for d in s.durations_ms) == [7.0 + i for i in range(6)]
 
 
+ISTIO_LINE = (
+    '[2020-11-25T21:26:{s:02d}.409Z] "GET /status/{s} HTTP/1.1" 200 - via_upstream - "-" 0 135 {ms} 4'
+    ' "{xff}" "Mozilla/5.0 (X11)" "84961386-6d84-929d-98bd-c5aee93b5c88" "httpbin:8000" "10.44.1.27:80"'
+    " outbound|8000||httpbin.foo.svc.cluster.local 10.44.1.23:37652 10.44.1.27:80 10.44.1.23:{port} - default"
+)
+ENVOY_LINE = (
+    '[2016-04-15T20:17:{s:02d}.310Z] "POST /api/v1/locations HTTP/2" 204 - 154 0 {ms} 100 "{xff}"'
+    ' "nsq2http" "cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2" "locations" "tcp://10.0.2.1:80"'
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected_format"), [(ISTIO_LINE, "istio"), (ENVOY_LINE, "envoy")]
+)
+def test_envoy_and_istio_text_logs(tmp_path: Path, line: str, expected_format: str) -> None:
+    """Their default text formats open with the start time in brackets; the duration is in ms.
+    The client is the first X-Forwarded-For address, else (Istio) the downstream peer, whose
+    port changes with each connection."""
+    forwarded = ["-", "203.0.113.9, 10.0.0.1", "-", "203.0.113.9"]
+    log = tmp_path / "access.log"
+    log.write_text(
+        "".join(
+            line.format(s=i, ms=10 + i, xff=forwarded[i], port=40000 + i) + "\n" for i in range(4)
+        )
+    )
+    sessions, report = ingest(log)
+    assert report.sources[0].format == expected_format
+    assert report.malformed == 0
+    assert sorted(d for s in sessions for d in s.durations_ms) == [10.0, 11.0, 12.0, 13.0]
+    assert sorted(len(s) for s in sessions) == [2, 2]  # 203.0.113.9, and the peer (or none)
+
+
 def test_nginx_main_format_keys_clients_by_their_forwarded_address(tmp_path: Path) -> None:
     """nginx's default `main` format adds "$http_x_forwarded_for": behind a load balancer every
     line comes from the balancer's address, and only that header tells the visitors apart (its

@@ -92,7 +92,7 @@ def _count_backwards(requests: pl.DataFrame, counts: ChunkCounts, source_index: 
     (requests are in line order here). Most chunks have none: two passes over the times tell,
     and only a chunk with some is looked at line by line."""
     before = counts.latest_s.get(source_index, float("-inf"))
-    ts = requests.get_column("ts").to_numpy()  # no copy: float64, never null here
+    ts = requests.get_column("ts").to_numpy()  # float64, never null here
     running = np.maximum.accumulate(ts)
     counts.latest_s[source_index] = max(before, float(running[-1]))
     if max(float((running - ts).max()), before - float(ts.min())) <= LATENESS_S:

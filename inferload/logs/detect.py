@@ -179,7 +179,7 @@ def _nonblank(lines: list[str], name: str) -> list[str]:
             ErrorKind.INVALID,
             "binary content, not a text log",
             location=Location(name, line=1),
-            hint="a compressed file other than gzip? Decompress it and pass the text",
+            hint="compressed other than by gzip, bzip2 or xz? Decompress it and pass the text",
         )
     return sample
 

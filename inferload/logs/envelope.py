@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from inferload.logs.parse import NOT_AN_ACCESS_RECORD
+from inferload.logs.parse import marked
 
 _FITS = 0.6  # the envelope must hold this share of the sample's lines
 _ISO_TIME = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})"
@@ -107,13 +107,13 @@ def parse_within(
         records = parse(contents)
         if not text:
             return records
-        chatter = contents.filter(~pl.col("line").str.contains(_REQUEST_LINE, literal=True))
-        foreign = pl.col("line_no").is_in(chatter.get_column("line_no").implode())
-        return records.with_columns(
-            pl.when(pl.col("malformed").is_not_null() & foreign)
-            .then(pl.lit(NOT_AN_ACCESS_RECORD))
-            .otherwise(pl.col("malformed"))
-            .alias("malformed")
-        )
+        unread = records.filter(pl.col("malformed").is_not_null()).get_column("line_no")
+        if unread.is_empty():  # most chunks: no line is looked at again
+            return records
+        chatter = contents.filter(
+            pl.col("line_no").is_in(unread.implode())
+            & ~pl.col("line").str.contains(_REQUEST_LINE, literal=True)
+        ).get_column("line_no")
+        return marked(records, pl.col("line_no").is_in(chatter.implode()))
 
     return parse_opened

@@ -16,7 +16,7 @@ import re
 
 import polars as pl
 
-from inferload.logs.parse import EPOCH_SECONDS, NOT_AN_ACCESS_RECORD, to_records
+from inferload.logs.parse import EPOCH_SECONDS, marked, to_records
 
 # Rust's and Python's regex syntax alike (detection runs Python's on the sample)
 HTTP_LOG = (
@@ -57,9 +57,4 @@ def parse_haproxy_lines(lines: pl.DataFrame, source: int) -> pl.DataFrame:
     no_request = frame.select(
         pl.col("client_ip").is_null() & ~pl.col("line").str.contains('"', literal=True)
     )
-    return records.with_columns(
-        pl.when(no_request.to_series())
-        .then(pl.lit(NOT_AN_ACCESS_RECORD))
-        .otherwise(pl.col("malformed"))
-        .alias("malformed")
-    )
+    return marked(records, no_request.to_series())

@@ -150,6 +150,17 @@ def to_records(
     return records.with_columns(malformed.alias("malformed")).drop("_line", "_parsed")
 
 
+def marked(
+    records: pl.DataFrame, rows: pl.Series | pl.Expr, reason: str = NOT_AN_ACCESS_RECORD
+) -> pl.DataFrame:
+    """`records` with `reason` as the `malformed` value of `rows` (a mask aligned with them, or a
+    condition on their columns): what a reader knows of its lines beyond the shared tail, such
+    as the server's own messages that are no access records."""
+    return records.with_columns(
+        pl.when(rows).then(pl.lit(reason)).otherwise(pl.col("malformed")).alias("malformed")
+    )
+
+
 def _upper_case_methods(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.Expr]:
     """-> `records` with methods in upper case, and the condition that a row has no valid
     method. A chunk holds a handful of distinct methods: they are upper-cased and checked
@@ -290,10 +301,4 @@ def parse_json_lines(
     path, _, prefix = keep.partition("=")
     is_access = pl.col("json").str.json_path_match(path).str.starts_with(prefix).fill_null(False)
     is_object = pl.col("json").str.strip_chars_end().str.ends_with("}").fill_null(False)
-    is_other = frame.select(~is_access & is_object).to_series()
-    return records.with_columns(
-        pl.when(is_other)
-        .then(pl.lit(NOT_AN_ACCESS_RECORD))
-        .otherwise(pl.col("malformed"))
-        .alias("malformed")
-    )
+    return marked(records, frame.select(~is_access & is_object).to_series())

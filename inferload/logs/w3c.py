@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from inferload.logs.parse import NOT_AN_ACCESS_RECORD, to_records
+from inferload.logs.parse import marked, to_records
 
 FIELDS_DIRECTIVE = "#Fields:"
 # W3C field -> canonical field (IIS names; `cs(...)` are request headers)
@@ -73,14 +73,8 @@ def parse_w3c_lines(lines: pl.DataFrame, fields: tuple[str, ...], source: int) -
     if "date" in fields and "time" in fields:  # without a date, every time is unreadable
         canonical["time_iso"] = column("date") + pl.lit("T") + column("time") + pl.lit("Z")
     width_differs = pl.col("parts").list.len() != len(fields)
-    records = to_records(frame, canonical, source, "does not match the file's #Fields")
+    unmatched = "does not match the file's #Fields"
+    records = to_records(frame, canonical, source, unmatched)
     is_directive = frame.select(pl.col("line").str.starts_with("#")).to_series()
     is_short = frame.select(width_differs).to_series()
-    return records.with_columns(
-        pl.when(is_directive)
-        .then(pl.lit(NOT_AN_ACCESS_RECORD))
-        .when(is_short)
-        .then(pl.lit("does not match the file's #Fields"))
-        .otherwise(pl.col("malformed"))
-        .alias("malformed")
-    )
+    return marked(marked(records, is_short, unmatched), is_directive)  # a directive, first of all

@@ -84,8 +84,9 @@ class LineFormat:
     # the request line's target may be an absolute URL (`GET https://host:443/a HTTP/1.1`, as a
     # load balancer logs it): its origin is left out of the path
     absolute_targets: bool = False
-    # detection takes the format only for lines it reads to their end: a trailing integer is
-    # Apache's `%D` when it ends the line, and anything (`%I %O` bytes, a counter) when more follow
+    # detection takes the format only for lines it reads to their end: set when it ends with
+    # `$request_time_us`, as an integer is Apache's `%D` when it ends the line, and anything
+    # (`%I %O` bytes, a counter) when more follow
     whole_line: bool = False
 
 
@@ -155,6 +156,7 @@ def compile_log_format(source: str, name: str = "custom") -> LineFormat:
         tolerant_regex="".join(tolerant),
         fields=tuple(fields),
         head_regex="".join(fast[:-2]) if ends_quoted else None,
+        whole_line=bare_at_end and variable == "request_time_us",
     )
 
 
@@ -273,8 +275,6 @@ BUILTIN_FORMATS = {
         "common": _CLF,
     }.items()
 }
-for _name in ("combined_us", "vhost_combined_us"):
-    BUILTIN_FORMATS[_name] = replace(BUILTIN_FORMATS[_name], whole_line=True)
 # AWS Application Load Balancer access logs: `%D`-like durations in seconds (-1 when the request
 # never reached a target), the client with its port, the request line with an absolute URL
 BUILTIN_FORMATS["alb"] = replace(

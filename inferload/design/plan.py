@@ -13,7 +13,13 @@ from typing import Any
 
 from inferload.design import encoding
 from inferload.design.bodies import body_variants, example_body, file_properties, resolve_schema
-from inferload.design.profiles import Profile, Threshold, design_profiles, design_thresholds
+from inferload.design.profiles import (
+    KILL_SWITCH_DELAY_S,
+    Profile,
+    Threshold,
+    design_profiles,
+    design_thresholds,
+)
 from inferload.design.targets import Resolved, Targets, resolve
 from inferload.model.workload import END, START, Workload
 from inferload.spec.model import Catalog, Operation
@@ -247,7 +253,11 @@ def _thresholds(thresholds: list[Threshold]) -> dict[str, list[Any]]:
     for threshold in thresholds:
         entry: Any = threshold.condition
         if threshold.abort_on_fail:
-            entry = {"threshold": threshold.condition, "abortOnFail": True, "delayAbortEval": "10s"}
+            entry = {
+                "threshold": threshold.condition,
+                "abortOnFail": True,
+                "delayAbortEval": f"{KILL_SWITCH_DELAY_S}s",
+            }
         grouped.setdefault(threshold.metric, []).append(entry)
     return grouped
 

@@ -108,6 +108,9 @@ def error_rate_below(limit: float) -> tuple[str, str]:
     return ("<" if limit > 0 else "<=", f"{limit:g}")
 
 
+KILL_SWITCH_DELAY_S = 10  # a run's first seconds of errors (a cold start) abort nothing
+
+
 def kill_switch_rate(limit: float) -> float:
     """The error rate that stops a run early: ten times the SLA, at least 1% (a strict SLA must
     not abort a run for its first error), at most all requests."""

@@ -97,12 +97,11 @@ def _count_backwards(requests: pl.DataFrame, counts: ChunkCounts, source_index: 
     counts.latest_s[source_index] = max(before, float(running[-1]))
     if max(float((running - ts).max()), before - float(ts.min())) <= LATENESS_S:
         return
-    ahead = pl.max_horizontal(pl.col("ts").cum_max().shift(1).fill_null(before), pl.lit(before))
-    behind = requests.select(pl.col("line_no"), (ahead - pl.col("ts")).alias("behind"))
-    late = behind.filter(pl.col("behind") > LATENESS_S)
-    found = Backwards(
-        late.height, late.item(0, "line_no"), late.select(pl.col("behind").max()).item()
-    )
+    ahead = np.maximum(np.concatenate(([before], running[:-1])), before)  # latest before each
+    behind = ahead - ts
+    late = behind > LATENESS_S
+    first = int(requests.get_column("line_no").filter(pl.Series(late)).item(0))
+    found = Backwards(int(late.sum()), first, float(behind[late].max()))
     known = counts.backwards.get(source_index)
     counts.backwards[source_index] = found if known is None else known.add(found)
 

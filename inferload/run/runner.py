@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import signal
 import subprocess
 import threading
@@ -27,6 +26,7 @@ from typing import IO, Any, Literal
 import yaml
 
 from inferload import __version__
+from inferload.design.profiles import KILL_SWITCH_DELAY_S, kill_switch_rate
 from inferload.emit.k6 import K6_SYSTEM_TAGS
 from inferload.emit.pools import POOL_FOLDER
 from inferload.errors import ErrorKind, InferloadError, Location, refuse_overwrite
@@ -106,7 +106,11 @@ def run_load_test(request: RunRequest, on_progress: Callable[[Progress], None]) 
         results / RESOURCES_NAME, pid=request.target_pid, metrics_url=request.metrics_url
     )
     started = datetime.now(UTC)
-    kill_switch = _kill_switch(plan) if request.tool == "artillery" else None  # k6: its own
+    kill_switch = (  # k6 has its own: the plan's abortOnFail threshold
+        KillSwitch(kill_switch_rate(plan["targets"]["sla"]["error_rate"]), KILL_SWITCH_DELAY_S)
+        if request.tool == "artillery"
+        else None
+    )
     exit_code, stopped = _supervise(
         request.tool, command, cwd, env, results, sampler, bound_s, on_progress, kill_switch
     )
@@ -333,18 +337,6 @@ def _stage_windows(profile: dict[str, Any], duration_scale: float) -> tuple[Stag
         offset += length
         rate = float(target)
     return tuple(windows)
-
-
-def _kill_switch(plan: dict[str, Any]) -> KillSwitch | None:
-    """The plan's `abortOnFail` threshold on the error rate (`rate<0.1`, `delayAbortEval`)."""
-    for condition in plan["thresholds"].get("http_req_failed", []):
-        if not isinstance(condition, dict) or not condition.get("abortOnFail"):
-            continue
-        limit = re.fullmatch(r"rate\s*<=?\s*(\d+(?:\.\d*)?)", str(condition.get("threshold", "")))
-        delay = re.fullmatch(r"(\d+(?:\.\d*)?)s", str(condition.get("delayAbortEval", "0s")))
-        if limit and delay:
-            return KillSwitch(error_rate=float(limit.group(1)), after_s=float(delay.group(1)))
-    return None
 
 
 def _sla(plan: dict[str, Any]) -> Sla:

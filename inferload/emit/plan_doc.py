@@ -6,9 +6,12 @@ import re
 from typing import Any
 
 from inferload.design.profiles import kill_switch_rate
+from inferload.emit.pools import pool_files
 from inferload.model.workload import END, START, Workload
 from inferload.templating import environment
 
+# a pool whose values were asked for in fewer of production's requests than this is flagged
+HOT_DATA_COVERAGE = 0.8
 _SCRIPTS = {"k6": "k6/script.js", "artillery": "artillery/script.yml"}  # by tool
 
 
@@ -187,4 +190,31 @@ def _lint(workload: Workload, plan: dict[str, Any]) -> list[tuple[str, str]]:
         ("no ramp", "ok: load ramps up over " + _duration(load[0][0]) if load and load[0][0] > 0 else "FAIL: no ramp-up"),
         ("no thresholds", f"ok: {sum(len(v) for v in plan['thresholds'].values())} thresholds" if plan["thresholds"] else "FAIL: none"),
         ("closed model only", "ok: arrival-rate (open) executors"),
+        ("hot data only", _hot_data(workload, plan)),
     ]  # fmt: skip
+
+
+def _hot_data(workload: Workload, plan: dict[str, Any]) -> str:
+    """Whether the pools' values stand for production's, or only for its most requested few:
+    a test that asks for 100 ids of a catalogue of 50,000 finds every one in the target's
+    caches after the first minute, and measures a faster service than production's."""
+    coverage = {n: p.coverage for n, p in workload.data_pools.items() if p.coverage is not None}
+    if not coverage:
+        return "n/a: no path or query values measured in logs"
+    files = pool_files(plan)[0]["pools"]
+    thin = sorted((share, name) for name, share in coverage.items() if share < HOT_DATA_COVERAGE)
+    if not thin:
+        lowest = min(coverage.values())
+        return f"ok: each pool's values were asked for in at least {100 * lowest:.0f}% of production's requests"
+    pools = workload.data_pools
+    shown = "; ".join(
+        f"`{_cell(name)}` {len(pools[name].values)} of about {pools[name].distinct_values or 0:,} values, "
+        f"{100 * share:.0f}% of its requests (`{files[name]['file']}`)"
+        for share, name in thin[:5]
+    )
+    more = f"; {len(thin) - 5} more" if len(thin) > 5 else ""
+    return (
+        f"WARN: {shown}{more}. The test asks only for production's most requested values, so "
+        "the target's caches will hit more often than in production: for a cache-sensitive "
+        "test, add real values (with their weights) to those files next to each script"
+    )  # fmt: skip

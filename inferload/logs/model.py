@@ -8,21 +8,24 @@ from typing import Any
 
 # Path parameters travel as one string per request (building nested tuples for millions of
 # requests would dominate ingest time): pairs split by \x1f, name and value by \x1e.
-_PAIR, _NAME = "\x1f", "\x1e"
+PARAM_PAIR_SEPARATOR, PARAM_NAME_SEPARATOR = "\x1f", "\x1e"
 
 
 def encode_params(pairs: Iterable[tuple[str, str]]) -> str:
-    return _PAIR.join(f"{name}{_NAME}{value}" for name, value in pairs)
+    return PARAM_PAIR_SEPARATOR.join(
+        f"{name}{PARAM_NAME_SEPARATOR}{value}" for name, value in pairs
+    )
 
 
 def decode_params(encoded: str) -> tuple[tuple[str, str], ...]:
     if not encoded:
         return ()
-    if _PAIR not in encoded:  # the common case: one parameter
-        name, separator, value = encoded.partition(_NAME)
+    if PARAM_PAIR_SEPARATOR not in encoded:  # the common case: one parameter
+        name, separator, value = encoded.partition(PARAM_NAME_SEPARATOR)
         if separator:
             return ((name, value),)
-    return tuple(tuple(pair.split(_NAME, 1)) for pair in encoded.split(_PAIR))  # type: ignore[misc]
+    pairs = encoded.split(PARAM_PAIR_SEPARATOR)
+    return tuple(tuple(pair.split(PARAM_NAME_SEPARATOR, 1)) for pair in pairs)  # type: ignore[misc]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,13 +16,12 @@ from typing import NamedTuple
 
 import polars as pl
 
-from inferload.logs.model import encode_params
+from inferload.logs.model import PARAM_NAME_SEPARATOR, PARAM_PAIR_SEPARATOR, encode_params
 from inferload.logs.scrub import PLAIN_ID, scrub_value
 from inferload.spec.matcher import Match, Router, template_segments
 
 _BLANK = "\x00"  # a segment that is no literal anywhere in the catalog: only a parameter fits it
 _MEMO_LIMIT = 100_000  # distinct (method, path) results kept between chunks (one-by-one route)
-_PAIR, _NAME = "\x1f", "\x1e"  # as in `encode_params`
 
 
 def _result_schema(operation: pl.DataType) -> dict[str, pl.DataType]:
@@ -156,8 +155,12 @@ class OperationMatcher:
             if unusual:
                 value = value.replace(unusual, scrubbed)
             name = pl.col("names").list.get(index, null_on_oob=True)
-            pieces.append(pl.concat_str([name, pl.lit(_NAME), value]))
-        params = pl.concat_str(pieces, separator=_PAIR, ignore_nulls=True) if pieces else pl.lit("")
+            pieces.append(pl.concat_str([name, pl.lit(PARAM_NAME_SEPARATOR), value]))
+        params = (
+            pl.concat_str(pieces, separator=PARAM_PAIR_SEPARATOR, ignore_nulls=True)
+            if pieces
+            else pl.lit("")
+        )
         return (
             known.with_columns(values.get_column("values"))
             .with_columns(params.fill_null("").alias("params"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -14,7 +13,8 @@ from urllib.parse import parse_qsl
 from inferload import __version__
 from inferload.errors import ErrorKind, InferloadError
 from inferload.gcpause import paused_gc
-from inferload.logs.aggregates import OperationAggregates
+from inferload.logs.aggregates import JOINT, QUERY_NAME, OperationAggregates, ParameterKey
+from inferload.logs.cardinality import DistinctSketch
 from inferload.logs.ingest import LogIngest
 from inferload.logs.model import IngestReport, Session, decode_params
 from inferload.model.collect import Collected, SessionRecord
@@ -45,10 +45,6 @@ from inferload.spec.model import Catalog
 
 POOL_SIZE = 100  # values kept per data pool
 SAFE_QUERY_VALUE = 32  # longer query values are not replayed
-# a query parameter's name: `?page=2`, `?filter[status]=open`. A part without `=` is a value
-# (a search's `?STS-69`, an image map's `?107,144`, a cache buster's `?1548117180000`), and
-# so is a "name" like `107,144=`: each made a pool of its own
-QUERY_NAME = re.compile(r"^[A-Za-z_][\w.\-\[\]]{0,63}$")
 
 
 def file_sha256(path: str | Path) -> str:
@@ -243,38 +239,59 @@ def _data_pools(aggregates: OperationAggregates) -> dict[str, DataPool]:
             merged.setdefault(name, Counter()).update(counter)
             users.setdefault(name, set()).add(operation)
         for name, counter in sorted(merged.items()):
-            top = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:POOL_SIZE]
-            kept = sum(c for _, c in top)
             key = name if location == "path" else f"query.{name}"
-            pools[key] = DataPool(
-                parameter=name,
-                location=location,  # type: ignore[arg-type]
-                operations=sorted(users[name]),
-                values=[PoolValue(value=value, weight=c / kept) for value, c in top],
-                provenance=Provenance.LOGS,
+            sketched = [(operation, location, name) for operation in sorted(users[name])]
+            pools[key] = _pool(
+                name, [], location, sorted(users[name]), counter, aggregates, sketched
             )
-    pools.update(_joint_pools(rows))
-    return pools
-
-
-def _joint_pools(rows: dict[str, Counter[tuple[tuple[str, str], ...]]]) -> dict[str, DataPool]:
-    """Per operation with several path parameters, the combinations the logs show, under the
-    operation's id: `/users/{userId}/orders/{orderId}` replayed with one user's order, not a
-    user drawn from one pool and an order from another (a 404 against a real backend)."""
-    pools = {}
-    for operation, counter in sorted(rows.items()):
-        names = [name for name, _ in next(iter(counter))]  # the template's, in every row
-        top = sorted(counter.items(), key=lambda rc: (-rc[1], rc[0]))[:POOL_SIZE]
-        kept = sum(c for _, c in top)
-        pools[operation] = DataPool(
-            parameter=",".join(names),
-            parameters=names,
-            location="path",
-            operations=[operation],
-            values=[PoolValue(value=[v for _, v in row], weight=c / kept) for row, c in top],
-            provenance=Provenance.LOGS,
+    for operation, row_counts in sorted(rows.items()):
+        names = [name for name, _ in next(iter(row_counts))]  # the template's, in every row
+        values = Counter({tuple(v for _, v in row): c for row, c in row_counts.items()})
+        sketched = [(operation, "path", JOINT)]
+        pools[operation] = _pool(
+            ",".join(names), names, "path", [operation], values, aggregates, sketched
         )
     return pools
+
+
+def _pool(
+    parameter: str,
+    parameters: list[str],
+    location: str,
+    operations: list[str],
+    counter: Counter[str] | Counter[tuple[str, ...]],
+    aggregates: OperationAggregates,
+    sketched: list[ParameterKey],
+) -> DataPool:
+    """The `POOL_SIZE` most requested values (a joint pool's rows: the combinations production
+    requested, so a user's own order is asked for, not one user's id with another user's
+    order, a 404 against a real backend), and how much of production they stand for."""
+    top = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:POOL_SIZE]
+    kept = sum(c for _, c in top)
+    requests = sum(aggregates.carried[key] for key in sketched)
+    sketches = [aggregates.distinct[key] for key in sketched if key in aggregates.distinct]
+    union = sketches[0] if sketches else None
+    for sketch in sketches[1:]:
+        union = union.merged(sketch)  # type: ignore[union-attr]
+    return DataPool(
+        parameter=parameter,
+        parameters=parameters,
+        location=location,  # type: ignore[arg-type]
+        operations=operations,
+        values=[
+            PoolValue(value=list(value) if parameters else value, weight=c / kept)  # type: ignore[arg-type]
+            for value, c in top
+        ],
+        provenance=Provenance.LOGS,
+        requests=requests or None,
+        distinct_values=_distinct(union, len(counter)) if requests else None,
+        coverage=min(1.0, kept / requests) if requests else None,
+    )
+
+
+def _distinct(sketch: DistinctSketch | None, seen: int) -> int:
+    """The sketch's estimate, never below the values counted exactly (the heavy hitters)."""
+    return max(sketch.estimate() if sketch is not None else 0, seen)
 
 
 def _auth(catalog: Catalog, operations: dict[str, Operation]) -> Auth:

@@ -155,6 +155,24 @@ class DataPool(_Frozen):
         description="a joint pool (one operation's path parameters, seen together): the "
         "parameters its rows give, in order; empty for a pool of one parameter's values",
     )
+    requests: int | None = Field(
+        default=None,
+        ge=0,
+        description="production requests that carried the parameter (from logs; none otherwise)",
+    )
+    distinct_values: int | None = Field(
+        default=None,
+        ge=0,
+        description="distinct values those requests carried, estimated (HyperLogLog: within "
+        "about 2%)",
+    )
+    coverage: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="share of those requests whose value is in `values`: the rest asked for "
+        "values the test never sends, so the target's caches hit more often under test",
+    )
 
     @model_validator(mode="after")
     def _rows_fit(self) -> DataPool:

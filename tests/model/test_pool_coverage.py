@@ -1,0 +1,164 @@
+"""Data pools say how much of production they stand for: requests that carried the parameter,
+its distinct values (a HyperLogLog sketch) and the share of requests the pool's values cover;
+the test plan warns when a pool holds only production's hot values."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from inferload.cli import main
+from inferload.logs.aggregates import SKETCHED_QUERY_NAMES, OperationAggregates
+from inferload.logs.cardinality import DistinctSketch, register_and_rank
+from inferload.logs.model import encode_params
+from tests.logs.builders import T0, combined, write_log
+
+SPEC = """
+openapi: 3.0.3
+info: {title: Shop, version: "1"}
+paths:
+  /products/{productId}:
+    get:
+      parameters:
+        - {name: productId, in: path, required: true, schema: {type: integer}}
+        - {name: page, in: query, schema: {type: integer}}
+      responses: {"200": {description: ok}}
+  /users/{userId}/orders/{orderId}:
+    get:
+      parameters:
+        - {name: userId, in: path, required: true, schema: {type: integer}}
+        - {name: orderId, in: path, required: true, schema: {type: integer}}
+      responses: {"200": {description: ok}}
+"""
+HOT_IDS, HOT_HITS, COLD_IDS = 50, 20, 600  # 1,000 requests for 50 ids, 600 for 600 more
+
+
+def sketch_of(values: list[str]) -> DistinctSketch:
+    frame = pl.DataFrame({"value": values})
+    register, rank = register_and_rank(pl.col("value").hash(seed=0))
+    grouped = frame.group_by(register.alias("r")).agg(rank.max().alias("k"))
+    sketch = DistinctSketch()
+    sketch.add(grouped["r"].to_numpy(), grouped["k"].to_numpy())
+    return sketch
+
+
+@pytest.mark.parametrize("distinct", [1, 7, 300, 5_000, 200_000])
+def test_the_sketch_counts_distinct_values_within_a_few_percent(distinct: int) -> None:
+    values = [f"v{n % distinct}" for n in range(max(distinct * 2, 1_000))]
+    estimate = sketch_of(values).estimate()
+    assert abs(estimate - distinct) <= max(1, 0.04 * distinct), estimate
+
+
+def test_merged_sketches_count_the_union() -> None:
+    left = sketch_of([f"id{n}" for n in range(0, 30_000)])
+    right = sketch_of([f"id{n}" for n in range(20_000, 50_000)])  # 10,000 in both
+    assert abs(left.merged(right).estimate() - 50_000) <= 0.04 * 50_000
+
+
+def chunk(rows: list[tuple[str, str, str]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "operation_id": [op for op, _, _ in rows],
+            "params": [params for _, params, _ in rows],
+            "query": [query for _, _, query in rows],
+            "status": [200] * len(rows),
+            "request_time_ms": [None] * len(rows),
+        },
+        schema_overrides={"request_time_ms": pl.Float64},
+    )
+
+
+def test_aggregates_count_each_parameter_across_chunks() -> None:
+    aggregates = OperationAggregates()
+    rng = np.random.default_rng(7)
+    ids = rng.integers(0, 3_000, size=40_000)
+    for part in np.array_split(ids, 4):  # the same values recur from chunk to chunk
+        aggregates.add_chunk(
+            chunk(
+                [("getOrder", encode_params([("u", str(i % 40)), ("o", str(i))]), f"page={i % 3}&x")
+                 for i in part]
+            )  # fmt: skip
+        )
+    carried, distinct = aggregates.carried, aggregates.distinct
+    assert carried["getOrder", "path", "u"] == carried["getOrder", "path", "o"] == 40_000
+    assert carried["getOrder", "query", "page"] == 40_000
+    assert ("getOrder", "query", "x") not in carried  # `?x` is a value, not a parameter
+    true_orders = len(set(ids.tolist()))
+    assert abs(distinct["getOrder", "path", "o"].estimate() - true_orders) <= 0.04 * true_orders
+    assert distinct["getOrder", "path", "u"].estimate() == 40
+    assert distinct["getOrder", "path", ""].estimate() == pytest.approx(true_orders, rel=0.04)
+    assert distinct["getOrder", "query", "page"].estimate() == 3
+
+
+def test_a_scanner_s_query_names_get_a_bounded_number_of_sketches() -> None:
+    aggregates = OperationAggregates()
+    names = [f"probe{n}" for n in range(500)]
+    aggregates.add_chunk(chunk([("search", "", f"{name}=1") for name in names]))
+    sketched = [key for key in aggregates.distinct if key[1] == "query"]
+    assert len(sketched) == SKETCHED_QUERY_NAMES
+
+
+def shop(tmp_path: Path, hot_only: bool) -> Path:
+    """Product views: 50 hot ids viewed 20 times each and, unless `hot_only`, 600 ids viewed
+    once; order views whose (user, order) rows all recur."""
+    rng = random.Random(3)
+    requests = [f"/products/{n}?page={n % 3}" for n in range(HOT_IDS) for _ in range(HOT_HITS)]
+    requests += [] if hot_only else [f"/products/{1000 + n}" for n in range(COLD_IDS)]
+    requests += [f"/users/{n % 5}/orders/{n}" for n in range(40) for _ in range(3)]
+    rng.shuffle(requests)
+    lines = [
+        combined(T0 + index, f"GET {path}", ip=f"198.51.100.{index % 200}")
+        for index, path in enumerate(requests)
+    ]
+    return write_log(tmp_path / "access.log", lines)
+
+
+def infer(tmp_path: Path, log: Path | None) -> dict:
+    (tmp_path / "openapi.yaml").write_text(SPEC)
+    logs = ["--logs", str(log)] if log else []
+    args = ["infer", "--spec", str(tmp_path / "openapi.yaml"), *logs, "-o", str(tmp_path / "w.yaml")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    return yaml.safe_load((tmp_path / "w.yaml").read_text())
+
+
+def anti_pattern_row(tmp_path: Path) -> str:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["generate", str(tmp_path / "w.yaml"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = (out / "TEST-PLAN.md").read_text().splitlines()
+    return next(row for row in rows if row.startswith("| hot data only |"))
+
+
+def test_a_pool_of_the_hot_values_says_how_little_of_production_it_covers(tmp_path: Path) -> None:
+    pools = infer(tmp_path, shop(tmp_path, hot_only=False))["data_pools"]
+    product = pools["productId"]
+    assert product["requests"] == HOT_IDS * HOT_HITS + COLD_IDS
+    assert abs(product["distinct_values"] - (HOT_IDS + COLD_IDS)) <= 0.04 * (HOT_IDS + COLD_IDS)
+    kept = HOT_IDS * HOT_HITS + (100 - HOT_IDS)  # the hot ids, then 50 of the cold ones
+    assert product["coverage"] == pytest.approx(kept / product["requests"], abs=1e-6)
+    assert pools["query.page"]["coverage"] == 1.0 and pools["query.page"]["distinct_values"] == 3
+    joint = pools["GET /users/{userId}/orders/{orderId}"]  # rows: (user, order) as requested
+    assert (joint["requests"], joint["distinct_values"], joint["coverage"]) == (120, 40, 1.0)
+    row = anti_pattern_row(tmp_path)
+    assert "WARN" in row and "`productId` 100 of about 6" in row and "66% of its requests" in row
+    assert "pools/" in row and "orderId" not in row
+
+
+def test_pools_that_cover_production_pass_the_check(tmp_path: Path) -> None:
+    pools = infer(tmp_path, shop(tmp_path, hot_only=True))["data_pools"]
+    assert pools["productId"]["coverage"] == 1.0
+    assert pools["productId"]["distinct_values"] == HOT_IDS
+    assert anti_pattern_row(tmp_path).startswith("| hot data only | ok: ")
+
+
+def test_a_workload_from_the_spec_alone_has_no_coverage_to_check(tmp_path: Path) -> None:
+    pools = infer(tmp_path, None)["data_pools"]
+    assert all(pool.get("coverage") is None for pool in pools.values())
+    assert "| hot data only | n/a: " in anti_pattern_row(tmp_path)

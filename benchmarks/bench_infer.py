@@ -27,6 +27,7 @@ class Replay:
 
     def __init__(self, ingest: LogIngest, sessions: list[object]) -> None:
         self.report = ingest.report
+        self.catalog = ingest.catalog
         self.aggregates = ingest.aggregates
         self.sources = ingest.sources
         self._sessions = sessions

@@ -16,9 +16,10 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
-from inferload.logs.cardinality import DistinctSketch, register_and_rank
+from inferload.logs.cardinality import Sketches
 from inferload.logs.model import PARAM_NAME_SEPARATOR, PARAM_PAIR_SEPARATOR
 
 BUCKET_BASE = 1.05
@@ -30,7 +31,7 @@ QUERY_NAME = re.compile(r"^[A-Za-z_][\w.\-\[\]]{0,63}$")
 # Query names are the client's to choose (a scanner sends hundreds): beyond these per
 # operation, a new name gets no sketch, so memory stays bounded.
 SKETCHED_QUERY_NAMES = 32
-JOINT = ""  # the parameter name of an operation's sketch of whole rows (all its path values)
+JOINT = ""  # the name of an operation's sketch of whole rows (all its path values)
 
 ParameterKey = tuple[str, str, str]  # (operation, "path" or "query", parameter name)
 
@@ -49,8 +50,9 @@ class OperationAggregates:
     durations: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
     params: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     queries: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    carried: Counter[ParameterKey] = field(default_factory=Counter)  # requests with a value
-    distinct: dict[ParameterKey, DistinctSketch] = field(default_factory=dict)
+    parameters: Sketches[ParameterKey] = field(default_factory=Sketches)  # requests, values
+    _query_names: Counter[str] = field(default_factory=Counter)  # sketched, per operation
+    _several: set[str] = field(default_factory=set)  # operations with several path parameters
 
     def add_chunk(self, kept: pl.DataFrame) -> None:
         errors = kept.filter(pl.col("status") >= 400).group_by("operation_id").len()
@@ -67,11 +69,10 @@ class OperationAggregates:
             self.durations[operation][bucket] += count
         for column, target in (("params", self.params), ("query", self.queries)):
             present = kept.filter(pl.col(column).is_not_null() & (pl.col(column) != ""))
-            for operation, value, count in (
-                present.group_by("operation_id", column).len().iter_rows()
-            ):
+            values = present.group_by("operation_id", column).len()
+            for operation, value, count in values.iter_rows():
                 target[operation][value] += count
-            self._sketch(present, column)
+            self._sketch(values, column)
             for counter in target.values():  # pruned after the whole chunk: order-independent
                 if len(counter) > 2 * VALUES_KEPT:
                     for rare, _ in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[
@@ -79,51 +80,73 @@ class OperationAggregates:
                     ]:
                         del counter[rare]
 
-    def _sketch(self, present: pl.DataFrame, column: str) -> None:
-        """Requests and distinct values per parameter (and per operation's row of path values),
-        a chunk at a time: one row per (parameter, register) reaches Python."""
+    def _sketch(self, values: pl.DataFrame, column: str) -> None:
+        """Requests and distinct values per parameter, from the chunk's distinct (operation,
+        value, len) rows. Every row of an operation names the same path parameters (its
+        template's), so each operation's whole rows are sketched at once, keyed by the
+        operation's code; only rows of several parameters, and queries, are split by name."""
+        operations = values.get_column("operation_id")
+        if not isinstance(operations.dtype, pl.Enum):  # (the ingest's are: see routing)
+            operations = operations.cast(pl.Enum(sorted(set(operations.to_list()))))
+            values = values.with_columns(operations)
+        names = operations.dtype.categories.to_list()  # type: ignore[attr-defined]
         if column == "params":
-            pairs = pl.col(column).str.split(PARAM_PAIR_SEPARATOR)
-            separator, location = PARAM_NAME_SEPARATOR, "path"
-            rows = present.filter(pl.col(column).str.contains(PARAM_PAIR_SEPARATOR, literal=True))
-            whole = rows.select("operation_id", pl.lit(JOINT).alias("name"), pl.col(column))
+            codes = operations.to_physical().to_numpy()
+            rows = np.full(len(names), -1, dtype=np.int64)
+            for code in np.unique(codes).tolist():
+                rows[code] = self.parameters.row((names[code], "path", JOINT))
+            self._add(rows[codes], values.get_column(column), values.get_column("len"))
+            location, separator, pair = "path", PARAM_NAME_SEPARATOR, PARAM_PAIR_SEPARATOR
+            values = values.filter(pl.col(column).str.contains(pair, literal=True))
         else:
-            pairs, separator, location = pl.col(column).str.split("&"), "=", "query"
-            whole = None
-        exploded = present.select("operation_id", pairs.alias(column)).explode(column)
-        named = exploded.select(
-            "operation_id",
-            pl.col(column).str.split_exact(separator, 1).struct.field("field_0").alias("name"),
-            pl.col(column),
+            location, separator, pair = "query", "=", "&"
+        if not values.height:
+            return
+        parts = pl.col(column).str.split_exact(separator, 1)
+        named = (
+            values.lazy()
+            .with_columns(pl.col(column).str.split(pair))
+            .explode(column)
+            .with_columns(parts.struct.field("field_0").alias("name"))
+            .filter(parts.struct.field("field_1").is_not_null())  # `?x` alone is no parameter
+            .collect()
         )
-        if location == "query":
-            named = named.filter(
-                pl.col(column).str.contains("=", literal=True)
-                & pl.col("name").str.contains(QUERY_NAME.pattern)
-            )
-        for table in (named, whole):
-            if table is None or not table.height:
-                continue
-            register, rank = register_and_rank(pl.col(column).hash(seed=0))
-            grouped = (
-                table.group_by("operation_id", "name", register.alias("register"))
-                .agg(rank.max().alias("rank"), pl.len().alias("count"))
-                .partition_by("operation_id", "name", as_dict=True)
-            )
-            for (operation, name), part in grouped.items():
-                key = (str(operation), location, str(name))
-                sketch = self.distinct.get(key)
-                if sketch is None:
-                    if location == "query" and self._query_names(key[0]) >= SKETCHED_QUERY_NAMES:
-                        continue
-                    sketch = self.distinct[key] = DistinctSketch()
-                sketch.add(part["register"].to_numpy(), part["rank"].to_numpy())
-                self.carried[key] += int(part["count"].sum())
+        keys = named.select("operation_id", "name").unique()
+        rows_of = []
+        for operation, name in keys.iter_rows():
+            key = (operation, location, name)
+            if key in self.parameters or self._admits(key):
+                rows_of.append(self.parameters.row(key))
+                if location == "path":
+                    self._several.add(operation)
+            else:
+                rows_of.append(-1)
+        keyed = named.join(
+            keys.with_columns(pl.Series("row", rows_of, pl.Int64)), on=["operation_id", "name"]
+        ).filter(pl.col("row") >= 0)
+        self._add(
+            keyed.get_column("row").to_numpy(), keyed.get_column(column), keyed.get_column("len")
+        )
 
-    def _query_names(self, operation: str) -> int:
-        return sum(
-            1 for op, location, _ in self.distinct if op == operation and location == "query"
+    def _add(self, rows: np.ndarray, values: pl.Series, counts: pl.Series) -> None:
+        self.parameters.add(
+            rows, values.hash(seed=0).to_numpy(), counts.to_numpy().astype(np.int64)
         )
+
+    def path_key(self, operation: str, name: str) -> ParameterKey:
+        """The sketch of a path parameter: the operation's whole rows when it is the only one."""
+        return (operation, "path", name if operation in self._several else JOINT)
+
+    def _admits(self, key: ParameterKey) -> bool:
+        """Every path parameter; a query name that looks like one (`QUERY_NAME`) while its
+        operation has fewer than `SKETCHED_QUERY_NAMES` of them."""
+        operation, location, name = key
+        if location == "path":
+            return True
+        if not QUERY_NAME.match(name):
+            return False
+        self._query_names[operation] += 1
+        return self._query_names[operation] <= SKETCHED_QUERY_NAMES
 
     def percentile_ms(self, operation: str, q: float) -> float | None:
         return _percentile(self.durations.get(operation), q)

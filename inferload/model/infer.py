@@ -14,7 +14,6 @@ from inferload import __version__
 from inferload.errors import ErrorKind, InferloadError
 from inferload.gcpause import paused_gc
 from inferload.logs.aggregates import JOINT, QUERY_NAME, OperationAggregates, ParameterKey
-from inferload.logs.cardinality import DistinctSketch
 from inferload.logs.ingest import LogIngest
 from inferload.logs.model import IngestReport, Session, decode_params
 from inferload.model.collect import Collected, SessionRecord
@@ -240,7 +239,10 @@ def _data_pools(aggregates: OperationAggregates) -> dict[str, DataPool]:
             users.setdefault(name, set()).add(operation)
         for name, counter in sorted(merged.items()):
             key = name if location == "path" else f"query.{name}"
-            sketched = [(operation, location, name) for operation in sorted(users[name])]
+            sketched = [
+                aggregates.path_key(op, name) if location == "path" else (op, location, name)
+                for op in sorted(users[name])
+            ]
             pools[key] = _pool(
                 name, [], location, sorted(users[name]), counter, aggregates, sketched
             )
@@ -268,11 +270,8 @@ def _pool(
     order, a 404 against a real backend), and how much of production they stand for."""
     top = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:POOL_SIZE]
     kept = sum(c for _, c in top)
-    requests = sum(aggregates.carried[key] for key in sketched)
-    sketches = [aggregates.distinct[key] for key in sketched if key in aggregates.distinct]
-    union = sketches[0] if sketches else None
-    for sketch in sketches[1:]:
-        union = union.merged(sketch)  # type: ignore[union-attr]
+    requests = aggregates.parameters.requests(sketched)
+    distinct = aggregates.parameters.estimate(sketched) or 0  # never below the values counted
     return DataPool(
         parameter=parameter,
         parameters=parameters,
@@ -284,14 +283,9 @@ def _pool(
         ],
         provenance=Provenance.LOGS,
         requests=requests or None,
-        distinct_values=_distinct(union, len(counter)) if requests else None,
+        distinct_values=max(distinct, len(counter)) if requests else None,
         coverage=min(1.0, kept / requests) if requests else None,
     )
-
-
-def _distinct(sketch: DistinctSketch | None, seen: int) -> int:
-    """The sketch's estimate, never below the values counted exactly (the heavy hitters)."""
-    return max(sketch.estimate() if sketch is not None else 0, seen)
 
 
 def _auth(catalog: Catalog, operations: dict[str, Operation]) -> Auth:

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from inferload.cli import main
 from inferload.logs.aggregates import SKETCHED_QUERY_NAMES, OperationAggregates
-from inferload.logs.cardinality import DistinctSketch, register_and_rank
+from inferload.logs.cardinality import Sketches
 from inferload.logs.model import encode_params
 from tests.logs.builders import T0, combined, write_log
 
@@ -39,26 +39,34 @@ paths:
 HOT_IDS, HOT_HITS, COLD_IDS = 50, 20, 600  # 1,000 requests for 50 ids, 600 for 600 more
 
 
-def sketch_of(values: list[str]) -> DistinctSketch:
-    frame = pl.DataFrame({"value": values})
-    register, rank = register_and_rank(pl.col("value").hash(seed=0))
-    grouped = frame.group_by(register.alias("r")).agg(rank.max().alias("k"))
-    sketch = DistinctSketch()
-    sketch.add(grouped["r"].to_numpy(), grouped["k"].to_numpy())
-    return sketch
+def sketched(sketches: Sketches[str], key: str, values: list[str]) -> None:
+    hashes = pl.Series(values).hash(seed=0).to_numpy()
+    rows = np.full(len(values), sketches.row(key))
+    sketches.add(rows, hashes, np.ones(len(values), dtype=np.int64))
 
 
 @pytest.mark.parametrize("distinct", [1, 7, 300, 5_000, 200_000])
 def test_the_sketch_counts_distinct_values_within_a_few_percent(distinct: int) -> None:
-    values = [f"v{n % distinct}" for n in range(max(distinct * 2, 1_000))]
-    estimate = sketch_of(values).estimate()
-    assert abs(estimate - distinct) <= max(1, 0.04 * distinct), estimate
+    sketches: Sketches[str] = Sketches()
+    sketched(sketches, "other", [f"w{n}" for n in range(10_000)])  # a row of its own
+    sketched(sketches, "v", [f"v{n % distinct}" for n in range(max(distinct * 2, 1_000))])
+    estimate = sketches.estimate(["v"])
+    assert estimate is not None and abs(estimate - distinct) <= max(1, 0.04 * distinct), estimate
+    assert sketches.estimate(["unseen"]) is None
+    assert (
+        sketches.requests(["v"]) == max(distinct * 2, 1_000) and sketches.requests(["unseen"]) == 0
+    )
 
 
-def test_merged_sketches_count_the_union() -> None:
-    left = sketch_of([f"id{n}" for n in range(0, 30_000)])
-    right = sketch_of([f"id{n}" for n in range(20_000, 50_000)])  # 10,000 in both
-    assert abs(left.merged(right).estimate() - 50_000) <= 0.04 * 50_000
+def test_sketches_of_several_keys_count_the_union() -> None:
+    sketches: Sketches[str] = Sketches()
+    for n in range(20):  # rows grow past their first allocation
+        sketched(sketches, f"k{n}", [f"id{n}"])
+    sketched(sketches, "left", [f"id{n}" for n in range(0, 30_000)])
+    sketched(sketches, "right", [f"id{n}" for n in range(20_000, 50_000)])  # 10,000 in both
+    union = sketches.estimate(["left", "right"])
+    assert union is not None and abs(union - 50_000) <= 0.04 * 50_000
+    assert sketches.estimate([f"k{n}" for n in range(20)]) == 20
 
 
 def chunk(rows: list[tuple[str, str, str]]) -> pl.DataFrame:
@@ -81,26 +89,33 @@ def test_aggregates_count_each_parameter_across_chunks() -> None:
     for part in np.array_split(ids, 4):  # the same values recur from chunk to chunk
         aggregates.add_chunk(
             chunk(
-                [("getOrder", encode_params([("u", str(i % 40)), ("o", str(i))]), f"page={i % 3}&x")
-                 for i in part]
+                [
+                    (
+                        "getOrder",
+                        encode_params([("u", str(i % 40)), ("o", str(i))]),
+                        f"page={i % 3}&x",
+                    )
+                    for i in part
+                ]
             )  # fmt: skip
         )
-    carried, distinct = aggregates.carried, aggregates.distinct
-    assert carried["getOrder", "path", "u"] == carried["getOrder", "path", "o"] == 40_000
-    assert carried["getOrder", "query", "page"] == 40_000
-    assert ("getOrder", "query", "x") not in carried  # `?x` is a value, not a parameter
+    sketches = aggregates.parameters
+    assert sketches.requests([("getOrder", "path", "u")]) == 40_000
+    assert sketches.requests([("getOrder", "path", "o")]) == 40_000
+    assert sketches.requests([("getOrder", "query", "page")]) == 40_000
+    assert ("getOrder", "query", "x") not in sketches  # `?x` is a value, not a parameter
     true_orders = len(set(ids.tolist()))
-    assert abs(distinct["getOrder", "path", "o"].estimate() - true_orders) <= 0.04 * true_orders
-    assert distinct["getOrder", "path", "u"].estimate() == 40
-    assert distinct["getOrder", "path", ""].estimate() == pytest.approx(true_orders, rel=0.04)
-    assert distinct["getOrder", "query", "page"].estimate() == 3
+    assert sketches.estimate([("getOrder", "path", "o")]) == pytest.approx(true_orders, rel=0.04)
+    assert sketches.estimate([("getOrder", "path", "u")]) == 40
+    assert sketches.estimate([("getOrder", "path", "")]) == pytest.approx(true_orders, rel=0.04)
+    assert sketches.estimate([("getOrder", "query", "page")]) == 3
 
 
 def test_a_scanner_s_query_names_get_a_bounded_number_of_sketches() -> None:
     aggregates = OperationAggregates()
     names = [f"probe{n}" for n in range(500)]
     aggregates.add_chunk(chunk([("search", "", f"{name}=1") for name in names]))
-    sketched = [key for key in aggregates.distinct if key[1] == "query"]
+    sketched = [key for key in aggregates.parameters if key[1] == "query"]
     assert len(sketched) == SKETCHED_QUERY_NAMES
 
 
@@ -122,7 +137,14 @@ def shop(tmp_path: Path, hot_only: bool) -> Path:
 def infer(tmp_path: Path, log: Path | None) -> dict:
     (tmp_path / "openapi.yaml").write_text(SPEC)
     logs = ["--logs", str(log)] if log else []
-    args = ["infer", "--spec", str(tmp_path / "openapi.yaml"), *logs, "-o", str(tmp_path / "w.yaml")]
+    args = [
+        "infer",
+        "--spec",
+        str(tmp_path / "openapi.yaml"),
+        *logs,
+        "-o",
+        str(tmp_path / "w.yaml"),
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     return yaml.safe_load((tmp_path / "w.yaml").read_text())

@@ -43,6 +43,12 @@ def headline(report: Report) -> str:
         parts.append(
             f"Knee at {report.knee.throughput_rps:.0f} req/s ({report.knee.offered_per_s:.2f} sessions/s)."
         )
+    short = report.generator_short_from_level
+    if short is not None:
+        parts.append(
+            f"The load generator was short of CPU from level {short + 1}: read the results from there up "
+            "with care (see the recommendations)."
+        )
     if report.bottleneck:
         parts.append(f"Bottleneck: `{_cell(report.bottleneck)}`.")
     return " ".join(parts)

@@ -13,7 +13,7 @@ import polars as pl
 
 from inferload.analyse.readers import RunData
 from inferload.analyse.samples import ALL, Stats
-from inferload.run.manifest import StageWindow
+from inferload.run.manifest import ENGINE, MACHINE, StageWindow
 
 _MIN_LEVEL_S = 2.0
 _RAMP_SLICES = 8
@@ -29,6 +29,8 @@ class Level:
     recovery: bool
     overall: Stats
     endpoints: dict[str, Stats]
+    engine_cpu_percent: float | None = None  # the load generator's, in % of one core
+    machine_cpu_percent: float | None = None  # the machine's, in % of all its cores
 
     @property
     def in_flight(self) -> float:
@@ -49,6 +51,8 @@ def load_levels(run: RunData) -> list[Level]:
                 index=index, start_s=start, end_s=end, offered_per_s=rate,
                 users=_mean_users(run.users, start, end), recovery=rate < peak - 1e-9,
                 overall=stats.pop(ALL), endpoints=stats,
+                engine_cpu_percent=_mean_cpu(run.generator, ENGINE, start, end),
+                machine_cpu_percent=_mean_cpu(run.generator, MACHINE, start, end),
             )
         )  # fmt: skip
         peak = max(peak, rate)
@@ -86,3 +90,10 @@ def _mean_users(users: pl.DataFrame, start: float, end: float) -> float:
     inside = users.filter((pl.col("t") >= start) & (pl.col("t") < end))
     value = inside.select(pl.col("users").mean()).item() if inside.height else None
     return float(value or 0.0)
+
+
+def _mean_cpu(samples: pl.DataFrame, source: str, start: float, end: float) -> float | None:
+    inside = samples.filter(
+        (pl.col("source") == source) & (pl.col("t") >= start) & (pl.col("t") < end)
+    )
+    return float(inside["value"].mean()) if inside.height else None  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ import polars as pl
 
 from inferload.analyse.samples import ALL, RawSamples, Samples, WindowSamples
 from inferload.errors import ErrorKind, InferloadError, Location
-from inferload.run.manifest import RESOURCES_NAME, RunManifest, read_manifest
+from inferload.run.manifest import GENERATOR_SOURCES, RESOURCES_NAME, RunManifest, read_manifest
 from inferload.streams import iter_chunks, open_input, read_whole
 
 _CHUNK_BYTES = 16 * 1024 * 1024
@@ -47,7 +47,8 @@ class RunData:
     users: pl.DataFrame  # t (s from start), users: sessions in flight
     dropped_sessions: int  # sessions the generator could not start (no free VU)
     checks: tuple[int, int]  # (failed, total)
-    resources: pl.DataFrame  # t, metric, value; counters turned into per-second rates
+    resources: pl.DataFrame  # the target's: t, metric, value; counters as per-second rates
+    generator: pl.DataFrame  # the load generator's CPU: t, source (generator, host), value
 
 
 def read_run(folder: Path) -> RunData:
@@ -59,7 +60,12 @@ def read_run(folder: Path) -> RunData:
             _kept(folder / manifest.files["report"])
         )
     resources = read_resources(_kept(folder / RESOURCES_NAME), t0)
-    return RunData(manifest, folder, samples, users, dropped, checks, resources)
+    ours = pl.col("source").is_in(GENERATOR_SOURCES)
+    generator = resources.filter(ours & (pl.col("metric") == "cpu_percent"))
+    return RunData(
+        manifest, folder, samples, users, dropped, checks,
+        resources.filter(~ours).drop("source"), generator.select("t", "source", "value"),
+    )  # fmt: skip
 
 
 def _kept(path: Path) -> Path:
@@ -212,7 +218,9 @@ def _artillery_errors(
 
 def read_resources(path: Path, t0: float) -> pl.DataFrame:
     """Samples aligned to the run's clock; `_total` counters become per-second rates."""
-    empty = pl.DataFrame(schema={"t": pl.Float64, "metric": pl.String, "value": pl.Float64})
+    empty = pl.DataFrame(
+        schema={"t": pl.Float64, "source": pl.String, "metric": pl.String, "value": pl.Float64}
+    )
     if not path.is_file() or path.stat().st_size == 0:
         return empty
     frame = pl.read_ndjson(
@@ -220,9 +228,9 @@ def read_resources(path: Path, t0: float) -> pl.DataFrame:
         schema={"t": pl.Float64, "source": pl.String, "metric": pl.String, "value": pl.Float64},
         ignore_errors=True,
     )
-    frame = frame.with_columns(t=pl.col("t") - t0).drop("source").drop_nulls().sort("metric", "t")
+    frame = frame.with_columns(t=pl.col("t") - t0).drop_nulls().sort("source", "metric", "t")
     is_counter = pl.col("metric").str.contains(r"_total(\{|$)")
-    rate = (pl.col("value").diff() / pl.col("t").diff()).over("metric")
+    rate = (pl.col("value").diff() / pl.col("t").diff()).over("source", "metric")
     counters = frame.filter(is_counter).with_columns(
         metric=pl.col("metric").str.replace(r"_total", "_per_s"), value=rate
     ).drop_nulls().filter(pl.col("value") >= 0)  # fmt: skip

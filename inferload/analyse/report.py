@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from inferload.analyse.advice import recommend
 from inferload.analyse.bottleneck import find_bottleneck
+from inferload.analyse.generator import generator_advice, generator_saturation
 from inferload.analyse.levels import Level, ascending, load_levels
 from inferload.analyse.readers import RunData
 from inferload.analyse.samples import ALL, Stats
@@ -65,6 +66,8 @@ class LevelRow(_Frozen):
     figures: Figures
     endpoint_p95_ms: dict[str, float]
     endpoint_rps: dict[str, float]
+    engine_cpu_percent: float | None = None  # the load generator's, in % of one core
+    machine_cpu_percent: float | None = None  # the machine's, in % of all its cores
 
 
 class VerdictRow(_Frozen):
@@ -142,6 +145,7 @@ class Report(_Frozen):
     checks_total: int
     recommendations: list[AdviceRow]
     caveats: list[str]
+    generator_short_from_level: int | None = None  # the load generator short of CPU from here
 
 
 def build_report(run: RunData, generated_at: datetime) -> Report:
@@ -156,8 +160,11 @@ def build_report(run: RunData, generated_at: datetime) -> Report:
     usl = fit_usl(rising)
     bottleneck = find_bottleneck(rising, run.resources)
     errors = run.samples.errors_by_status()
+    saturation = generator_saturation(rising, manifest.tool, manifest.host_cpus or 1)
     advice = recommend(rising + [lv for lv in levels if lv.recovery], knee, bottleneck, errors,
                        run.dropped_sessions, manifest.peak_arrival_rate_per_s)  # fmt: skip
+    if saturation is not None:  # first: it qualifies every finding from that level up
+        advice.insert(0, generator_advice(saturation, knee, manifest))
     sustained = max_sustained(rising, manifest.sla)
     endpoints = _endpoint_rows(everything, manifest)
     return Report(
@@ -182,6 +189,7 @@ def build_report(run: RunData, generated_at: datetime) -> Report:
         checks_total=run.checks[1],
         recommendations=[AdviceRow(**asdict(a)) for a in advice],
         caveats=_caveats(run, levels),
+        generator_short_from_level=saturation.level.index if saturation else None,
     )
 
 
@@ -212,6 +220,7 @@ def _level_row(level: Level) -> LevelRow:
         users=level.users, in_flight=level.in_flight, recovery=level.recovery, figures=Figures.of(level.overall),
         endpoint_p95_ms={name: stats.p95_ms for name, stats in sorted(level.endpoints.items())},
         endpoint_rps={name: stats.rps for name, stats in sorted(level.endpoints.items())},
+        engine_cpu_percent=level.engine_cpu_percent, machine_cpu_percent=level.machine_cpu_percent,
     )  # fmt: skip
 
 

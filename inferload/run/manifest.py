@@ -18,6 +18,10 @@ from inferload.errors import ErrorKind, InferloadError, Location, file_error
 
 MANIFEST_NAME = "manifest.json"
 RESOURCES_NAME = "resources.jsonl"
+# resources.jsonl's sources that are the load generator's, not the target's: the engine's
+# process tree (CPU in % of one core) and the machine (CPU in % of all its cores)
+ENGINE, MACHINE = "generator", "host"
+GENERATOR_SOURCES = (ENGINE, MACHINE)
 ENGINE_LOG_NAME = "engine.log"
 K6_POINTS_NAME = "k6-points.json"
 K6_SUMMARY_NAME = "k6-summary.json"
@@ -76,8 +80,9 @@ class RunManifest(_Frozen):
     ended_at: datetime
     exit_code: int
     outcome: Literal["completed", "thresholds-crossed", "interrupted", "timed-out", "failed"]
-    monitors: tuple[str, ...] = ()
+    monitors: tuple[str, ...] = ()  # the target's: its process, its metrics endpoint
     files: dict[str, str]
+    host_cpus: int | None = None  # the machine's cores (generator and target share them)
 
 
 def write_manifest(folder: Path, manifest: RunManifest) -> None:

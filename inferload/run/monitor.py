@@ -1,10 +1,14 @@
 """Sample the target's resources while the load runs, on the same clock as the load.
 
-Two sources, either or both: a local process (psutil: CPU, resident memory, threads, open file
-descriptors) and a Prometheus text endpoint (every sample of every family, counters raw: the
-analysis turns `_total` counters into rates). Rows go to resources.jsonl as
-`{"t": epoch_s, "source": ..., "metric": ..., "value": ...}` so a crash mid-run keeps what was
-sampled. The sampler lives exactly as long as the run, so its loop is bounded by the run's.
+Two sources for the target, either or both: a local process (psutil: CPU, resident memory,
+threads, open file descriptors) and a Prometheus text endpoint (every sample of every family,
+counters raw: the analysis turns `_total` counters into rates). And always the load generator
+itself: the engine's CPU (its process and children, in % of one core) and the machine's (in % of
+all its cores). The target is on this machine (load goes to loopback only), so when the two
+compete for CPU the latencies measured include the generator's own queuing, and the analysis
+must say so. Rows go to resources.jsonl as `{"t": epoch_s, "source": ..., "metric": ...,
+"value": ...}` so a crash mid-run keeps what was sampled. The sampler lives exactly as long as
+the run, so its loop is bounded by the run's.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
 from inferload.errors import ErrorKind, InferloadError, Location
+from inferload.run.manifest import ENGINE, MACHINE
 
 _SCRAPE_TIMEOUT_S = 2.0
 
@@ -44,6 +49,7 @@ class ResourceSampler:
         self._interval_s = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="resource-sampler", daemon=True)
+        self._generator: dict[int, psutil.Process] = {}  # the engine's process tree, by pid
         self.scrape_failures = 0
 
     @property
@@ -55,9 +61,12 @@ class ResourceSampler:
             named.append(self._metrics_url)
         return tuple(named)
 
-    def start(self) -> None:
+    def start(self, generator_pid: int) -> None:
+        """Start sampling, the engine (`generator_pid`) and the machine always."""
         if self._process is not None:
             self._process.cpu_percent(None)  # the first reading only sets the baseline
+        psutil.cpu_percent(None)
+        self._watch(generator_pid)
         self._thread.start()
 
     def stop(self) -> None:
@@ -68,6 +77,7 @@ class ResourceSampler:
         with self._out.open("a") as sink:
             while not self._stop.wait(self._interval_s):
                 now = time.time()
+                self._sample_generator(sink, now)
                 if self._process is not None:
                     self._sample_process(sink, now)
                 if self._metrics_url:
@@ -90,6 +100,37 @@ class ResourceSampler:
             return
         for metric, value in values.items():
             _write(sink, now, "process", metric, value)
+
+    def _watch(self, pid: int) -> None:
+        try:
+            self._generator = {pid: psutil.Process(pid)}
+            self._generator[pid].cpu_percent(None)  # the first reading only sets the baseline
+        except psutil.Error:
+            self._generator = {}
+
+    def _generator_tree(self) -> list[psutil.Process]:
+        """The engine's process and its children, the same objects from one sample to the next
+        (a process's CPU is measured between two readings of the same object)."""
+        for root in list(self._generator.values())[:1]:
+            try:
+                for child in root.children(recursive=True):
+                    if child.pid not in self._generator:
+                        self._generator[child.pid] = child
+                        child.cpu_percent(None)
+            except psutil.Error:
+                pass
+        return list(self._generator.values())
+
+    def _sample_generator(self, sink: IO[str], now: float) -> None:
+        total = 0.0
+        for process in self._generator_tree():
+            try:
+                total += process.cpu_percent(None)
+            except psutil.Error:
+                del self._generator[process.pid]
+        if self._generator:
+            _write(sink, now, ENGINE, "cpu_percent", total)
+        _write(sink, now, MACHINE, "cpu_percent", psutil.cpu_percent(None))
 
     def _scrape(self, sink: IO[str], now: float) -> None:
         assert self._metrics_url is not None

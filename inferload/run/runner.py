@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Literal
 
+import psutil
 import yaml
 
 from inferload import __version__
@@ -139,8 +140,9 @@ def run_load_test(request: RunRequest, on_progress: Callable[[Progress], None]) 
         files={
             "engine_log": ENGINE_LOG_NAME,
             **({"points": K6_POINTS_NAME, "summary": K6_SUMMARY_NAME} if request.tool == "k6" else {"report": _artillery_report(results)}),
-            **({"resources": RESOURCES_NAME} if sampler.sources else {}),
+            "resources": RESOURCES_NAME,
         },
+        host_cpus=psutil.cpu_count() or 1,
     )  # fmt: skip
     write_manifest(results, manifest)
     return manifest
@@ -172,7 +174,7 @@ def _supervise(
             target=_copy_lines, args=(process.stdout, log, watcher), daemon=True
         )
         reader.start()
-    sampler.start()
+    sampler.start(generator_pid=process.pid)
     began = time.monotonic()
     stopped: Literal["interrupted", "timed-out", "thresholds-crossed"] | None = None
     tripped: Progress | None = None

@@ -60,10 +60,17 @@ def test_artillery_run_is_monitored_and_reported(
     assert scaled["config"]["environments"]["smoke"]["phases"][0]["duration"] == 12
     samples = [json.loads(line) for line in (results / "resources.jsonl").read_text().splitlines()]
     assert {"cpu_percent", "lms_db_pool_in_use"} <= {s["metric"] for s in samples}
+    # the load generator's own CPU, always sampled: Artillery's process tree and the machine
+    assert {"process", "prometheus", "generator", "host"} == {s["source"] for s in samples}
+    engine = [s["value"] for s in samples if s["source"] == "generator"]
+    machine = [s["value"] for s in samples if s["source"] == "host"]
+    assert max(engine) > 1 and all(0 <= v <= 100 for v in machine) and max(machine) > 0
+    assert manifest["host_cpus"] == psutil.cpu_count()
     report = CliRunner().invoke(main, ["report", str(results), "-o", str(tmp_path / "report")])
     assert report.exit_code == 0, report.output + report.stderr
     figures = json.loads((tmp_path / "report" / "report.json").read_text())
     assert figures["overall"]["requests"] > 20 and figures["overall"]["errors"] == 0
+    assert figures["levels"][0]["machine_cpu_percent"] is not None
 
 
 def test_ctrl_c_stops_the_engine_and_keeps_partial_results(

@@ -45,10 +45,12 @@ def headline(report: Report) -> str:
         )
     short = report.generator_short_from_level
     if short is not None:
+        past_knee = report.knee is not None and short > report.knee.level
         parts.append(
-            f"The load generator was short of CPU from level {short + 1}: read the results from there up "
-            "with care (see the recommendations)."
-        )
+            f"The load generator was short of CPU from level {short + 1}"
+            + (", past the knee: read the levels from there up with care." if past_knee
+               else ": the knee may be this machine's limit, not the target's (see the recommendations).")
+        )  # fmt: skip
     if report.bottleneck:
         parts.append(f"Bottleneck: `{_cell(report.bottleneck)}`.")
     return " ".join(parts)

@@ -163,8 +163,9 @@ def build_report(run: RunData, generated_at: datetime) -> Report:
     saturation = generator_saturation(rising, manifest.tool, manifest.host_cpus or 1)
     advice = recommend(rising + [lv for lv in levels if lv.recovery], knee, bottleneck, errors,
                        run.dropped_sessions, manifest.peak_arrival_rate_per_s)  # fmt: skip
-    if saturation is not None:  # first: it qualifies every finding from that level up
-        advice.insert(0, generator_advice(saturation, knee, manifest))
+    if saturation is not None:  # first when it qualifies the knee, else after the findings
+        past_knee = knee is not None and saturation.level.index > knee.level
+        advice.insert(len(advice) if past_knee else 0, generator_advice(saturation, knee, manifest))
     sustained = max_sustained(rising, manifest.sla)
     endpoints = _endpoint_rows(everything, manifest)
     return Report(

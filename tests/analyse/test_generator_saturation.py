@@ -41,21 +41,25 @@ def sample(at_s: float, source: str, value: float) -> str:
     )
 
 
-def stepped_run(tmp_path: Path, machine: list[float], engine: list[float]) -> Path:
-    """Three 10 s plateaus at 1, 2 and 3 sessions/s, requests of 50, 60 and 400 ms, and one
-    CPU sample per second per level for the engine and the machine (beside the target's)."""
+def stepped_run(
+    tmp_path: Path, machine: list[float], engine: list[float], ms: tuple[int, ...] = (50, 60, 400)
+) -> Path:
+    """10 s plateaus at 1, 2, 3... sessions/s (10 requests per second each) whose requests take
+    `ms`, and one CPU sample per second per level for the engine and the machine (beside the
+    target's)."""
     results = tmp_path / "stepped"
     shutil.copytree(FIXTURES / "results" / "k6-smoke", results)
     manifest = json.loads((results / "manifest.json").read_text())
     manifest["profile"], manifest["load_model"], manifest["host_cpus"] = "stress", "open", 2
     manifest["stages"] = [
         {"start_s": 10.0 * n, "end_s": 10.0 * (n + 1), "from_per_s": n + 1.0, "to_per_s": n + 1.0}
-        for n in range(3)
+        for n in range(len(ms))
     ]
     (results / "manifest.json").write_text(json.dumps(manifest))
     points = [point(START + 0.05, 50)]  # the first request: 50 ms from START
-    for level, (count, ms) in enumerate(((10, 50), (20, 60), (30, 400))):
-        points += [point(START + 10 * level + (i + 1) * 9 / count, ms) for i in range(count)]
+    for level, duration in enumerate(ms):
+        count = 10 * (level + 1)
+        points += [point(START + 10 * level + (i + 1) * 9 / count, duration) for i in range(count)]
     (results / "k6-points.json.gz").unlink()
     (results / "k6-points.json").write_text("\n".join(points) + "\n")
     rows = [
@@ -67,9 +71,9 @@ def stepped_run(tmp_path: Path, machine: list[float], engine: list[float]) -> Pa
                 "value": 30.0,
             }
         )
-        for s in range(30)
+        for s in range(10 * len(ms))
     ]  # the target's own process
-    for level in range(3):
+    for level in range(len(ms)):
         for second in range(10):
             at = 10 * level + second + 0.5
             rows += [sample(at, "host", machine[level]), sample(at, "generator", engine[level])]
@@ -101,11 +105,29 @@ def test_a_machine_out_of_cpu_is_reported_before_the_knee_it_may_have_made(tmp_p
     assert "machine's CPU was 97% of its 2 cores" in first["evidence"]
     assert "k6's 120% of one core" in first["evidence"]
     markdown = (out / "REPORT.md").read_text()
-    assert "short of CPU from level 2" in markdown.split("\n## ")[0]  # the headline
+    headline = markdown.split("\n## ")[0]
+    assert "short of CPU from level 2: the knee may be this machine's limit" in headline
     rows = [
         line for line in markdown.splitlines() if line.startswith("| 2 ") or line.startswith("| 1 ")
     ]
     assert rows[0].endswith("| 30% | 45% |") and rows[1].endswith("| 120% | 97% (short) |")
+
+
+def test_a_generator_short_only_past_the_knee_leaves_the_knee_first(tmp_path: Path) -> None:
+    results = stepped_run(
+        tmp_path,
+        machine=[30, 35, 40, 45, 60, 95],
+        engine=[20, 25, 30, 35, 40, 90],
+        ms=(50, 52, 55, 60, 400, 2500),
+    )
+    out = tmp_path / "report"
+    result = CliRunner().invoke(main, ["report", str(results), "-o", str(out)])
+    assert result.exit_code in (0, 1), result.output + result.stderr
+    document = json.loads((out / "report.json").read_text())
+    assert document["knee"]["level"] in (3, 4) and document["generator_short_from_level"] == 5
+    actions = [advice["action"] for advice in document["recommendations"]]
+    assert "CPU of its own" in actions[-1] and "CPU of its own" not in actions[0]
+    assert "from level 6, past the knee" in (out / "REPORT.md").read_text().split("\n## ")[0]
 
 
 def level(index: int, engine: float | None, machine: float | None) -> Level:

@@ -1,9 +1,16 @@
-"""Who is not a user: crawlers, load-balancer health checks and monitoring probes, by agent.
+"""Who is not a user: crawlers, load-balancer health checks, monitoring probes and load-test
+tools, by agent.
 
 Crawlers come from CrawlerDetect's maintained pattern list, compiled once into a Polars (Rust)
 regex and run over the *distinct* agents of a chunk. CrawlerDetect also flags generic HTTP
 libraries (okhttp, axios, python-requests, ...); for an API those are mobile apps, SDKs and
 partner integrations, i.e. real users, so they are kept.
+
+Load-test tools are named by their default agents (k6, Artillery, JMeter, Gatling, Locust,
+ApacheBench, hey, siege...): a log that covers a load test, or the target's own log after an
+`inferload run`, would otherwise teach the model the test's mix as if users had made it, and
+`refresh` would report the test's own traffic as drift. Tools whose default agent is a generic
+library's (Go-http-client, python-requests) cannot be told from real clients that way.
 """
 
 from __future__ import annotations
@@ -23,6 +30,11 @@ MONITORING_AGENTS = (
     r"(?i)(Pingdom|UptimeRobot|StatusCake|Site24x7|Datadog Agent|DatadogSynthetics|"
     r"NewRelicPinger|Blackbox Exporter|Prometheus/|Uptime-Kuma|check_http|nagios|zabbix|"
     r"monitoring-plugins|Better Uptime|Checkly|Catchpoint|Dynatrace Synthetic|updown\.io)"
+)
+LOAD_TEST_AGENTS = (
+    r"(?i)(^(Grafana )?k6/|^Artillery\b|^ApacheBench/|\bJMeter\b|\bGatling\b|\bLocust\b|"
+    r"\bSiege/|^hey/|\bTsung\b|\bNeoLoad\b|\bBlazeMeter\b|\bLoadImpact\b|\bloader\.io\b|"
+    r"\bautocannon\b|\bbombardier\b|^wrk\b|\bGoReplay\b|\bTaurus\b)"
 )
 API_CLIENT_AGENTS = (
     r"(?i)^(okhttp|axios|python-requests|python-httpx|aiohttp|go-http-client|java/|"
@@ -81,7 +93,9 @@ def _classify(agents: pl.Series) -> list[str | None]:
     agent = pl.col("user_agent")
     is_crawler = agent.str.replace_all(exclusions, "").str.contains(crawlers)
     kind = (
-        pl.when(agent.str.contains(HEALTH_CHECK_AGENTS))
+        pl.when(agent.str.contains(LOAD_TEST_AGENTS))
+        .then(pl.lit("load-test tool"))
+        .when(agent.str.contains(HEALTH_CHECK_AGENTS))
         .then(pl.lit("health check"))
         .when(agent.str.contains(MONITORING_AGENTS))
         .then(pl.lit("monitoring probe"))

@@ -1,9 +1,9 @@
 """One chunk of parsed records -> kept events plus the counts the report needs.
 
 Order of the drop reasons (the first that applies wins): malformed, OPTIONS preflight, the
-agent's kind (health check, monitoring probe, bot or crawler), a health-check path, static asset,
-matches no operation. URL matching and the path tests run on the chunk's *distinct* (method,
-path) pairs only, never per line.
+agent's kind (load-test tool, health check, monitoring probe, bot or crawler), a health-check
+path, static asset, matches no operation. URL matching and the path tests run on the chunk's
+*distinct* (method, path) pairs only, never per line.
 """
 
 from __future__ import annotations

@@ -18,11 +18,13 @@ class Received:
     authorization: str | None
     body: bytes
     content_type: str | None = None
+    user_agent: str | None = None
 
 
 class RecordingServer:
     """`with RecordingServer() as server:` then point an engine at `server.base_url`.
-    `received`: each request's method, path, Authorization header, body and Content-Type."""
+    `received`: each request's method, path, Authorization header, body, Content-Type and
+    User-Agent."""
 
     def __init__(
         self,
@@ -49,6 +51,7 @@ class RecordingServer:
                             self.headers.get("Authorization"),
                             sent,
                             self.headers.get("Content-Type"),
+                            self.headers.get("User-Agent"),
                         )
                     )
                 status = answer(self.command, self.path)

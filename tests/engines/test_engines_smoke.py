@@ -5,8 +5,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import polars as pl
 import pytest
 
+from inferload.logs.agents import flagged_agents
 from inferload.run.engines import engine_environment, find_artillery, find_k6
 from tests.engines.recording_server import RecordingServer
 
@@ -32,6 +34,7 @@ def test_k6_runs_a_script_against_loopback(tmp_path: Path) -> None:
     assert completed.returncode == 0, completed.stderr
     assert len(server.requests) == 6
     assert all(method == "GET" and path.startswith("/k6/") for method, path in server.requests)
+    assert_ingest_drops_the_agent_of(server)
 
 
 def test_artillery_runs_a_script_against_loopback(tmp_path: Path) -> None:
@@ -59,3 +62,13 @@ def test_artillery_runs_a_script_against_loopback(tmp_path: Path) -> None:
         )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert server.requests == [("POST", "/artillery/hello")] * 3
+    assert_ingest_drops_the_agent_of(server)
+
+
+def assert_ingest_drops_the_agent_of(server: RecordingServer) -> None:
+    """The engine's own User-Agent is a load-test tool's to the log stage: the target's log of
+    a test run teaches the model nothing (and `refresh` reports no drift from it)."""
+    agents = {request.user_agent for request in server.received}
+    assert len(agents) == 1 and None not in agents, agents
+    flagged = flagged_agents(pl.Series(sorted(agents), dtype=pl.String)).rows()
+    assert flagged == [(agents.pop(), "load-test tool")]

@@ -136,6 +136,10 @@ def test_drops_by_reason_and_unmatched_shapes(tmp_path: Path) -> None:
             combined(T0 + 8, "GET /api/v3/orders/456/items"),
             combined(T0 + 9, "DELETE /api/v3/store/inventory"),
             combined(T0 + 10, "GET /api/v3/pet/4", agent="okhttp/4.12.0"),
+            combined(T0 + 11, "GET /api/v3/pet/5", agent="Grafana k6/1.1.0"),
+            combined(T0 + 12, "GET /api/v3/pet/6", agent="k6/0.49.0 (https://k6.io/)"),
+            combined(T0 + 13, "GET /api/v3/pet/7", agent="Artillery (https://artillery.io)"),
+            combined(T0 + 14, "GET /api/v3/pet/8", agent="ApacheBench/2.3"),
         ],
     )
     sessions, ingest = run([log])
@@ -143,6 +147,7 @@ def test_drops_by_reason_and_unmatched_shapes(tmp_path: Path) -> None:
     assert report is not None
     assert report.dropped == {
         "OPTIONS preflight": 1,
+        "load-test tool": 4,  # a test's own traffic is no user's
         "health check": 2,
         "bot or crawler": 1,
         "monitoring probe": 1,

@@ -1,11 +1,13 @@
 """The login step of both engines' scripts, end to end: credentials go where the spec's login body
 puts them (Conduit nests them: {"user": {"email", "password"}}), the token is found where the
 response puts it (one level down: {"user": {"token"}}), and later requests carry it where the
-security scheme says (Conduit: the Authorization header, as an apiKey)."""
+security scheme says (Conduit: the Authorization header, as an apiKey). A session whose login
+fails goes no further, as its user could not."""
 
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,9 +15,11 @@ import pytest
 from click.testing import CliRunner
 
 from inferload.cli import main
+from inferload.spec import load_catalog
+from inferload.spec.matcher import Match, Router
 from tests.conftest import SPECS
 from tests.engines.recording_server import Received, RecordingServer
-from tests.engines.runs import run_sessions
+from tests.engines.runs import run_k6, run_sessions
 
 pytestmark = pytest.mark.engines
 USERNAME = "alice@example.test"
@@ -78,3 +82,48 @@ def test_the_engines_log_in_with_nested_credentials_and_send_the_nested_token(
     )  # fmt: skip
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     assert_logged_in_flow(server.received)
+
+
+@pytest.mark.parametrize("engine", ["k6", "artillery"])
+def test_a_session_whose_login_fails_sends_nothing_that_needs_it(
+    engine: str, generated: Path
+) -> None:
+    """Old scripts went on after a 401 to the login, sending every secured request without a
+    token: 401s no user sends, which inflate the error rate and trip the kill switch."""
+    catalog = load_catalog(SPECS / "realworld-conduit/openapi.yml")
+    secured = {
+        op.operation_id for op in catalog.operations if op.security and {} not in op.security
+    }
+    router = Router(catalog)
+    refused = lambda method, path: 401 if path.endswith("/users/login") else 200  # noqa: E731
+    with RecordingServer(status_for=refused, document_for=conduit_answer) as server:
+        completed = run_sessions(
+            engine, generated, 40, BASE_URL=server.base_url, THINK_SCALE="0",
+            LOGIN_USERNAME=USERNAME, LOGIN_PASSWORD=PASSWORD,
+        )  # fmt: skip
+    assert completed.returncode in (0, 1), completed.stdout[-2000:] + completed.stderr[-2000:]
+    matched = [router.match(r.method, r.path) for r in server.received]
+    operations = [m.operation_id for m in matched if isinstance(m, Match)]
+    logins = [r for r in server.received if r.path.endswith("/users/login")]
+    assert len(logins) >= 10, operations[:20]  # sessions that went for a secured step
+    assert not [op for op in operations if op in secured], operations
+
+
+def test_a_k6_session_ends_at_a_request_that_gets_no_answer(
+    generated: Path, tmp_path: Path
+) -> None:
+    """As Artillery stops a virtual user whose request fails outright (refused, reset, timed
+    out): each session sends its first request to a port nobody listens on, and no more."""
+    with socket.socket() as probe:  # a free loopback port, closed again: connections refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    summary = tmp_path / "summary.json"
+    completed = run_k6(
+        generated / "k6", "--no-thresholds", SESSIONS="12", SUMMARY_PATH=str(summary),
+        BASE_URL=f"http://127.0.0.1:{port}", THINK_SCALE="0",
+        LOGIN_USERNAME=USERNAME, LOGIN_PASSWORD=PASSWORD,
+    )  # fmt: skip
+    assert completed.returncode in (0, 1), completed.stdout[-2000:] + completed.stderr[-2000:]
+    metrics = json.loads(summary.read_text())["metrics"]
+    assert metrics["iterations"]["values"]["count"] == 12
+    assert metrics["http_reqs"]["values"]["count"] == 12  # one request per session

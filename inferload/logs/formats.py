@@ -49,6 +49,10 @@ _VARIABLE = re.compile(r"\$(\w+)|\$\{(\w+)\}")
 _QUOTED_VALUE = r'([^"]*)'
 _QUOTED_VALUE_TOLERANT = r'((?:[^"\\]|\\.)*)'
 _UPSTREAM_LIST = r"([^\s,]+(?:(?:,| :) [^\s,]+)*)"
+# Apache behind a proxy logs `%{X-Forwarded-For}i` where `%h` was: one address per hop
+# (`203.0.113.7, 10.0.0.2`); the client is the first (see `parse.first_address`)
+ADDRESS_LIST = r"([^\s,]+(?:, ?[^\s,]+)*)"
+_BARE_VALUES_TOLERANT = {"remote_addr": ADDRESS_LIST, "binary_remote_addr": ADDRESS_LIST}
 _BARE_VALUES = {
     "time_local": r"([^\]]+)",
     "server_name": r"([^\s:]+)",  # up to the `:` before Apache's `%p` in vhost_combined
@@ -119,7 +123,8 @@ def compile_log_format(source: str, name: str = "custom") -> LineFormat:
             if quoted:
                 value, tolerant_value = _QUOTED_VALUE, _QUOTED_VALUE_TOLERANT
             else:
-                value = tolerant_value = _BARE_VALUES.get(variable, _BARE_VALUE)
+                value = _BARE_VALUES.get(variable, _BARE_VALUE)
+                tolerant_value = _BARE_VALUES_TOLERANT.get(variable, value)
             field = _field_of(variable)
             if field is not None and field not in fields:
                 fields.append(field)

@@ -55,6 +55,9 @@ def parse_text_lines(lines: pl.DataFrame, line_format: LineFormat, source: int) 
     if rejected.height:
         rejected = rejected.filter(pl.col("line").str.strip_chars().str.len_bytes() > 0)
         retried = _extract(rejected, line_format.tolerant_regex, groups)
+        if "client_ip" in line_format.fields:  # the tolerant pattern reads a list of hops
+            client = groups[line_format.fields.index("client_ip")]
+            retried = retried.with_columns(first_address(pl.col(client)).alias(client))
         fast = pl.concat([fast.filter(pl.col(groups[0]).is_not_null()), retried]).sort("line_no")
     fields: dict[str, pl.Expr] = {}
     for group, field in zip(groups, line_format.fields, strict=True):
@@ -71,6 +74,11 @@ _DASH_IS_NULL = frozenset(
     {"remote_user", "user_agent", "request_time_s", "upstream_time_s", "session", "authorization",
      "cookie", "forwarded_for"}
 )  # fmt: skip
+
+
+def first_address(addresses: pl.Expr) -> pl.Expr:
+    """The client of an X-Forwarded-For list (`client, proxy1, proxy2`): its first address."""
+    return addresses.str.split_exact(",", 1).struct.field("field_0").str.strip_chars()
 
 
 def _extract(lines: pl.DataFrame, regex: str, groups: list[str]) -> pl.DataFrame:
@@ -116,11 +124,9 @@ def to_records(
         pl.col("line_no"),
         time_expr.alias("ts"),
         pl.coalesce(
-            fields.get("forwarded_for", null).str.split(",").list.first(),
-            fields.get("client_ip", null),
-        )
-        .str.strip_chars()
-        .alias("client_ip"),
+            first_address(fields.get("forwarded_for", null)),
+            fields.get("client_ip", null).str.strip_chars(),
+        ).alias("client_ip"),
         fields.get("user_agent", null).alias("user_agent"),
         method.alias("method"),
         path.alias("path"),

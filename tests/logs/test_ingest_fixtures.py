@@ -296,6 +296,27 @@ def test_nginx_main_format_keys_clients_by_their_forwarded_address(tmp_path: Pat
     assert seconds == [tuple(range(start, 12, 4)) for start in range(4)]
 
 
+@pytest.mark.parametrize("listed", [2, 8], ids=["some lines", "most lines"])
+def test_apache_logging_the_forwarded_for_list_first_keys_clients_by_its_first_address(
+    tmp_path: Path, listed: int
+) -> None:
+    """Apache behind a proxy logs `%{X-Forwarded-For}i` where `%h` stands in combined: one
+    address per hop. Such lines were malformed (and a log of mostly such lines unrecognised)."""
+    forwarded = ["198.51.100.7, 10.1.1.1", "198.51.100.8, 10.1.1.1, 10.2.2.2", "198.51.100.9"]
+    log = tmp_path / "access.log"
+    log.write_text(
+        "".join(
+            f'{forwarded[i % 3] if i < listed else forwarded[i % 3].split(",")[0]} - - '
+            f'[06/Dec/2026:20:00:{i:02d} +0000] "GET /a/{i} HTTP/1.1" 200 5 "-" "Mozilla/5.0"\n'
+            for i in range(12)
+        )
+    )
+    sessions, report = ingest(log)
+    assert report.sources[0].format == "combined" and report.malformed == 0
+    seconds = sorted(tuple(int(t) % 60 for t in s.timestamps_s) for s in sessions)
+    assert seconds == [tuple(range(start, 12, 3)) for start in range(3)]  # three visitors
+
+
 def browser_har(path: Path) -> Path:
     """A page's recording: two API calls, five to a CDN, one to an analytics host."""
     urls = [

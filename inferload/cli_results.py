@@ -148,8 +148,12 @@ def run_command(
         results_dir=output, think_scale=think_scale, duration_scale=duration_scale, extra_env=extra_env,
         allow_hosts=allowed, target_pid=target_pid, metrics_url=metrics_url, force=force, tag_sessions=tag_sessions,
     )  # fmt: skip
+
+    def note(text: str) -> None:
+        stderr.print(f"note: {text}", markup=False)
+
     with LiveProgress(stderr, f"{tool} {profile}") as live:
-        manifest = run_load_test(request, live.update)
+        manifest = run_load_test(request, live.update, note)
     print_run_outcome(stdout, manifest, output)
     if manifest.outcome == "interrupted":
         sys.exit(EXIT_INTERRUPTED)

@@ -252,6 +252,14 @@ def _caveats(run: RunData, levels: list[Level]) -> list[str]:
         notes.append(
             "Fewer than three load levels: no knee or scalability fit (run stress or breakpoint)."
         )
+    busiest = max(levels, key=lambda level: level.users, default=None)
+    if manifest.accounts and busiest is not None and busiest.users > manifest.accounts:
+        notes.append(
+            f"Sessions shared {manifest.accounts} account(s): about {busiest.users:.0f} were in flight "
+            f"at once at level {busiest.index + 1}. One user's caches, row locks and rate limits then "
+            "behave unlike production's many users': give the run an account per session in flight "
+            "(--users-csv)."
+        )
     if not manifest.monitors:
         notes.append(
             "No resource monitoring (--target-pid, --metrics-url): bottlenecks are inferred from latency alone."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -41,6 +42,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
         assumptions=_assumptions(workload, goals),
         lint=_lint(workload, plan),
         has_login=bool(plan["auth"]["login"]),
+        accounts={name: math.ceil(plan["profiles"][name]["in_flight"]) for name in ("load", "stress")},
         credentials=credentials,
         kill_percent=kill_percent,
         drain=_duration(plan["targets"]["drain_s"]),

@@ -83,6 +83,7 @@ class RunManifest(_Frozen):
     monitors: tuple[str, ...] = ()  # the target's: its process, its metrics endpoint
     files: dict[str, str]
     host_cpus: int | None = None  # the machine's cores (generator and target share them)
+    accounts: int | None = None  # distinct accounts the sessions logged in with (None: no login)
 
 
 def write_manifest(folder: Path, manifest: RunManifest) -> None:

@@ -31,6 +31,7 @@ from inferload.design.profiles import KILL_SWITCH_DELAY_S, kill_switch_rate
 from inferload.emit.k6 import K6_SYSTEM_TAGS
 from inferload.emit.pools import POOL_FOLDER
 from inferload.errors import ErrorKind, InferloadError, Location, refuse_overwrite
+from inferload.run.accounts import count_accounts, shared_accounts_note
 from inferload.run.engines import engine_environment, find_artillery, find_k6
 from inferload.run.manifest import (
     ARTILLERY_PERIODS_NAME,
@@ -73,7 +74,12 @@ class RunRequest:
     tag_sessions: bool = False  # k6: tag points with vu and iter, for `inferload compare`
 
 
-def run_load_test(request: RunRequest, on_progress: Callable[[Progress], None]) -> RunManifest:
+def run_load_test(
+    request: RunRequest,
+    on_progress: Callable[[Progress], None],
+    on_note: Callable[[str], None] = lambda _: None,
+) -> RunManifest:
+    """Run the test; `on_note` hears what the user should know before it starts."""
     check_target(request.base_url, request.allow_hosts)
     if request.tag_sessions and request.tool != "k6":
         raise InferloadError(
@@ -92,6 +98,10 @@ def run_load_test(request: RunRequest, on_progress: Callable[[Progress], None]) 
             ErrorKind.INVALID, f"no profile {request.profile!r} in this test",
             location=Location("--profile"), hint=f"one of: {', '.join(sorted(plan['profiles']))}",
         )  # fmt: skip
+    accounts = count_accounts(request.extra_env, plan)
+    note = shared_accounts_note(accounts, plan, request.profile, request.think_scale)
+    if note:
+        on_note(note)
     _prepare_results(request.results_dir, request.force)
     results = request.results_dir.resolve()
     command, cwd, script_files = _command(request, script_dir, results)
@@ -143,6 +153,7 @@ def run_load_test(request: RunRequest, on_progress: Callable[[Progress], None]) 
             "resources": RESOURCES_NAME,
         },
         host_cpus=psutil.cpu_count() or 1,
+        accounts=accounts,
     )  # fmt: skip
     write_manifest(results, manifest)
     return manifest

@@ -39,6 +39,9 @@ def design(workload: Workload, catalog: Catalog, targets: Targets) -> dict[str, 
         "operations": {op_id: _operation(catalog, workload, op_id) for op_id in sorted(_used_operations(workload))},
         "personas": [_persona(p, transitions) for p in workload.personas],
         "transitions": transitions,
+        # no think time reaches the inactivity gap that ended sessions in the logs: a longer
+        # pause there was two visits, and the fitted law's tail would make one of them
+        "think_cap_s": workload.source.session_timeout_s,
         "pools": {name: {"values": [v.value for v in pool.values], "weights": [v.weight for v in pool.values],
                          "columns": pool.parameters or ["value"]}
                   for name, pool in sorted(workload.data_pools.items())},

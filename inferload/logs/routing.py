@@ -17,7 +17,7 @@ from typing import NamedTuple
 import polars as pl
 
 from inferload.logs.model import PARAM_NAME_SEPARATOR, PARAM_PAIR_SEPARATOR, encode_params
-from inferload.logs.scrub import PLAIN_ID, scrub_value
+from inferload.logs.scrub import PLAIN_ID, is_route_placeholder, scrub_value
 from inferload.spec.matcher import Match, Router, template_segments
 
 _BLANK = "\x00"  # a segment that is no literal anywhere in the catalog: only a parameter fits it
@@ -64,6 +64,9 @@ class OperationMatcher:
         self._shapes: dict[tuple[str, str], _ShapeResult | None] = {}  # None: match one by one
         self._table = pl.DataFrame(schema=self._shape_schema)  # shapes with a result, as a frame
         self._known: dict[tuple[str, str], tuple[str | None, str, str | None]] = {}
+        # a path value logged as its route's placeholder (`{petId}`), the first seen: the log
+        # names routes, not URLs, for those requests (see `scrub.is_route_placeholder`)
+        self.route_placeholder: str | None = None
 
     def match_distinct(self, pairs: pl.DataFrame) -> pl.DataFrame:
         """Distinct (method, path) pairs -> + operation_id, params, unmatched_reason."""
@@ -147,7 +150,11 @@ class OperationMatcher:
             .filter(~pl.col("value").str.contains(f"^{PLAIN_ID}$"))
             .get_column("value").to_list()
         )  # fmt: skip
-        scrubbed = [scrub_value(value) for value in unusual]
+        placeholders = [value for value in unusual if is_route_placeholder(value)]
+        if placeholders and self.route_placeholder is None:
+            self.route_placeholder = placeholders[0]
+        # a placeholder is no value: null, so its pair leaves the encoded params
+        scrubbed = [None if is_route_placeholder(v) else scrub_value(v) for v in unusual]
         most: int = known.select(pl.col("positions").list.len().max()).item() or 0
         pieces = []
         for index in range(most):
@@ -167,6 +174,16 @@ class OperationMatcher:
             .select(*self._result_schema)
         )
 
+    def _values_of(self, match: Match) -> list[tuple[str, str]]:
+        """A match's scrubbed (name, value) pairs, without the placeholders of a logged route."""
+        pairs = []
+        for name, value in match.params:
+            if is_route_placeholder(value):
+                self.route_placeholder = self.route_placeholder or value
+            else:
+                pairs.append((name, scrub_value(value)))
+        return pairs
+
     def _one_by_one(self, distinct: pl.DataFrame) -> pl.DataFrame:
         keys = list(
             zip(
@@ -179,11 +196,7 @@ class OperationMatcher:
         fresh = [key for key in keys if key not in known]
         for key, result in zip(fresh, self.router.match_many(fresh), strict=True):
             if isinstance(result, Match):
-                params = (
-                    encode_params((n, scrub_value(v)) for n, v in result.params)
-                    if self._values
-                    else ""
-                )
+                params = encode_params(self._values_of(result)) if self._values else ""
                 known[key] = (result.operation_id, params, None)
             else:
                 known[key] = (None, "", result.reason)

@@ -35,6 +35,15 @@ _JWT_RE = re.compile(_JWT)
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-.~+/=]{32,}$")
 PLAIN_ID = r"[A-Za-z0-9_\-]{1,31}"  # a short plain id or slug: kept as it is
 _PLAIN_ID = re.compile(PLAIN_ID)
+# What a scrubbed path value becomes: a marker, no value any request could use again
+SCRUBBED_VALUES = frozenset({"<token>", "<email>", "<ip>"})
+# A segment logged as its route's placeholder (`/pets/{petId}`: API Gateway's
+# `$context.resourcePath`, frameworks that log the route): the log holds no value for it
+_ROUTE_PLACEHOLDER = re.compile(r"\{[^{}/]*\}")
+
+
+def is_route_placeholder(value: str) -> bool:
+    return bool(_ROUTE_PLACEHOLDER.fullmatch(value))
 
 
 def scrub_query(query: pl.Expr) -> pl.Expr:

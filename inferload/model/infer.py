@@ -16,6 +16,7 @@ from inferload.gcpause import paused_gc
 from inferload.logs.aggregates import JOINT, QUERY_NAME, OperationAggregates, ParameterKey
 from inferload.logs.ingest import LogIngest
 from inferload.logs.model import IngestReport, Session, decode_params
+from inferload.logs.scrub import SCRUBBED_VALUES
 from inferload.model.collect import Collected, SessionRecord
 from inferload.model.journeys import (
     mine_guards,
@@ -219,9 +220,11 @@ def _data_pools(aggregates: OperationAggregates) -> dict[str, DataPool]:
     for operation, counter in aggregates.params.items():
         for encoded, count in counter.items():
             params = decode_params(encoded)
-            for name, value in params:
+            # a scrubbed value (`<email>`) is no value a request can use again: left out
+            usable = [(name, value) for name, value in params if value not in SCRUBBED_VALUES]
+            for name, value in usable:
                 path_values[(operation, name)][value] += count
-            if len(params) > 1:
+            if len(params) > 1 and len(usable) == len(params):
                 rows[operation][params] += count
     query_values: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for operation, counter in aggregates.queries.items():

@@ -184,3 +184,35 @@ def test_a_workload_from_the_spec_alone_has_no_coverage_to_check(tmp_path: Path)
     pools = infer(tmp_path, None)["data_pools"]
     assert all(pool.get("coverage") is None for pool in pools.values())
     assert "| hot data only | n/a: " in anti_pattern_row(tmp_path)
+
+
+def test_pools_hold_no_scrubbed_marker_nor_route_placeholder(tmp_path: Path) -> None:
+    """A path value scrubbed to `<email>` and one logged as its route's `{orderId}` (API
+    Gateway's $context.resourcePath) are no values a script could send: a pool of them made
+    half the test's requests 404s."""
+    lines = []
+    for n in range(60):
+        order = "{orderId}" if n % 2 else str(1000 + n % 7)
+        lines += [
+            combined(T0 + 10 * n, f"GET /products/{n % 5}", ip=f"198.51.100.{n}"),
+            combined(T0 + 10 * n + 2, f"GET /users/ann{n}@example.com/orders/{order}", ip=f"198.51.100.{n}"),
+        ]  # fmt: skip
+    log = write_log(tmp_path / "access.log", lines)
+    (tmp_path / "openapi.yaml").write_text(SPEC)
+    args = [
+        "infer",
+        "--spec",
+        str(tmp_path / "openapi.yaml"),
+        "--logs",
+        str(log),
+        "-o",
+        str(tmp_path / "w.yaml"),
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "route templates (a segment {orderId}" in result.output
+    pools = yaml.safe_load((tmp_path / "w.yaml").read_text())["data_pools"]
+    assert {v["value"] for v in pools["orderId"]["values"]} == {str(1000 + n) for n in range(7)}
+    assert "userId" not in pools  # every user id was an email: nothing to replay
+    assert "GET /users/{userId}/orders/{orderId}" not in pools  # no row without a marker
+    assert pools["productId"]["coverage"] == 1.0

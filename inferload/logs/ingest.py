@@ -186,12 +186,7 @@ class LogIngest:
         closed = sessionizer.close_all()
         self._sessions += len(closed)
         yield from closed
-        if matcher.route_placeholder is not None:
-            self._notes.append(
-                f"paths logged as route templates (a segment {matcher.route_placeholder}, as API "
-                "Gateway's $context.resourcePath writes it): the log holds no parameter values for "
-                "them, so the scripts use captured ids, the other requests' values or the spec's examples"
-            )  # fmt: skip
+        self._notes.extend(matcher.notes())
         self.report = self._build_report(router)
 
     def _sizes(self) -> list[int]:

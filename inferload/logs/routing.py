@@ -68,6 +68,16 @@ class OperationMatcher:
         # names routes, not URLs, for those requests (see `scrub.is_route_placeholder`)
         self.route_placeholder: str | None = None
 
+    def notes(self) -> list[str]:
+        """What the ingest report should say about the matching."""
+        if self.route_placeholder is None:
+            return []
+        return [
+            f"paths logged as route templates (a segment {self.route_placeholder}, as API "
+            "Gateway's $context.resourcePath writes it): the log holds no parameter values for "
+            "them, so the scripts use captured ids, the other requests' values or the spec's examples"
+        ]  # fmt: skip
+
     def match_distinct(self, pairs: pl.DataFrame) -> pl.DataFrame:
         """Distinct (method, path) pairs -> + operation_id, params, unmatched_reason."""
         distinct = pairs.select("method", "path")

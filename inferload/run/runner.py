@@ -24,17 +24,14 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 import psutil
-import yaml
 
 from inferload import __version__
 from inferload.design.profiles import KILL_SWITCH_DELAY_S, kill_switch_rate
-from inferload.emit.k6 import K6_SYSTEM_TAGS
-from inferload.emit.pools import POOL_FOLDER
 from inferload.errors import ErrorKind, InferloadError, Location, refuse_overwrite
 from inferload.run.accounts import count_accounts, shared_accounts_note
-from inferload.run.engines import engine_environment, find_artillery, find_k6
+from inferload.run.commands import artillery_report, engine_command, engine_version, periods_env
+from inferload.run.engines import engine_environment
 from inferload.run.manifest import (
-    ARTILLERY_PERIODS_NAME,
     ARTILLERY_REPORT_NAME,
     ENGINE_LOG_NAME,
     K6_POINTS_NAME,
@@ -54,7 +51,6 @@ Tool = Literal["k6", "artillery"]
 _GRACE_S = 30.0  # how long a stopping engine may take to write its summary
 _MARGIN_S = 90.0  # engine start-up and shutdown
 _THRESHOLD_EXIT_K6 = 99
-_PERIODS_REPORTER = Path(__file__).with_name("periods_reporter.js")
 
 
 @dataclass(frozen=True)
@@ -104,11 +100,19 @@ def run_load_test(
         on_note(note)
     _prepare_results(request.results_dir, request.force)
     results = request.results_dir.resolve()
-    command, cwd, script_files = _command(request, script_dir, results)
+    command, script_files = engine_command(
+        request.tool,
+        request.profile,
+        request.duration_scale,
+        request.tag_sessions,
+        script_dir,
+        results,
+    )
+    cwd = script_dir
     env = engine_environment(
         BASE_URL=request.base_url, PROFILE=request.profile, THINK_SCALE=f"{request.think_scale:g}",
         DURATION_SCALE=f"{request.duration_scale:g}", SUMMARY_PATH=str(results / K6_SUMMARY_NAME),
-        **(_periods_env(results) if request.tool == "artillery" else {}), **dict(request.extra_env),
+        **(periods_env(results) if request.tool == "artillery" else {}), **dict(request.extra_env),
     )  # fmt: skip
     stages = _stage_windows(profile, request.duration_scale)
     drain_s = max(30.0, plan["targets"].get("drain_s", 0) * min(request.think_scale, 1.0))  # as k6
@@ -134,7 +138,7 @@ def run_load_test(
         base_url=request.base_url,
         script=str(script_dir.resolve()),
         script_sha256=_hash_files(script_files),
-        engine_version=_engine_version(request.tool),
+        engine_version=engine_version(request.tool),
         inferload_version=__version__,
         think_scale=request.think_scale,
         duration_scale=request.duration_scale,
@@ -149,7 +153,7 @@ def run_load_test(
         monitors=sampler.sources,
         files={
             "engine_log": ENGINE_LOG_NAME,
-            **({"points": K6_POINTS_NAME, "summary": K6_SUMMARY_NAME} if request.tool == "k6" else {"report": _artillery_report(results)}),
+            **({"points": K6_POINTS_NAME, "summary": K6_SUMMARY_NAME} if request.tool == "k6" else {"report": artillery_report(results)}),
             "resources": RESOURCES_NAME,
         },
         host_cpus=psutil.cpu_count() or 1,
@@ -241,76 +245,6 @@ def _copy_lines(stream: IO[bytes], log: IO[bytes], watcher: ArtilleryWatcher) ->
         watcher.feed(line.decode("utf-8", "replace"))
 
 
-def _command(
-    request: RunRequest, script_dir: Path, results: Path
-) -> tuple[list[str], Path, list[Path]]:
-    if request.tool == "k6":
-        script = script_dir / "script.js"
-        command = [
-            str(find_k6()),
-            "run",
-            "--quiet",
-            "--out",
-            f"json={results / K6_POINTS_NAME}",
-        ]
-        if request.tag_sessions:  # k6 writes vu and iter as point metadata
-            command += ["--system-tags", ",".join((*K6_SYSTEM_TAGS, "vu", "iter"))]
-        command.append("script.js")
-        return command, script_dir, [script, script_dir / "plan.json", *_pool_files(script_dir)]
-    script = script_dir / "script.yml"
-    files = [
-        script,
-        script_dir / "processor.js",
-        script_dir / "plan.json",
-        *_pool_files(script_dir),
-    ]
-    run_script = _artillery_script(script, request.profile, request.duration_scale, results)
-    command = [
-        str(find_artillery()), "run", "--environment", request.profile,
-        "--output", str(results / ARTILLERY_REPORT_NAME), str(run_script),
-    ]  # fmt: skip
-    return command, script_dir, files
-
-
-def _periods_env(results: Path) -> dict[str, str]:
-    """Artillery loads the periods reporter and appends to this run's periods file."""
-    return {
-        "CUSTOM_REPORTERS": str(_PERIODS_REPORTER),
-        "INFERLOAD_ARTILLERY_PERIODS": str(results / ARTILLERY_PERIODS_NAME),
-    }
-
-
-def _artillery_report(results: Path) -> str:
-    """Artillery's report, or, for a run stopped before Artillery wrote one (Ctrl-C, the kill
-    switch, the time bound), the periods it reported until then; the other file is removed."""
-    report, periods = results / ARTILLERY_REPORT_NAME, results / ARTILLERY_PERIODS_NAME
-    if report.is_file() or not periods.is_file():
-        periods.unlink(missing_ok=True)
-        return ARTILLERY_REPORT_NAME
-    return ARTILLERY_PERIODS_NAME
-
-
-def _pool_files(script_dir: Path) -> list[Path]:
-    """The data pools' CSV files: part of the test, so part of its digest."""
-    return sorted((script_dir / POOL_FOLDER).glob("*.csv"))
-
-
-def _artillery_script(script: Path, profile: str, duration_scale: float, results: Path) -> Path:
-    """Artillery phases are fixed in YAML: a scaled run uses a scaled copy kept with the results."""
-    if duration_scale == 1.0:
-        return script
-    document = yaml.safe_load(script.read_text())
-    config = document["config"]
-    config["processor"] = str((script.parent / config["processor"]).resolve())
-    for payload in config.get("payload", []):  # the pools' CSV files stay where they are
-        payload["path"] = str((script.parent / payload["path"]).resolve())
-    for phase in config["environments"][profile]["phases"]:
-        phase["duration"] = max(1, round(phase["duration"] * duration_scale))
-    copy = results / "artillery-script.yml"
-    copy.write_text(yaml.safe_dump(document, sort_keys=False))
-    return copy
-
-
 def _read_plan(script_dir: Path) -> dict[str, Any]:
     path = script_dir / "plan.json"
     if not path.is_file():
@@ -384,23 +318,6 @@ def _hash_files(paths: list[Path]) -> str:
     for path in paths:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
-
-
-def _engine_version(tool: Tool) -> str:
-    if tool == "k6":
-        completed = subprocess.run(
-            [str(find_k6()), "version"], capture_output=True, text=True, timeout=30, check=False
-        )
-        return (
-            completed.stdout.strip().splitlines()[0]
-            if completed.stdout.strip()
-            else "k6 (unknown version)"
-        )
-    package = find_artillery().resolve().parents[1] / "package.json"
-    try:
-        return f"artillery {json.loads(package.read_text())['version']}"
-    except (OSError, ValueError, KeyError):
-        return "artillery (unknown version)"
 
 
 def tail(path: Path, lines: int = 5) -> str:

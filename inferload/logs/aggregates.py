@@ -29,8 +29,10 @@ VALUES_KEPT = 500  # per operation: data pools keep the top 100 of these
 # so is a "name" like `107,144=`: each made a pool of its own
 QUERY_NAME = re.compile(r"^[A-Za-z_][\w.\-\[\]]{0,63}$")
 # Query names are the client's to choose (a scanner sends hundreds): beyond these per
-# operation, a new name gets no sketch, so memory stays bounded.
+# operation, a new name gets no sketch; and no more sketches than these in all (4 KB each), so
+# memory stays bounded for logs of thousands of inferred templates too.
 SKETCHED_QUERY_NAMES = 32
+SKETCHES = 8192
 JOINT = ""  # the name of an operation's sketch of whole rows (all its path values)
 
 ParameterKey = tuple[str, str, str]  # (operation, "path" or "query", parameter name)
@@ -94,8 +96,13 @@ class OperationAggregates:
             codes = operations.to_physical().to_numpy()
             rows = np.full(len(names), -1, dtype=np.int64)
             for code in np.unique(codes).tolist():
-                rows[code] = self.parameters.row((names[code], "path", JOINT))
-            self._add(rows[codes], values.get_column(column), values.get_column("len"))
+                key = (names[code], "path", JOINT)
+                if key in self.parameters or self._admits(key):
+                    rows[code] = self.parameters.row(key)
+            picked = rows[codes]
+            kept = picked >= 0
+            self._add(picked[kept], values.get_column(column).filter(kept),
+                      values.get_column("len").filter(kept))  # fmt: skip
             location, separator, pair = "path", PARAM_NAME_SEPARATOR, PARAM_PAIR_SEPARATOR
             values = values.filter(pl.col(column).str.contains(pair, literal=True))
         else:
@@ -138,9 +145,11 @@ class OperationAggregates:
         return (operation, "path", name if operation in self._several else JOINT)
 
     def _admits(self, key: ParameterKey) -> bool:
-        """Every path parameter; a query name that looks like one (`QUERY_NAME`) while its
-        operation has fewer than `SKETCHED_QUERY_NAMES` of them."""
+        """While there are fewer than `SKETCHES`: every path parameter, and a query name that
+        looks like one (`QUERY_NAME`) while its operation has fewer than `SKETCHED_QUERY_NAMES`."""
         operation, location, name = key
+        if len(self.parameters) >= SKETCHES:
+            return False
         if location == "path":
             return True
         if not QUERY_NAME.match(name):

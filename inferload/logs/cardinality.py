@@ -44,6 +44,9 @@ class Sketches(Generic[K]):
     def __iter__(self) -> Iterator[K]:
         return iter(self._rows)
 
+    def __len__(self) -> int:
+        return len(self._rows)
+
     def row(self, key: K) -> int:
         """The key's row, made (empty) on first use."""
         row = self._rows.get(key)

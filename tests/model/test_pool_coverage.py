@@ -14,6 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from inferload.cli import main
+from inferload.logs import aggregates as aggregates_module
 from inferload.logs.aggregates import SKETCHED_QUERY_NAMES, OperationAggregates
 from inferload.logs.cardinality import Sketches
 from inferload.logs.model import encode_params
@@ -117,6 +118,16 @@ def test_a_scanner_s_query_names_get_a_bounded_number_of_sketches() -> None:
     aggregates.add_chunk(chunk([("search", "", f"{name}=1") for name in names]))
     sketched = [key for key in aggregates.parameters if key[1] == "query"]
     assert len(sketched) == SKETCHED_QUERY_NAMES
+
+
+def test_sketches_stop_at_their_bound_in_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thousands of inferred templates, each with query names: 4 KB per sketch, so a bound."""
+    monkeypatch.setattr(aggregates_module, "SKETCHES", 50)
+    aggregates = OperationAggregates()
+    rows = [(f"op{n}", encode_params([("id", str(n))]), f"page={n}&q=x") for n in range(40)]
+    aggregates.add_chunk(chunk(rows))
+    assert len(aggregates.parameters) == 50  # 40 operations' rows, then 10 query names
+    assert aggregates.parameters.requests([("op39", "path", "")]) == 1
 
 
 def shop(tmp_path: Path, hot_only: bool) -> Path:

@@ -27,13 +27,27 @@ def count_accounts(env: Mapping[str, str], plan: dict[str, Any]) -> int | None:
         return None
     users_csv = env.get("USERS_CSV")
     if users_csv:
-        return len({username for _, username in read_users(Path(users_csv))})
+        users = read_users(Path(users_csv))
+        _check_personas(users, plan, Path(users_csv))
+        return len({username for _, username, _ in users})
     return 1  # LOGIN_USERNAME, or the spec's example: one account for every session
 
 
-def read_users(path: Path) -> list[tuple[str, str]]:
-    """(persona, username) per row of a users CSV; a row without a persona, username or password
-    is refused with its line (the scripts would never use it, or log in with nothing)."""
+def _check_personas(users: list[tuple[str, str, int]], plan: dict[str, Any], path: Path) -> None:
+    """A row for a persona the test does not have would never be used: refused, with its line."""
+    known = {persona["id"] for persona in plan["personas"]}
+    for persona, _, line in users:
+        if persona != "*" and persona not in known:
+            raise InferloadError(
+                ErrorKind.INVALID, f"persona {persona!r} is not in this test",
+                location=Location(str(path), line=line),
+                hint=f"one of: {', '.join(sorted(known))}, or * for any",
+            )  # fmt: skip
+
+
+def read_users(path: Path) -> list[tuple[str, str, int]]:
+    """(persona, username, line) per row of a users CSV; a row without a persona, username or
+    password is refused with its line (the scripts would never use it, or log in with nothing)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -54,7 +68,7 @@ def read_users(path: Path) -> list[tuple[str, str]]:
                 location=Location(str(path), line=reader.line_num),
                 hint="persona * lets any persona use the account",
             )  # fmt: skip
-        rows.append((persona, username))
+        rows.append((persona, username, reader.line_num))
     if not rows:
         raise InferloadError(
             ErrorKind.INVALID, "the users CSV has no account after its header row",

@@ -17,6 +17,7 @@ from tests.conftest import FIXTURES
 
 PLAN = {
     "auth": {"login": "login"},
+    "personas": [{"id": "p1"}, {"id": "p2"}],
     "profiles": {"load": {"in_flight": 41.2}, "smoke": {"in_flight": 1.5}},
 }
 
@@ -26,8 +27,25 @@ def test_a_users_csv_reads_as_the_scripts_read_it(tmp_path: Path) -> None:
     path.write_text(
         'persona,username,password\n*,ann@x.test,"a,b ""c""\nd"\n\np1,bob@x.test,pw\n*,ann@x.test,other\n'
     )
-    assert read_users(path) == [("*", "ann@x.test"), ("p1", "bob@x.test"), ("*", "ann@x.test")]
+    assert read_users(path) == [
+        ("*", "ann@x.test", 3),
+        ("p1", "bob@x.test", 5),
+        ("*", "ann@x.test", 6),
+    ]
     assert count_accounts({"USERS_CSV": str(path)}, PLAN) == 2  # distinct usernames
+
+
+def test_a_users_csv_row_for_a_persona_the_test_lacks_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "users.csv"
+    path.write_text("persona,username,password\n*,ann@x.test,pw\np9-gone,bob@x.test,pw\n")
+    with pytest.raises(InferloadError) as raised:
+        count_accounts({"USERS_CSV": str(path)}, PLAN)
+    assert raised.value.location is not None and raised.value.location.line == 3
+    assert (
+        "p9-gone" in raised.value.message
+        and raised.value.hint is not None
+        and "p1, p2" in raised.value.hint
+    )
 
 
 @pytest.mark.parametrize(

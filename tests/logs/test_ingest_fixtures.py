@@ -306,7 +306,7 @@ def test_apache_logging_the_forwarded_for_list_first_keys_clients_by_its_first_a
     log = tmp_path / "access.log"
     log.write_text(
         "".join(
-            f'{forwarded[i % 3] if i < listed else forwarded[i % 3].split(",")[0]} - - '
+            f"{forwarded[i % 3] if i < listed else forwarded[i % 3].split(',')[0]} - - "
             f'[06/Dec/2026:20:00:{i:02d} +0000] "GET /a/{i} HTTP/1.1" 200 5 "-" "Mozilla/5.0"\n'
             for i in range(12)
         )

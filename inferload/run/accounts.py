@@ -50,11 +50,11 @@ def read_users(path: Path) -> list[tuple[str, str, int]]:
     password is refused with its line (the scripts would never use it, or log in with nothing)."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        if isinstance(exc, UnicodeDecodeError):
-            raise InferloadError(
-                ErrorKind.INVALID, "the users CSV is not UTF-8 text", location=Location(str(path))
-            ) from None
+    except UnicodeDecodeError:
+        raise InferloadError(
+            ErrorKind.INVALID, "the users CSV is not UTF-8 text", location=Location(str(path))
+        ) from None
+    except OSError as exc:
         raise file_error(exc, str(path)) from None
     reader = csv.reader(io.StringIO(text))
     rows = []

@@ -108,3 +108,10 @@ def test_the_report_says_how_many_sessions_shared_an_account(tmp_path: Path) -> 
                 "Sessions shared 1 account(s): about 4 were in flight at once at level 1"
                 in found[0]
             )
+
+
+def test_a_users_csv_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "users.csv"
+    path.write_bytes("persona,username,password\n*,andr\u00e9,pw\n".encode("latin-1"))
+    with pytest.raises(InferloadError, match="not UTF-8"):
+        read_users(path)

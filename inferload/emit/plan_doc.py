@@ -198,7 +198,7 @@ def _lint(workload: Workload, plan: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _hot_data(workload: Workload, plan: dict[str, Any]) -> str:
     """Whether the pools' values stand for production's, or only for its most requested few:
-    a test that asks for 100 ids of a catalogue of 50,000 finds every one in the target's
+    a test that asks for 500 ids of a catalogue of 50,000 finds every one in the target's
     caches after the first minute, and measures a faster service than production's."""
     coverage = {n: p.coverage for n, p in workload.data_pools.items() if p.coverage is not None}
     if not coverage:

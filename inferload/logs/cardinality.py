@@ -1,6 +1,6 @@
 """How many distinct values a parameter took, in bounded memory: HyperLogLog sketches.
 
-A data pool keeps the hundred most requested values. Whether that is most of production's
+A data pool keeps the most requested values, up to 500. Whether that is most of production's
 traffic or a sliver of a long tail decides how often the target's caches hit under test, so
 the model reports the number of distinct values next to the pool. Counting them exactly would
 keep every value of a log of any size; a sketch keeps 4,096 one-byte registers per parameter

@@ -7,13 +7,20 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import accumulate
 from pathlib import Path
 from urllib.parse import parse_qsl
 
 from inferload import __version__
 from inferload.errors import ErrorKind, InferloadError
 from inferload.gcpause import paused_gc
-from inferload.logs.aggregates import JOINT, QUERY_NAME, OperationAggregates, ParameterKey
+from inferload.logs.aggregates import (
+    JOINT,
+    QUERY_NAME,
+    VALUES_KEPT,
+    OperationAggregates,
+    ParameterKey,
+)
 from inferload.logs.ingest import LogIngest
 from inferload.logs.model import IngestReport, Session, decode_params
 from inferload.logs.scrub import SCRUBBED_VALUES
@@ -43,7 +50,12 @@ from inferload.model.workload import (
 )
 from inferload.spec.model import Catalog
 
-POOL_SIZE = 100  # values kept per data pool
+# A pool keeps the most requested values until they cover POOL_COVERAGE of the requests that
+# carried the parameter, at least POOL_MIN of them (when there are so many) and at most POOL_MAX
+# (what the ingest counts per operation): a catalogue of 300 courses is replayed nearly whole,
+# where a fixed hundred left a quarter of production's requests to ids the test never asks for.
+POOL_MIN, POOL_MAX = 100, VALUES_KEPT
+POOL_COVERAGE = 0.95
 SAFE_QUERY_VALUE = 32  # longer query values are not replayed
 
 
@@ -268,12 +280,18 @@ def _pool(
     aggregates: OperationAggregates,
     sketched: list[ParameterKey],
 ) -> DataPool:
-    """The `POOL_SIZE` most requested values (a joint pool's rows: the combinations production
-    requested, so a user's own order is asked for, not one user's id with another user's
-    order, a 404 against a real backend), and how much of production they stand for."""
-    top = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:POOL_SIZE]
-    kept = sum(c for _, c in top)
+    """The most requested values (see `POOL_COVERAGE`; a joint pool's rows: the combinations
+    production requested, so a user's own order is asked for, not one user's id with another
+    user's order, a 404 against a real backend), and how much of production they stand for."""
     requests = aggregates.parameters.requests(sketched)
+    ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:POOL_MAX]
+    enough = POOL_COVERAGE * (requests or sum(counter.values()))
+    totals = list(accumulate(count for _, count in ranked))
+    size = next(
+        (n for n, total in enumerate(totals, start=1) if n >= POOL_MIN and total >= enough),
+        len(ranked),
+    )
+    top, kept = ranked[:size], (totals[size - 1] if size else 0)
     distinct = aggregates.parameters.estimate(sketched) or 0  # never below the values counted
     return DataPool(
         parameter=parameter,

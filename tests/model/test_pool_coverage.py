@@ -18,6 +18,7 @@ from inferload.logs import aggregates as aggregates_module
 from inferload.logs.aggregates import SKETCHED_QUERY_NAMES, OperationAggregates
 from inferload.logs.cardinality import Sketches
 from inferload.logs.model import encode_params
+from inferload.model.infer import POOL_MAX
 from tests.logs.builders import T0, combined, write_log
 
 SPEC = """
@@ -37,7 +38,7 @@ paths:
         - {name: orderId, in: path, required: true, schema: {type: integer}}
       responses: {"200": {description: ok}}
 """
-HOT_IDS, HOT_HITS, COLD_IDS = 50, 20, 600  # 1,000 requests for 50 ids, 600 for 600 more
+HOT_IDS, HOT_HITS, COLD_IDS = 50, 20, 2000  # 1,000 requests for 50 ids, 2,000 for 2,000 more
 
 
 def sketched(sketches: Sketches[str], key: str, values: list[str]) -> None:
@@ -131,11 +132,11 @@ def test_sketches_stop_at_their_bound_in_all(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def shop(tmp_path: Path, hot_only: bool) -> Path:
-    """Product views: 50 hot ids viewed 20 times each and, unless `hot_only`, 600 ids viewed
+    """Product views: 50 hot ids viewed 20 times each and, unless `hot_only`, 2,000 ids viewed
     once; order views whose (user, order) rows all recur."""
     rng = random.Random(3)
     requests = [f"/products/{n}?page={n % 3}" for n in range(HOT_IDS) for _ in range(HOT_HITS)]
-    requests += [] if hot_only else [f"/products/{1000 + n}" for n in range(COLD_IDS)]
+    requests += [] if hot_only else [f"/products/{10_000 + n}" for n in range(COLD_IDS)]
     requests += [f"/users/{n % 5}/orders/{n}" for n in range(40) for _ in range(3)]
     rng.shuffle(requests)
     lines = [
@@ -174,13 +175,14 @@ def test_a_pool_of_the_hot_values_says_how_little_of_production_it_covers(tmp_pa
     product = pools["productId"]
     assert product["requests"] == HOT_IDS * HOT_HITS + COLD_IDS
     assert abs(product["distinct_values"] - (HOT_IDS + COLD_IDS)) <= 0.04 * (HOT_IDS + COLD_IDS)
-    kept = HOT_IDS * HOT_HITS + (100 - HOT_IDS)  # the hot ids, then 50 of the cold ones
+    kept = HOT_IDS * HOT_HITS + (POOL_MAX - HOT_IDS)  # the hot ids, then cold ones up to the cap
+    assert len(product["values"]) == POOL_MAX
     assert product["coverage"] == pytest.approx(kept / product["requests"], abs=1e-6)
     assert pools["query.page"]["coverage"] == 1.0 and pools["query.page"]["distinct_values"] == 3
     joint = pools["GET /users/{userId}/orders/{orderId}"]  # rows: (user, order) as requested
     assert (joint["requests"], joint["distinct_values"], joint["coverage"]) == (120, 40, 1.0)
     row = anti_pattern_row(tmp_path)
-    assert "WARN" in row and "`productId` 100 of about 6" in row and "66% of its requests" in row
+    assert "WARN" in row and "`productId` 500 of about 2," in row and "48% of its requests" in row
     assert "pools/" in row and "orderId" not in row
 
 
@@ -189,6 +191,23 @@ def test_pools_that_cover_production_pass_the_check(tmp_path: Path) -> None:
     assert pools["productId"]["coverage"] == 1.0
     assert pools["productId"]["distinct_values"] == HOT_IDS
     assert anti_pattern_row(tmp_path).startswith("| hot data only | ok: ")
+
+
+def test_a_pool_keeps_values_until_they_cover_most_requests(tmp_path: Path) -> None:
+    """A catalogue of 300 products, their views Zipf-like: the pool keeps the most viewed until
+    they stand for 95% of the views, more than the first hundred and fewer than all."""
+    views = {n: max(1, 600 // (n + 1)) for n in range(300)}
+    paths = [f"/products/{n}" for n, count in views.items() for _ in range(count)]
+    random.Random(5).shuffle(paths)
+    lines = [
+        combined(T0 + i, f"GET {path}", ip=f"198.51.100.{i % 200}") for i, path in enumerate(paths)
+    ]
+    pools = infer(tmp_path, write_log(tmp_path / "access.log", lines))["data_pools"]
+    product = pools["productId"]
+    assert product["requests"] == len(paths) and 100 < len(product["values"]) < 300
+    assert 0.95 <= product["coverage"] < 0.96
+    kept = {int(v["value"]) for v in product["values"]}
+    assert min(views[n] for n in kept) >= max(views[n] for n in views if n not in kept)
 
 
 def test_a_workload_from_the_spec_alone_has_no_coverage_to_check(tmp_path: Path) -> None:

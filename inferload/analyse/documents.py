@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 from inferload.analyse import plots
 from inferload.analyse.bottleneck import resource_value
 from inferload.analyse.compare import Comparison
+from inferload.analyse.generator import past_knee
 from inferload.analyse.readers import RunData
 from inferload.analyse.report import Report
 from inferload.templating import environment
@@ -45,10 +46,10 @@ def headline(report: Report) -> str:
         )
     short = report.generator_short_from_level
     if short is not None:
-        past_knee = report.knee is not None and short > report.knee.level
+        later = past_knee(short, report.knee.level if report.knee else None)
         parts.append(
             f"The load generator was short of CPU from level {short + 1}"
-            + (", past the knee: read the levels from there up with care." if past_knee
+            + (", past the knee: read the levels from there up with care." if later
                else ": the knee may be this machine's limit, not the target's (see the recommendations).")
         )  # fmt: skip
     if report.bottleneck:

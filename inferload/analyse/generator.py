@@ -43,6 +43,11 @@ def generator_saturation(levels: list[Level], tool: str, cores: int) -> Saturati
     return None
 
 
+def past_knee(short_from_level: int, knee_level: int | None) -> bool:
+    """Whether the generator ran short only past the knee: then the knee stands."""
+    return knee_level is not None and short_from_level > knee_level
+
+
 def generator_advice(saturation: Saturation, knee: Knee | None, run: RunManifest) -> Recommendation:
     level = saturation.level
     at = f"level {level.index + 1} ({level.offered_per_s:.2f} sessions/s)"
@@ -55,7 +60,7 @@ def generator_advice(saturation: Saturation, knee: Knee | None, run: RunManifest
     knee_note = (
         f"; the knee at {knee.offered_per_s:.2f} sessions/s lies in that range, so it may be this "
         "machine's limit rather than the target's"
-        if knee is not None and knee.level >= level.index
+        if knee is not None and not past_knee(level.index, knee.level)
         else ""
     )
     if saturation.machine:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from inferload.analyse.advice import recommend
 from inferload.analyse.bottleneck import find_bottleneck
-from inferload.analyse.generator import generator_advice, generator_saturation
+from inferload.analyse.generator import generator_advice, generator_saturation, past_knee
 from inferload.analyse.levels import Level, ascending, load_levels
 from inferload.analyse.readers import RunData
 from inferload.analyse.samples import ALL, Stats
@@ -164,8 +164,8 @@ def build_report(run: RunData, generated_at: datetime) -> Report:
     advice = recommend(rising + [lv for lv in levels if lv.recovery], knee, bottleneck, errors,
                        run.dropped_sessions, manifest.peak_arrival_rate_per_s)  # fmt: skip
     if saturation is not None:  # first when it qualifies the knee, else after the findings
-        past_knee = knee is not None and saturation.level.index > knee.level
-        advice.insert(len(advice) if past_knee else 0, generator_advice(saturation, knee, manifest))
+        later = past_knee(saturation.level.index, knee.level if knee else None)
+        advice.insert(len(advice) if later else 0, generator_advice(saturation, knee, manifest))
     sustained = max_sustained(rising, manifest.sla)
     endpoints = _endpoint_rows(everything, manifest)
     return Report(

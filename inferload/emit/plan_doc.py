@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from inferload.design.profiles import kill_switch_rate
-from inferload.emit.pools import pool_files
+from inferload.emit.pools import pool_paths
 from inferload.model.workload import END, START, Workload
 from inferload.templating import environment
 
@@ -203,7 +203,7 @@ def _hot_data(workload: Workload, plan: dict[str, Any]) -> str:
     coverage = {n: p.coverage for n, p in workload.data_pools.items() if p.coverage is not None}
     if not coverage:
         return "n/a: no path or query values measured in logs"
-    files = pool_files(plan)[0]["pools"]
+    files = pool_paths(plan)  # the names only: the CSV text is the emitters' to write
     thin = sorted((share, name) for name, share in coverage.items() if share < HOT_DATA_COVERAGE)
     if not thin:
         lowest = min(coverage.values())
@@ -211,7 +211,7 @@ def _hot_data(workload: Workload, plan: dict[str, Any]) -> str:
     pools = workload.data_pools
     shown = "; ".join(
         f"`{_cell(name)}` {len(pools[name].values)} of about {pools[name].distinct_values or 0:,} values, "
-        f"{100 * share:.0f}% of its requests (`{files[name]['file']}`)"
+        f"{100 * share:.0f}% of its requests (`{files[name]}`)"
         for share, name in thin[:5]
     )
     more = f"; {len(thin) - 5} more" if len(thin) > 5 else ""

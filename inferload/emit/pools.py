@@ -18,14 +18,22 @@ POOL_FOLDER = "pools"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
+def pool_paths(plan: dict[str, Any]) -> dict[str, str]:
+    """Each pool's CSV file, relative to the script: the index keeps names unique once
+    sanitised; the name is only there to read."""
+    return {
+        name: f"{POOL_FOLDER}/{index:02d}-{_UNSAFE.sub('_', name).strip('_')[:40] or 'pool'}.csv"
+        for index, name in enumerate(sorted(plan["pools"]), start=1)
+    }
+
+
 def pool_files(plan: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """(plan with each pool's values replaced by its `file` and its number of `columns`
     before the weight, {relative path: CSV text})."""
     pools: dict[str, dict[str, Any]] = {}
     files: dict[str, str] = {}
-    for index, (name, pool) in enumerate(sorted(plan["pools"].items()), start=1):
-        # the index keeps names unique once sanitised; the name is only there to read
-        path = f"{POOL_FOLDER}/{index:02d}-{_UNSAFE.sub('_', name).strip('_')[:40] or 'pool'}.csv"
+    for name, path in pool_paths(plan).items():
+        pool = plan["pools"][name]
         pools[name] = {"file": path, "columns": len(pool["columns"])}
         files[path] = _csv(pool["columns"], pool["values"], pool["weights"])
     return {**plan, "pools": pools}, files

@@ -49,7 +49,8 @@ class ResourceSampler:
         self._interval_s = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="resource-sampler", daemon=True)
-        self._generator: dict[int, psutil.Process] = {}  # the engine's process tree, by pid
+        self._engine: psutil.Process | None = None  # the engine's own process
+        self._generator: dict[int, psutil.Process] = {}  # it and its children, by pid
         self.scrape_failures = 0
 
     @property
@@ -103,17 +104,18 @@ class ResourceSampler:
 
     def _watch(self, pid: int) -> None:
         try:
-            self._generator = {pid: psutil.Process(pid)}
-            self._generator[pid].cpu_percent(None)  # the first reading only sets the baseline
+            self._engine = psutil.Process(pid)
+            self._engine.cpu_percent(None)  # the first reading only sets the baseline
+            self._generator = {pid: self._engine}
         except psutil.Error:
-            self._generator = {}
+            self._engine, self._generator = None, {}
 
     def _generator_tree(self) -> list[psutil.Process]:
         """The engine's process and its children, the same objects from one sample to the next
         (a process's CPU is measured between two readings of the same object)."""
-        for root in list(self._generator.values())[:1]:
+        if self._engine is not None:
             try:
-                for child in root.children(recursive=True):
+                for child in self._engine.children(recursive=True):
                     if child.pid not in self._generator:
                         self._generator[child.pid] = child
                         child.cpu_percent(None)

@@ -27,7 +27,18 @@ class JsonShape:
     paths: dict[str, str]
     keep: str | None = None
 
+    @property
+    def stamped_at_end(self) -> bool:
+        """Whether the time is the request's end. A logger writes an access record when the
+        response is done, and most take that moment as the record's time (nginx's JSON logs,
+        Caddy, app middleware); a time whose key names the start (`StartUTC`, `start_time`,
+        `EdgeStartTimestamp`, `requestReceived`) is the start."""
+        time_path = next((self.paths[f] for f in _TIME_FIELDS if f in self.paths), "")
+        return _START_KEY.search(time_path) is None
 
+
+_TIME_FIELDS = ("time_iso", "time_epoch", "time_local")
+_START_KEY = re.compile(r"start|begin|receiv|creat", re.IGNORECASE)
 CADDY = JsonShape(
     "caddy",
     {

@@ -73,6 +73,9 @@ _BARE_VALUES = {
 _BARE_VALUE = r"(\S+)"
 
 
+NGINX_DURATIONS = frozenset({"request_time_s", "upstream_time_s"})
+
+
 @dataclass(frozen=True, slots=True)
 class LineFormat:
     """A compiled text format: each regex has one group per entry of `fields`, in order."""
@@ -92,6 +95,10 @@ class LineFormat:
     # `$request_time_us`, as an integer is Apache's `%D` when it ends the line, and anything
     # (`%I %O` bytes, a counter) when more follow
     whole_line: bool = False
+    # the time is the request's end: nginx writes a line, and takes its time, when the response
+    # is done, and only nginx's own durations ($request_time, $upstream_response_time) tell a
+    # format is nginx's. Apache (%t with %D), Traefik, Envoy and Istio stamp the start.
+    stamped_at_end: bool = False
 
 
 def compile_log_format(source: str, name: str = "custom") -> LineFormat:
@@ -162,6 +169,7 @@ def compile_log_format(source: str, name: str = "custom") -> LineFormat:
         fields=tuple(fields),
         head_regex="".join(fast[:-2]) if ends_quoted else None,
         whole_line=bare_at_end and variable == "request_time_us",
+        stamped_at_end=bool(NGINX_DURATIONS & set(fields)),
     )
 
 

@@ -53,7 +53,9 @@ def parse_haproxy_lines(lines: pl.DataFrame, source: int) -> pl.DataFrame:
         "path": pl.col("path"),
         "query": pl.col("query"),
     }
-    records = to_records(frame, fields, source, "does not match HAProxy's HTTP log")
+    records = to_records(  # the accept date: when the connection came
+        frame, fields, source, "does not match HAProxy's HTTP log", stamped_at_end=False
+    )
     no_request = frame.select(
         pl.col("client_ip").is_null() & ~pl.col("line").str.contains('"', literal=True)
     )

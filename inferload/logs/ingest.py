@@ -294,7 +294,9 @@ class LogIngest:
         assert detected.json is not None
         shape = detected.json
         self._formats[index] = f"jsonl ({shape.name})"
-        return lambda frame: parse_json_lines(frame, shape.paths, shape.keep, index)
+        return lambda frame: parse_json_lines(
+            frame, shape.paths, shape.keep, index, stamped_at_end=shape.stamped_at_end
+        )
 
     def _api_hosts(self) -> frozenset[str]:
         """The hosts the spec's servers name (absolute server URLs only)."""

@@ -66,7 +66,13 @@ def parse_text_lines(lines: pl.DataFrame, line_format: LineFormat, source: int) 
         )
     if line_format.absolute_targets:
         fields["path"] = _origin_less(fields["path"])
-    return to_records(fast, fields, source, f"does not match the {line_format.name} format")
+    return to_records(
+        fast,
+        fields,
+        source,
+        f"does not match the {line_format.name} format",
+        stamped_at_end=line_format.stamped_at_end,
+    )
 
 
 # Fields where nginx and Apache write `-` for "none"; elsewhere `-` cannot occur or is harmless.
@@ -110,12 +116,25 @@ def _extract_head_and_last(lines: pl.DataFrame, head: str, groups: list[str]) ->
 
 
 def to_records(
-    frame: pl.DataFrame, fields: dict[str, pl.Expr], source: int, unmatched_reason: str
+    frame: pl.DataFrame,
+    fields: dict[str, pl.Expr],
+    source: int,
+    unmatched_reason: str,
+    *,
+    stamped_at_end: bool,
 ) -> pl.DataFrame:
-    """Shared tail of every text and JSON parser: typed canonical columns + `malformed`."""
+    """Shared tail of every text and JSON parser: typed canonical columns + `malformed`.
+
+    `ts` is when the request started. A server that stamps a request when it ends (nginx,
+    IIS: the line is written then) has its time moved back by the request's duration, when
+    the line gives one: else a slow response would count as the user's think time, and its
+    line would stand after requests that started later."""
     null = pl.lit(None, dtype=pl.String)
     method, path, query = _request_target(fields, null)
+    milliseconds = _milliseconds(fields)
     time_expr = _epoch_seconds(fields)
+    if stamped_at_end:
+        time_expr = time_expr - _time_taken(time_expr, milliseconds)
     identity = pl.coalesce(
         _meaningful(fields.get("session", null)), _meaningful(fields.get("remote_user", null))
     )
@@ -132,7 +151,7 @@ def to_records(
         path.alias("path"),
         query.alias("query"),
         fields.get("status", null).cast(pl.Int32, strict=False).alias("status"),
-        _milliseconds(fields).alias("request_time_ms"),
+        milliseconds.alias("request_time_ms"),
         identity.alias("identity"),
         _meaningful(fields.get("authorization", null)).alias("authorization"),
         _meaningful(fields.get("cookie", null)).alias("cookie"),
@@ -154,6 +173,15 @@ def to_records(
         .otherwise(None)
     )
     return records.with_columns(malformed.alias("malformed")).drop("_line", "_parsed")
+
+
+def _time_taken(logged_s: pl.Expr, milliseconds: pl.Expr) -> pl.Expr:
+    """What to take off a time stamped at the request's end to get its start, in seconds. A
+    time logged in whole seconds (`$time_local`, IIS) loses its fraction: the request ended
+    somewhen in that second, and taking 12 ms off would put a request before another of the
+    same second that the log wrote earlier. Such a time moves by whole seconds (3.2 s: 3)."""
+    taken = milliseconds.fill_null(0.0).clip(lower_bound=0.0) / 1000
+    return pl.when(logged_s == logged_s.floor()).then(taken.round()).otherwise(taken)
 
 
 def marked(
@@ -288,7 +316,12 @@ def _origin_less(url: pl.Expr) -> pl.Expr:
 
 
 def parse_json_lines(
-    lines: pl.DataFrame, paths: dict[str, str], keep: str | None, source: int
+    lines: pl.DataFrame,
+    paths: dict[str, str],
+    keep: str | None,
+    source: int,
+    *,
+    stamped_at_end: bool,
 ) -> pl.DataFrame:
     """JSON lines (optionally behind a `container | ` prefix) -> records.
 
@@ -301,7 +334,9 @@ def parse_json_lines(
     frame = lines.with_columns(body.alias("json"))
     fields = {name: pl.col("json").str.json_path_match(path) for name, path in paths.items()}
     fields.update(_json_conventions(fields))
-    records = to_records(frame, fields, source, "not a JSON access record")
+    records = to_records(
+        frame, fields, source, "not a JSON access record", stamped_at_end=stamped_at_end
+    )
     if not keep:
         return records
     path, _, prefix = keep.partition("=")

@@ -11,7 +11,8 @@ import polars as pl
 import pytest
 
 from inferload.errors import InferloadError
-from inferload.logs.formats import BUILTIN_FORMATS, compile_log_format
+from inferload.logs.detect import CADDY, TRAEFIK, JsonShape, shape_from_fields
+from inferload.logs.formats import BUILTIN_FORMATS, LineFormat, compile_log_format
 from inferload.logs.har import read_har
 from inferload.logs.parse import parse_json_lines, parse_text_lines
 
@@ -41,7 +42,9 @@ def test_custom_format_with_timings_and_upstreams() -> None:
     assert (first["method"], first["path"], first["query"], first["status"]) == (
         "POST", "/api/x", "y=1", 201,
     )  # fmt: skip
-    assert first["ts"] == pytest.approx(1728561336.0)
+    # nginx's time is the request's end, in whole seconds: a request of 250 ms started in it
+    assert first["ts"] == pytest.approx(1728561336.0, abs=1e-6)
+    assert second["ts"] == pytest.approx(1728561337.0, abs=1e-6)
     assert first["request_time_ms"] == pytest.approx(250.0)
     assert first["identity"] == "abc123"  # the session cookie beats $remote_user
     assert second["request_time_ms"] is None and second["identity"] is None
@@ -133,7 +136,9 @@ def test_a_url_field_is_split_at_its_first_question_mark_as_the_request_line_is(
     (from_text,) = parse_text_lines(frame(line), custom, 0).to_dicts()
     document = {"ts": "2024-10-10T13:55:36Z", "method": "GET", "uri": url, "status": 200}
     paths = {"time_iso": "$.ts", "method": "$.method", "url": "$.uri", "status": "$.status"}
-    (from_json,) = parse_json_lines(frame(json.dumps(document)), paths, None, 0).to_dicts()
+    (from_json,) = parse_json_lines(
+        frame(json.dumps(document)), paths, None, 0, stamped_at_end=True
+    ).to_dicts()
     entry = {"request": {"method": "GET", "url": f"http://127.0.0.1:8080{url}", "headers": []},
              "response": {"status": 200}, "startedDateTime": "2024-10-10T13:55:36Z"}  # fmt: skip
     har = tmp_path / "recording.har"
@@ -299,3 +304,64 @@ def test_microseconds_followed_by_another_field_read_in_a_custom_format() -> Non
         0,
     ).to_dicts()
     assert record["malformed"] is None and record["request_time_ms"] == pytest.approx(250.0)
+
+
+T_LINE = 1728568536.0  # 10/Oct/2024:13:55:36 +0000
+CLF_HEAD = '10.0.0.1 - - [10/Oct/2024:13:55:36 +0000] "GET /a HTTP/1.1" 200 5 "-" "curl/8"'
+
+
+@pytest.mark.parametrize(
+    ("line_format", "line", "started"),
+    [
+        # nginx: the end; `$time_local` is whole seconds, so the start is whole seconds earlier
+        (BUILTIN_FORMATS["combined_rt"], f"{CLF_HEAD} 3.200", T_LINE - 3),
+        (BUILTIN_FORMATS["combined_rt"], f"{CLF_HEAD} 0.012", T_LINE),  # within that second
+        (compile_log_format('$msec "$request" $status $request_time'),
+         f'{T_LINE + 0.75:.3f} "GET /a HTTP/1.1" 200 3.200', T_LINE + 0.75 - 3.2),  # ms: exact
+        # Apache, Traefik and Envoy: the start
+        (BUILTIN_FORMATS["combined_us"], f"{CLF_HEAD} 3200000", T_LINE),
+        (BUILTIN_FORMATS["traefik"], f'{CLF_HEAD} 7 "r@docker" "http://10.0.0.9:80" 3200ms', T_LINE),
+        (BUILTIN_FORMATS["envoy"], '[2024-10-10T13:55:36.000Z] "GET /a HTTP/1.1" 200 - 0 5 3200 3180 '
+                                   '"-" "curl/8" "id" "api" "10.0.0.9:80"', T_LINE),
+    ],
+)  # fmt: skip
+def test_a_text_formats_time_is_taken_as_its_server_stamps_it(
+    line_format: LineFormat, line: str, started: float
+) -> None:
+    """Records carry when each request started: nginx writes (and stamps) a line when the
+    response is done, so its start is `$request_time` earlier; Apache, Traefik and Envoy stamp
+    the start."""
+    (record,) = parse_text_lines(frame(line), line_format, 0).to_dicts()
+    assert record["malformed"] is None
+    assert record["request_time_ms"] > 0
+    assert record["ts"] == pytest.approx(started, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("shape", "document", "started"),
+    [
+        (CADDY, {"logger": "http.log.access", "ts": T_LINE + 0.75, "duration": 0.5,
+                 "request": {"method": "GET", "uri": "/a"}, "status": 200}, T_LINE + 0.25),
+        (TRAEFIK, {"StartUTC": "2024-10-10T13:55:36.75Z", "Duration": 500_000_000,
+                   "RequestMethod": "GET", "RequestPath": "/a", "DownstreamStatus": 200}, T_LINE + 0.75),
+        (shape_from_fields({"time": "at", "url": "uri", "duration_s": "took"}),
+         {"at": T_LINE + 0.75, "uri": "/a", "took": 0.5, "method": "GET", "status": 200}, T_LINE + 0.25),
+        (shape_from_fields({"time": "start_time", "url": "uri", "duration_s": "took"}),
+         {"start_time": T_LINE + 0.75, "uri": "/a", "took": 0.5, "method": "GET", "status": 200},
+         T_LINE + 0.75),
+    ],
+)  # fmt: skip
+def test_a_json_records_time_is_its_end_unless_its_key_names_the_start(
+    shape: JsonShape, document: dict[str, object], started: float
+) -> None:
+    """Loggers write an access record when the response is done and mostly stamp it then
+    (Caddy, nginx's JSON, app middleware); `StartUTC` or `start_time` is the start."""
+    shape = dataclasses.replace(shape, paths={"method": "$.method", "status": "$.status",
+                                              **shape.paths})  # fmt: skip
+    lines = frame(json.dumps(document))
+    (record,) = parse_json_lines(
+        lines, shape.paths, None, 0, stamped_at_end=shape.stamped_at_end
+    ).to_dicts()
+    assert record["malformed"] is None
+    assert record["request_time_ms"] == pytest.approx(500.0)
+    assert record["ts"] == pytest.approx(started, abs=1e-6)

@@ -437,6 +437,19 @@ def test_an_iis_w3c_log_reads_by_its_fields_directive(tmp_path: Path) -> None:
     assert by_count[1].timestamps_s[1] - by_count[1].timestamps_s[0] == pytest.approx(2.0)
 
 
+def test_an_iis_request_starts_its_time_taken_before_the_time_iis_logs(tmp_path: Path) -> None:
+    """IIS stamps a request when it has answered: an export that took 4 s, logged at :10,
+    started at :06, four seconds after the request before it (logged at :02, in 31 ms)."""
+    log = tmp_path / "u_ex241010.log"
+    log.write_text(
+        IIS_HEADER
+        + iis_line(2, 1, "/api/orders/17")
+        + iis_line(10, 1, "/api/orders/18", taken_ms=4000)
+    )
+    (session,), _ = ingest(log)
+    assert session.timestamps_s[1] - session.timestamps_s[0] == pytest.approx(4.0)
+
+
 def test_lnavs_w3c_sample_is_detected() -> None:
     _, report = ingest(LOGS / "lnav-fixtures/logfile_w3c.0")
     assert report.sources[0].format == "w3c"

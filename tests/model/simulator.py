@@ -1,5 +1,9 @@
 """A traffic simulator with known answers: personas walking Markov chains with lognormal think
-times, Poisson session arrivals, written as an nginx access log with noise around it."""
+times, Poisson session arrivals, written as an access log with noise around it.
+
+Think time is what a user takes between an answer and their next request. The log stamps each
+request as its server does: nginx when the response is done (with `$request_time`), Apache when
+the request came (with `%D`, microseconds)."""
 
 from __future__ import annotations
 
@@ -133,7 +137,10 @@ AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0"
 
 
 def simulate(path: Path, sessions: int, seed: int = 1, personas: tuple[TruePersona, ...] = PERSONAS,
-             arrivals_per_s: float = 1.0) -> dict[str, int]:  # fmt: skip
+             arrivals_per_s: float = 1.0, response_s: dict[str, float] | None = None,
+             server: str = "nginx") -> dict[str, int]:  # fmt: skip
+    """`response_s`: an operation's response time (lognormal median; 12 ms for the others)."""
+    responses = response_s or {}
     rng = random.Random(seed)
     lines: list[tuple[float, str]] = []
     counts = {"requests": 0, "noise": 0}
@@ -154,11 +161,17 @@ def simulate(path: Path, sessions: int, seed: int = 1, personas: tuple[TruePerso
             method, template = PATHS[target]
             url = template.format(page=rng.randint(1, 3), word=rng.choice(("shoes", "bags", "hats")),
                                   product=rng.randint(1, 500), order=rng.randint(1, 9000))  # fmt: skip
-            lines.append((clock, _line(clock, ip, method, url, 200)))
+            took = (
+                rng.lognormvariate(math.log(responses[target]), 0.3)
+                if target in responses
+                else 0.012
+            )
+            lines.append(_stamped(server, clock, took, ip, method, url, 200))
             counts["requests"] += 1
             if rng.random() < 0.1:
-                lines.append((clock, _line(clock, ip, "GET", "/static/app.css", 200)))
+                lines.append(_stamped(server, clock, 0.002, ip, "GET", "/static/app.css", 200))
                 counts["noise"] += 1
+            clock += took  # the user thinks once the answer is there
             state = target
     end = at
     for tick in range(int((end - T0) // 30)):
@@ -174,7 +187,7 @@ def simulate(path: Path, sessions: int, seed: int = 1, personas: tuple[TruePerso
         lines.append((when, _line(when, "66.249.66.1", "GET", f"/api/products/{rng.randint(1, 500)}", 401,
                                   "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")))  # fmt: skip
         counts["noise"] += 1
-    lines.sort(key=lambda item: item[0])
+    lines.sort(key=lambda item: item[0])  # in the order the server writes them
     with path.open("w") as handle:
         for index, (_, line) in enumerate(lines):
             handle.write(line + "\n")
@@ -185,3 +198,13 @@ def simulate(path: Path, sessions: int, seed: int = 1, personas: tuple[TruePerso
 
 def _line(at: float, ip: str, method: str, url: str, status: int, agent: str = AGENT) -> str:
     return f'{ip} - - [{clf_time(at)}] "{method} {url} HTTP/1.1" {status} 321 "-" "{agent}" 0.012'
+
+
+def _stamped(server: str, start: float, took: float, ip: str, method: str, url: str,
+             status: int) -> tuple[float, str]:  # fmt: skip
+    """(when the server writes the line, the line) for a request from `start` taking `took` s."""
+    line = f'{ip} - - [{{}}] "{method} {url} HTTP/1.1" {status} 321 "-" "{AGENT}" '
+    if server == "nginx":  # the time the response was done, `$request_time`
+        return start + took, line.format(clf_time(start + took)) + f"{took:.3f}"
+    assert server == "apache", server  # the time the request came, `%D`
+    return start + took, line.format(clf_time(start)) + str(round(took * 1e6))

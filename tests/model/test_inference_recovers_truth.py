@@ -7,6 +7,7 @@ state (visit-weighted), persona weights within 3 percentage points, think-time m
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +15,7 @@ from inferload.logs import IngestOptions, LogIngest
 from inferload.model import Workload, infer_from_logs
 from inferload.model.workload import END, START, Persona
 from inferload.spec import load_catalog
-from tests.model.simulator import PERSONAS, SPEC, TruePersona, simulate
+from tests.model.simulator import PERSONAS, REPORTER, SPEC, TruePersona, simulate
 
 SESSIONS = 20_000
 
@@ -120,3 +121,26 @@ def test_guards_load_and_noise(inferred: tuple[Workload, dict[str, int]]) -> Non
     assert workload.operations["login"].priority == "high"
     assert workload.correlations["getProduct"]["productId"].producer == "listProducts"
     assert counts["noise"] > 0
+
+
+@pytest.mark.parametrize("server", ["nginx", "apache"])
+def test_think_time_leaves_out_slow_responses_however_the_server_stamps_them(
+    server: str, tmp_path: Path
+) -> None:
+    """Reports take seconds to answer. nginx stamps a request when its response is done, Apache
+    when it came: either way the time between two lines holds a response time, and the think
+    times fitted must leave it out (`login->getReport` is 8 s of thinking before a 3 s answer)."""
+    spec = tmp_path / "shop.yaml"
+    spec.write_text(SPEC)
+    log = tmp_path / "access.log"
+    simulate(log, 4000, seed=5, response_s={"getReport": 3.0, "exportReport": 5.0}, server=server)
+    catalog = load_catalog(spec)
+    workload = infer_from_logs(
+        catalog,
+        LogIngest([log], catalog, IngestOptions(salt=b"x", aggregate_operations=True)),
+        spec_path=str(spec),
+    )
+    persona = matched(workload, REPORTER)
+    for edge, median in REPORTER.think_median_s.items():
+        fitted = persona.think_times[edge]
+        assert abs(fitted.median_s - median) <= 0.1 * median, (edge, fitted.median_s, median)

@@ -15,7 +15,7 @@ from inferload.cli import main
 from inferload.errors import InferloadError
 from inferload.logs.model import Session
 from inferload.model import dump_workload, infer_from_spec, json_schema, load_workload
-from inferload.model.steps import split_steps
+from inferload.model.steps import session_steps, split_steps
 from inferload.model.thinktime import fit_think_time
 from inferload.render import print_workload_summary
 from inferload.spec import load_catalog
@@ -160,6 +160,24 @@ def test_bursts_become_one_step_and_loops_stay_loops() -> None:
     steps = split_steps(session, burst_window_s=1.0)
     assert [s.state for s in steps] == ["a+b+c", "c", "d"]
     assert steps[2].start_s - steps[1].end_s == pytest.approx(8.3)
+
+
+def test_think_time_runs_from_the_last_answer_to_the_next_request() -> None:
+    """A step's think time starts when its last response is done (a burst's slowest one), and
+    requests that overlapped think for no time; a request without a logged duration counts from
+    its start."""
+    burst = Session(
+        client="c", operations=("a", "b", "c", "d"), timestamps_s=(0.0, 0.2, 5.0, 6.5),
+        statuses=(200,) * 4, durations_ms=(300.0, 2500.0, 4000.0, None),
+    )  # fmt: skip
+    states, gaps, _ = session_steps(burst, burst_window_s=1.0)
+    assert states == ["a+b", "c", "d"]
+    assert gaps == pytest.approx([5.0 - 2.7, 0.0])  # b answered at 2.7; d came while c ran
+    single = Session(
+        client="c", operations=("a", "b", "c"), timestamps_s=(0.0, 10.0, 13.0),
+        statuses=(200,) * 3, durations_ms=(2000.0, None, 50.0),
+    )  # fmt: skip
+    assert session_steps(single, burst_window_s=1.0)[1] == pytest.approx([8.0, 3.0])
 
 
 def test_lognormal_fit_of_a_known_sample() -> None:

@@ -21,7 +21,7 @@ from inferload.design.profiles import (
     design_thresholds,
 )
 from inferload.design.targets import Resolved, Targets, resolve
-from inferload.model.workload import END, START, Workload
+from inferload.model.workload import END, START, DataPool, Workload
 from inferload.spec.model import Catalog, Operation
 
 _USERNAME = re.compile(r"(?i)^(email|e-mail|username|user_name|login|user)$")
@@ -44,7 +44,7 @@ def design(workload: Workload, catalog: Catalog, targets: Targets) -> dict[str, 
         "think_cap_s": workload.source.session_timeout_s,
         "pools": {name: {"values": [v.value for v in pool.values], "weights": [v.weight for v in pool.values],
                          "columns": pool.parameters or ["value"]}
-                  for name, pool in sorted(workload.data_pools.items())},
+                  for name, pool in sorted(replayed_pools(workload).items())},
         "correlations": {op: {param: {"producer": c.producer, "pointer": c.pointer} for param, c in params.items()}
                          for op, params in sorted(workload.correlations.items())},
         "auth": _auth(catalog, workload),
@@ -52,6 +52,12 @@ def design(workload: Workload, catalog: Catalog, targets: Targets) -> dict[str, 
         "thresholds": _thresholds(design_thresholds(workload, resolved)),
         "targets": _targets(resolved),
     }  # fmt: skip
+
+
+def replayed_pools(workload: Workload) -> dict[str, DataPool]:
+    """The pools with values to draw. A pool of none (production's values were personal data,
+    scrubbed) leaves its parameter to the spec's example, as if it had no pool."""
+    return {name: pool for name, pool in workload.data_pools.items() if pool.values}
 
 
 def _used_operations(workload: Workload) -> set[str]:
@@ -68,6 +74,7 @@ def _operation(catalog: Catalog, workload: Workload, operation_id: str) -> dict[
     )
     body = body_variants(catalog, spec_op) if spec_op else None
     query = {}
+    pools = replayed_pools(workload)
     if spec_op:
         for parameter in spec_op.parameters:
             if parameter.location != "query":
@@ -78,9 +85,9 @@ def _operation(catalog: Catalog, workload: Workload, operation_id: str) -> dict[
                 if parameter.examples
                 else (parameter.schema or {}).get("example")
             )
-            if pool in workload.data_pools or parameter.required or example is not None:
+            if pool in pools or parameter.required or example is not None:
                 query[parameter.name] = {
-                    "pool": pool if pool in workload.data_pools else None,
+                    "pool": pool if pool in pools else None,
                     "example": example
                     if example is not None
                     else _schema_default(catalog, parameter.schema),

@@ -8,7 +8,7 @@ from typing import Any
 
 from inferload.design.profiles import kill_switch_rate
 from inferload.emit.pools import pool_paths
-from inferload.model.workload import END, START, Workload
+from inferload.model.workload import END, START, DataPool, Workload
 from inferload.templating import environment
 
 # a pool whose values were asked for in fewer of production's requests than this is flagged
@@ -37,6 +37,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
         tools=tools,
         scripts=scripts,
         pools=", ".join(sorted(plan["pools"])) or "none",
+        withheld=", ".join(f"`{_cell(name)}`" for name in sorted(_withheld(workload))),
         high=", ".join(op_id for op_id, op in workload.operations.items() if op.priority == "high") or "none",
         goals=goals,
         assumptions=_assumptions(workload, goals),
@@ -196,27 +197,52 @@ def _lint(workload: Workload, plan: dict[str, Any]) -> list[tuple[str, str]]:
     ]  # fmt: skip
 
 
+def _withheld(workload: Workload) -> dict[str, DataPool]:
+    """Pools of no value: production's were personal data (emails, addresses), scrubbed."""
+    return {name: pool for name, pool in workload.data_pools.items() if not pool.values}
+
+
 def _hot_data(workload: Workload, plan: dict[str, Any]) -> str:
     """Whether the pools' values stand for production's, or only for its most requested few:
     a test that asks for 500 ids of a catalogue of 50,000 finds every one in the target's
-    caches after the first minute, and measures a faster service than production's."""
-    coverage = {n: p.coverage for n, p in workload.data_pools.items() if p.coverage is not None}
+    caches after the first minute, and measures a faster service than production's. A
+    parameter whose values were all personal data has none: every request sends one example."""
+    coverage = {  # measured where production's distinct values were counted
+        n: p.coverage
+        for n, p in workload.data_pools.items()
+        if p.coverage is not None and (p.distinct_values is not None or not p.values)
+    }
     if not coverage:
         return "n/a: no path or query values measured in logs"
     files = pool_paths(plan)  # the names only: the CSV text is the emitters' to write
-    thin = sorted((share, name) for name, share in coverage.items() if share < HOT_DATA_COVERAGE)
-    if not thin:
+    withheld = _withheld(workload)
+    thin = sorted(
+        (share, name)
+        for name, share in coverage.items()
+        if share < HOT_DATA_COVERAGE and name not in withheld
+    )
+    if not thin and not withheld:
         lowest = min(coverage.values())
         return f"ok: each pool's values were asked for in at least {100 * lowest:.0f}% of production's requests"
     pools = workload.data_pools
-    shown = "; ".join(
+    found = [
+        f"`{_cell(name)}` kept none of its values, personal data in the logs: its "
+        f"{f'{pool.requests:,} ' if pool.requests else ''}requests all send one example (add test values under "
+        f"`data_pools.{_cell(name)}.values` in workload.yaml and generate again)"
+        for name, pool in sorted(withheld.items())
+    ] + [
         f"`{_cell(name)}` {len(pools[name].values)} of about {pools[name].distinct_values or 0:,} values, "
         f"{100 * share:.0f}% of its requests (`{files[name]}`)"
-        for share, name in thin[:5]
+        for share, name in thin
+    ]  # fmt: skip
+    more = f"; {len(found) - 5} more" if len(found) > 5 else ""
+    advice = (
+        "add real values (with their weights) to those files next to each script"
+        if thin
+        else "test values there spread the load as production's did"
     )
-    more = f"; {len(thin) - 5} more" if len(thin) > 5 else ""
     return (
-        f"WARN: {shown}{more}. The test asks only for production's most requested values, so "
-        "the target's caches will hit more often than in production: for a cache-sensitive "
-        "test, add real values (with their weights) to those files next to each script"
-    )  # fmt: skip
+        f"WARN: {'; '.join(found[:5])}{more}. The test asks for fewer values than production "
+        f"did, so the target's caches will hit more often than in production: for a "
+        f"cache-sensitive test, {advice}"
+    )

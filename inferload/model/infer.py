@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -57,6 +58,11 @@ from inferload.spec.model import Catalog
 POOL_MIN, POOL_MAX = 100, VALUES_KEPT
 POOL_COVERAGE = 0.95
 SAFE_QUERY_VALUE = 32  # longer query values are not replayed
+# Query values scrubbed as personal data: an email or address under any name, or any value of
+# a name that holds personal data. Other sensitive names' values (`token=<redacted>`) are mostly
+# credentials, which the scripts take from the environment: no pool says anything of them.
+PERSONAL_QUERY_VALUES = frozenset({"<email>", "<ip>"})
+PERSONAL_QUERY_NAME = re.compile(r"(?i)e-?mail|phone|ssn|card|iban")
 
 
 def file_sha256(path: str | Path) -> str:
@@ -229,6 +235,7 @@ def _data_pools(aggregates: OperationAggregates) -> dict[str, DataPool]:
     """Path and query values by parameter name (merged over the operations using the name)."""
     path_values: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     rows: dict[str, Counter[tuple[tuple[str, str], ...]]] = defaultdict(Counter)
+    withheld: dict[str, set[str]] = defaultdict(set)  # pool -> operations whose values were PII
     for operation, counter in aggregates.params.items():
         for encoded, count in counter.items():
             params = decode_params(encoded)
@@ -236,6 +243,9 @@ def _data_pools(aggregates: OperationAggregates) -> dict[str, DataPool]:
             usable = [(name, value) for name, value in params if value not in SCRUBBED_VALUES]
             for name, value in usable:
                 path_values[(operation, name)][value] += count
+            for name, value in params:
+                if value in SCRUBBED_VALUES:
+                    withheld[name].add(operation)
             if len(params) > 1 and len(usable) == len(params):
                 rows[operation][params] += count
     query_values: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
@@ -243,8 +253,12 @@ def _data_pools(aggregates: OperationAggregates) -> dict[str, DataPool]:
         for query, count in counter.items():
             named = "&".join(part for part in query.split("&") if "=" in part)
             for name, value in parse_qsl(named, keep_blank_values=True):
-                if QUERY_NAME.match(name) and len(value) <= SAFE_QUERY_VALUE and "<" not in value:
+                if not QUERY_NAME.match(name):
+                    continue
+                if len(value) <= SAFE_QUERY_VALUE and "<" not in value:
                     query_values[(operation, name)][value] += count
+                elif value in PERSONAL_QUERY_VALUES or PERSONAL_QUERY_NAME.search(name):
+                    withheld[f"query.{name}"].add(operation)
     pools: dict[str, DataPool] = {}
     for location, source in (("path", path_values), ("query", query_values)):
         merged: dict[str, Counter[str]] = {}
@@ -260,6 +274,16 @@ def _data_pools(aggregates: OperationAggregates) -> dict[str, DataPool]:
             ]
             pools[key] = _pool(
                 name, [], location, sorted(users[name]), counter, aggregates, sketched
+            )
+    for key, operations in sorted(withheld.items()):
+        if key not in pools:  # every value personal: a pool of none, which says so
+            location, name = ("query", key[6:]) if key.startswith("query.") else ("path", key)
+            sketched = [
+                aggregates.path_key(op, name) if location == "path" else (op, location, name)
+                for op in sorted(operations)
+            ]
+            pools[key] = _pool(
+                name, [], location, sorted(operations), Counter(), aggregates, sketched
             )
     for operation, row_counts in sorted(rows.items()):
         names = [name for name, _ in next(iter(row_counts))]  # the template's, in every row
@@ -304,7 +328,8 @@ def _pool(
         ],
         provenance=Provenance.LOGS,
         requests=requests or None,
-        distinct_values=max(distinct, len(counter)) if requests else None,
+        # none when every value was scrubbed: the sketch saw one `<email>`, not the emails
+        distinct_values=max(distinct, len(counter)) if requests and counter else None,
         coverage=min(1.0, kept / requests) if requests else None,
     )
 

@@ -4,6 +4,7 @@ the test plan warns when a pool holds only production's hot values."""
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from inferload.logs.aggregates import SKETCHED_QUERY_NAMES, OperationAggregates
 from inferload.logs.cardinality import Sketches
 from inferload.logs.model import encode_params
 from inferload.model.infer import POOL_MAX
+from tests.engines.fast_recording_server import FastRecordingServer
+from tests.engines.runs import run_sessions
 from tests.logs.builders import T0, combined, write_log
 
 SPEC = """
@@ -243,6 +246,70 @@ def test_pools_hold_no_scrubbed_marker_nor_route_placeholder(tmp_path: Path) -> 
     assert "route templates (a segment {orderId}" in result.output
     pools = yaml.safe_load((tmp_path / "w.yaml").read_text())["data_pools"]
     assert {v["value"] for v in pools["orderId"]["values"]} == {str(1000 + n) for n in range(7)}
-    assert "userId" not in pools  # every user id was an email: nothing to replay
+    # every user id was an email: the pool says so and holds nothing to replay
+    user = pools["userId"]
+    # (the 30 requests logged with the route's `{orderId}` carried no values at all)
+    assert (user["values"], user["requests"], user["coverage"]) == ([], 30, 0.0)
+    assert user["distinct_values"] is None  # the sketch saw one `<email>`, not 60 addresses
     assert "GET /users/{userId}/orders/{orderId}" not in pools  # no row without a marker
     assert pools["productId"]["coverage"] == 1.0
+
+
+def test_a_parameter_whose_values_were_all_personal_data_is_named_in_the_plan(
+    tmp_path: Path,
+) -> None:
+    """Emails in a path or a query are scrubbed at ingest: the test then sends the spec's one
+    example for every such request, where production spread them over many users' records.
+    The plan says so, in its anti-pattern check and its checklist; the scripts have no pool
+    for the parameter, and the spec's example stands in."""
+    lines = []
+    for n in range(40):
+        lines += [
+            combined(T0 + 10 * n, f"GET /products/{n % 5}?page=1", ip=f"198.51.100.{n}"),
+            combined(T0 + 10 * n + 2, f"GET /users/ann{n}@example.com/orders/{n % 3}", ip=f"198.51.100.{n}"),
+            combined(T0 + 10 * n + 4, f"GET /products/{n % 5}?page=2&email=ann{n}%40example.com", ip=f"198.51.100.{n}"),
+        ]  # fmt: skip
+    pools = infer(tmp_path, write_log(tmp_path / "access.log", lines))["data_pools"]
+    assert pools["userId"]["values"] == [] and pools["userId"]["requests"] == 40
+    assert pools["query.email"]["values"] == [] and pools["query.email"]["operations"]
+    assert len(pools["orderId"]["values"]) == 3
+    row = anti_pattern_row(tmp_path)
+    assert "WARN" in row and "`userId` kept none of its values" in row and "40 requests" in row
+    assert "`query.email` kept none" in row and "productId" not in row
+    plan_text = (tmp_path / "out" / "TEST-PLAN.md").read_text()
+    assert (
+        "- [ ] Test values for `query.email`, `userId`: production's were personal data"
+        in plan_text
+    )
+    for engine in ("k6", "artillery"):
+        plan = json.loads((tmp_path / "out" / engine / "plan.json").read_text())
+        assert "userId" not in plan["pools"] and "query.email" not in plan["pools"]
+        assert "orderId" in plan["pools"]
+    assert "@example.com" not in plan_text + (tmp_path / "w.yaml").read_text()
+
+
+@pytest.mark.engines
+@pytest.mark.parametrize("engine", ["k6", "artillery"])
+def test_the_scripts_send_the_specs_example_for_a_parameter_of_personal_values(
+    engine: str, tmp_path: Path
+) -> None:
+    """The pool of no values reaches no script: each request for a user's orders names the one
+    value the spec gives (an integer, as the schema says), never a scrubbed marker."""
+    lines = []
+    for n in range(40):
+        lines += [
+            combined(T0 + 10 * n, f"GET /products/{n % 5}", ip=f"198.51.100.{n}"),
+            combined(T0 + 10 * n + 2, f"GET /users/ann{n}@example.com/orders/{n % 3}", ip=f"198.51.100.{n}"),
+        ]  # fmt: skip
+    infer(tmp_path, write_log(tmp_path / "access.log", lines))
+    anti_pattern_row(tmp_path)  # generates tmp_path / "out"
+    with FastRecordingServer() as server:
+        completed = run_sessions(
+            engine, tmp_path / "out", 30, BASE_URL=server.base_url, THINK_SCALE="0"
+        )
+        sent = list(server.requests)
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    users = {path.split("/")[2] for _, path in sent if path.startswith("/users/")}
+    assert len(users) == 1 and users.pop().isdigit(), sent[:10]
+    orders = {path.split("/")[4] for _, path in sent if path.startswith("/users/")}
+    assert orders <= {"0", "1", "2"} and len(orders) > 1  # the orders' pool, drawn

@@ -23,7 +23,7 @@ from inferload.logs.cardinality import Sketches
 from inferload.logs.model import PARAM_NAME_SEPARATOR, PARAM_PAIR_SEPARATOR
 
 BUCKET_BASE = 1.05
-VALUES_KEPT = 500  # per operation: a data pool keeps up to these (see `infer.POOL_MAX`)
+VALUES_KEPT = 500  # per operation: a data pool keeps up to these (see `pools.POOL_MAX`)
 # a query parameter's name: `?page=2`, `?filter[status]=open`. A part without `=` is a value
 # (a search's `?STS-69`, an image map's `?107,144`, a cache buster's `?1548117180000`), and
 # so is a "name" like `107,144=`: each made a pool of its own

@@ -19,7 +19,7 @@ from inferload.logs import aggregates as aggregates_module
 from inferload.logs.aggregates import SKETCHED_QUERY_NAMES, OperationAggregates
 from inferload.logs.cardinality import Sketches
 from inferload.logs.model import encode_params
-from inferload.model.infer import POOL_MAX
+from inferload.model.pools import POOL_MAX
 from tests.engines.fast_recording_server import FastRecordingServer
 from tests.engines.runs import run_sessions
 from tests.logs.builders import T0, combined, write_log

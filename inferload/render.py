@@ -91,7 +91,10 @@ def _when(epoch: float | None) -> str:
 
 def print_ingest_report(stdout: Console, report: IngestReport, operations_limit: int = 25) -> None:
     for source in report.sources:
-        stdout.print(f"[bold]{source.name}[/bold]: {source.lines:,} lines, format {source.format}")
+        stamped = ", stamped at each request's end" if source.stamped_at_end else ""
+        stdout.print(
+            f"[bold]{source.name}[/bold]: {source.lines:,} lines, format {source.format}{stamped}"
+        )
     stdout.print(
         f"lines read {report.lines_read:,}; requests parsed {report.records:,}; "
         f"malformed {report.malformed:,}; kept {report.kept_requests:,} "

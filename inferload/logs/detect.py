@@ -11,6 +11,7 @@ from inferload.logs.envelope import DOCKER_JSON, PREFIX_ENVELOPES, Envelope
 from inferload.logs.formats import BUILTIN_FORMATS, LineFormat
 from inferload.logs.haproxy import looks_like_haproxy
 from inferload.logs.parse import FIELDS_READ
+from inferload.logs.w3c import STAMPED_AT_END as W3C_STAMPED_AT_END
 from inferload.logs.w3c import looks_like_w3c
 
 SAMPLE_LINES = 200
@@ -132,6 +133,15 @@ class Detected:
     text: LineFormat | None = None
     json: JsonShape | None = None
     envelope: Envelope | None = None  # what each line is wrapped in (syslog, ...), if anything
+
+    @property
+    def stamped_at_end(self) -> bool:
+        """Whether its times are each request's end."""
+        if self.kind == "w3c":
+            return W3C_STAMPED_AT_END
+        return bool(self.text and self.text.stamped_at_end) or bool(
+            self.json and self.json.stamped_at_end
+        )
 
 
 def detect(lines: list[str], name: str) -> Detected:

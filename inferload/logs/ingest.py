@@ -104,6 +104,7 @@ class LogIngest:
         self._progress = progress
         self._spool: tempfile.TemporaryDirectory[str] | None = None
         self._formats: dict[int, str] = {}
+        self._stamped_at_end: set[int] = set()  # inputs whose times are each request's end
         self._lines: Counter[int] = Counter()
         self._notes: list[str] = []
         self._counts = ChunkCounts(
@@ -243,6 +244,8 @@ class LogIngest:
             return None
         sample = opened(sample, detected.envelope)
         parse = self._format_parser(index, detected, sample)
+        if detected.stamped_at_end:
+            self._stamped_at_end.add(index)
         if detected.envelope is None:
             return parse
         self._formats[index] += f" in {detected.envelope.name}"
@@ -352,7 +355,9 @@ class LogIngest:
         malformed_total = sum(counts.malformed_by_reason.values())
         return IngestReport(
             sources=tuple(
-                SourceReport(name, self._formats.get(i, "?"), self._lines[i])
+                SourceReport(
+                    name, self._formats.get(i, "?"), self._lines[i], i in self._stamped_at_end
+                )
                 for i, name in enumerate(self._names)
             ),
             lines_read=sum(self._lines.values()),

@@ -93,6 +93,8 @@ class SourceReport:
     name: str
     format: str
     lines: int
+    # its times are each request's end (nginx, IIS): records start the logged duration earlier
+    stamped_at_end: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ import polars as pl
 from inferload.logs.parse import marked, to_records
 
 FIELDS_DIRECTIVE = "#Fields:"
+STAMPED_AT_END = True  # IIS and CloudFront take a request's time when they finish responding
 # W3C field -> canonical field (IIS names; `cs(...)` are request headers)
 _CANONICAL = {
     "c-ip": "client_ip",
@@ -74,8 +75,7 @@ def parse_w3c_lines(lines: pl.DataFrame, fields: tuple[str, ...], source: int) -
         canonical["time_iso"] = column("date") + pl.lit("T") + column("time") + pl.lit("Z")
     width_differs = pl.col("parts").list.len() != len(fields)
     unmatched = "does not match the file's #Fields"
-    # IIS and CloudFront take a request's time when they finish responding
-    records = to_records(frame, canonical, source, unmatched, stamped_at_end=True)
+    records = to_records(frame, canonical, source, unmatched, stamped_at_end=STAMPED_AT_END)
     is_directive = frame.select(pl.col("line").str.starts_with("#")).to_series()
     is_short = frame.select(width_differs).to_series()
     return marked(marked(records, is_short, unmatched), is_directive)  # a directive, first of all

@@ -194,6 +194,8 @@ def test_a_trailing_duration_is_read_in_the_unit_its_writer_uses(
     sessions, report = ingest(log)
     assert report.sources[0].format == expected_format
     assert report.malformed == 0
+    # nginx's durations say nginx, which stamps a request's end; Apache stamps its start
+    assert report.sources[0].stamped_at_end == (expected_format == "combined_rt")
     if tail == " 250000 extra":  # named, a format reads lines with more after it
         _, asked = ingest(log, format="combined_us")
         assert asked.sources[0].format == "combined_us" and asked.malformed == 0
@@ -446,8 +448,9 @@ def test_an_iis_request_starts_its_time_taken_before_the_time_iis_logs(tmp_path:
         + iis_line(2, 1, "/api/orders/17")
         + iis_line(10, 1, "/api/orders/18", taken_ms=4000)
     )
-    (session,), _ = ingest(log)
+    (session,), report = ingest(log)
     assert session.timestamps_s[1] - session.timestamps_s[0] == pytest.approx(4.0)
+    assert report.sources[0].stamped_at_end  # the report says how its times were read
 
 
 def test_lnavs_w3c_sample_is_detected() -> None:

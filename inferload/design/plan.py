@@ -24,6 +24,10 @@ from inferload.design.targets import Resolved, Targets, resolve
 from inferload.model.workload import END, START, DataPool, Workload
 from inferload.spec.model import Catalog, Operation
 
+# A lattice of arrivals, each shifted by an independent uniform delay over K intervals, has
+# counts whose variance is within 1/K of their mean in windows of a few intervals: Poisson's.
+ARRIVAL_SPREAD = 20
+ARRIVAL_SPREAD_CAP_S = 30.0  # at low rates the start is still random, and ramps stay sharp
 _USERNAME = re.compile(r"(?i)^(email|e-mail|username|user_name|login|user)$")
 _PASSWORD = re.compile(r"(?i)^(password|passwd|pass)$")
 _TOKEN_FIELDS = ("token", "access_token", "accessToken", "jwt", "id_token", "session")
@@ -42,6 +46,9 @@ def design(workload: Workload, catalog: Catalog, targets: Targets) -> dict[str, 
         # no think time reaches the inactivity gap that ended sessions in the logs: a longer
         # pause there was two visits, and the fitted law's tail would make one of them
         "think_cap_s": workload.source.session_timeout_s,
+        # engines start sessions at an even pace: each waits a random time first, uniform over
+        # `spread` arrival intervals (at most `cap_s`), so that their starts are near-Poisson
+        "arrivals": {"spread": ARRIVAL_SPREAD, "cap_s": ARRIVAL_SPREAD_CAP_S},
         "pools": {name: {"values": [v.value for v in pool.values], "weights": [v.weight for v in pool.values],
                          "columns": pool.parameters or ["value"]}
                   for name, pool in sorted(replayed_pools(workload).items())},

@@ -47,6 +47,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
         credentials=credentials,
         kill_percent=kill_percent,
         drain=_duration(plan["targets"]["drain_s"]),
+        arrivals=plan["arrivals"],
     )  # fmt: skip
     readme = (
         environment()

@@ -177,9 +177,9 @@ def to_records(
 
 def _time_taken(logged_s: pl.Expr, milliseconds: pl.Expr) -> pl.Expr:
     """What to take off a time stamped at the request's end to get its start, in seconds. A
-    time logged in whole seconds (`$time_local`, IIS) loses its fraction: the request ended
-    somewhen in that second, and taking 12 ms off would put a request before another of the
-    same second that the log wrote earlier. Such a time moves by whole seconds (3.2 s: 3)."""
+    time logged in whole seconds (`$time_local`, IIS) lost its fraction: the request ended at
+    some moment in that second, and taking 12 ms off would put it before another request of
+    the same second that the log wrote earlier. Such a time moves by whole seconds (3.2 s: 3)."""
     taken = milliseconds.fill_null(0.0).clip(lower_bound=0.0) / 1000
     return pl.when(logged_s == logged_s.floor()).then(taken.round()).otherwise(taken)
 

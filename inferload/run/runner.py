@@ -116,7 +116,8 @@ def run_load_test(
     )  # fmt: skip
     stages = _stage_windows(profile, request.duration_scale)
     drain_s = max(30.0, plan["targets"].get("drain_s", 0) * min(request.think_scale, 1.0))  # as k6
-    bound_s = (stages[-1].end_s if stages else 60.0) + drain_s + _MARGIN_S
+    waits_s = plan["arrivals"]["cap_s"] * request.duration_scale  # the last sessions' random starts
+    bound_s = (stages[-1].end_s if stages else 60.0) + drain_s + waits_s + _MARGIN_S
     sampler = ResourceSampler(
         results / RESOURCES_NAME, pid=request.target_pid, metrics_url=request.metrics_url
     )

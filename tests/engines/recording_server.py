@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +20,7 @@ class Received:
     body: bytes
     content_type: str | None = None
     user_agent: str | None = None
+    at: float = 0.0  # time.monotonic() when it came
 
 
 class RecordingServer:
@@ -52,6 +54,7 @@ class RecordingServer:
                             sent,
                             self.headers.get("Content-Type"),
                             self.headers.get("User-Agent"),
+                            time.monotonic(),
                         )
                     )
                 status = answer(self.command, self.path)

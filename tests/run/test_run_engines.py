@@ -77,8 +77,10 @@ def test_ctrl_c_stops_the_engine_and_keeps_partial_results(
     lms_generated: Path, service: RunningService, users_csv: Path, tmp_path: Path
 ) -> None:
     results = tmp_path / "results"
+    # stress starts at the normal rate: a ramp from zero at this log's quiet 0.2 sessions/s
+    # sends its first session after a minute
     command = [
-        sys.executable, "-m", "inferload", "run", str(lms_generated), "--profile", "load",
+        sys.executable, "-m", "inferload", "run", str(lms_generated), "--profile", "stress",
         "--base-url", service.base_url, "-o", str(results), "--think-scale", "0.01", "--users-csv", str(users_csv),
     ]  # fmt: skip
     process = subprocess.Popen(

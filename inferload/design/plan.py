@@ -37,10 +37,13 @@ def design(workload: Workload, catalog: Catalog, targets: Targets) -> dict[str, 
     resolved = resolve(workload, targets)
     profiles = design_profiles(resolved)
     transitions: list[dict[str, list[Any]]] = []  # every persona's states' edges, by slot
+    # a pool of no values (production's were personal data, scrubbed) leaves its parameter to
+    # the spec's example, as if it had no pool
+    pools = {name: pool for name, pool in workload.data_pools.items() if pool.values}
     return {
         "api": workload.api.model_dump(),
         "base_path": workload.api.base_path,
-        "operations": {op_id: _operation(catalog, workload, op_id) for op_id in sorted(_used_operations(workload))},
+        "operations": {op_id: _operation(catalog, workload, pools, op_id) for op_id in sorted(_used_operations(workload))},
         "personas": [_persona(p, transitions) for p in workload.personas],
         "transitions": transitions,
         # no think time reaches the inactivity gap that ended sessions in the logs: a longer
@@ -51,7 +54,7 @@ def design(workload: Workload, catalog: Catalog, targets: Targets) -> dict[str, 
         "arrivals": {"spread": ARRIVAL_SPREAD, "cap_s": ARRIVAL_SPREAD_CAP_S},
         "pools": {name: {"values": [v.value for v in pool.values], "weights": [v.weight for v in pool.values],
                          "columns": pool.parameters or ["value"]}
-                  for name, pool in sorted(replayed_pools(workload).items())},
+                  for name, pool in sorted(pools.items())},
         "correlations": {op: {param: {"producer": c.producer, "pointer": c.pointer} for param, c in params.items()}
                          for op, params in sorted(workload.correlations.items())},
         "auth": _auth(catalog, workload),
@@ -61,12 +64,6 @@ def design(workload: Workload, catalog: Catalog, targets: Targets) -> dict[str, 
     }  # fmt: skip
 
 
-def replayed_pools(workload: Workload) -> dict[str, DataPool]:
-    """The pools with values to draw. A pool of none (production's values were personal data,
-    scrubbed) leaves its parameter to the spec's example, as if it had no pool."""
-    return {name: pool for name, pool in workload.data_pools.items() if pool.values}
-
-
 def _used_operations(workload: Workload) -> set[str]:
     used = {op for persona in workload.personas for ops in persona.steps.values() for op in ops}
     if workload.auth.login_operation:
@@ -74,14 +71,15 @@ def _used_operations(workload: Workload) -> set[str]:
     return used & set(workload.operations)
 
 
-def _operation(catalog: Catalog, workload: Workload, operation_id: str) -> dict[str, Any]:
+def _operation(
+    catalog: Catalog, workload: Workload, pools: dict[str, DataPool], operation_id: str
+) -> dict[str, Any]:
     info = workload.operations[operation_id]
     spec_op: Operation | None = (
         catalog.operation(operation_id) if catalog.has_operation(operation_id) else None
     )
     body = body_variants(catalog, spec_op) if spec_op else None
     query = {}
-    pools = replayed_pools(workload)
     if spec_op:
         for parameter in spec_op.parameters:
             if parameter.location != "query":

@@ -37,7 +37,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
         tools=tools,
         scripts=scripts,
         pools=", ".join(sorted(plan["pools"])) or "none",
-        withheld=", ".join(f"`{_cell(name)}`" for name in sorted(_withheld(workload))),
+        withheld=", ".join(f"`{_cell(name)}`" for name in sorted(_withheld(workload, plan))),
         high=", ".join(op_id for op_id, op in workload.operations.items() if op.priority == "high") or "none",
         goals=goals,
         assumptions=_assumptions(workload, goals),
@@ -198,9 +198,10 @@ def _lint(workload: Workload, plan: dict[str, Any]) -> list[tuple[str, str]]:
     ]  # fmt: skip
 
 
-def _withheld(workload: Workload) -> dict[str, DataPool]:
-    """Pools of no value: production's were personal data (emails, addresses), scrubbed."""
-    return {name: pool for name, pool in workload.data_pools.items() if not pool.values}
+def _withheld(workload: Workload, plan: dict[str, Any]) -> dict[str, DataPool]:
+    """The pools the plan does not replay: they hold no value, production's being personal
+    data (emails, addresses), scrubbed."""
+    return {name: pool for name, pool in workload.data_pools.items() if name not in plan["pools"]}
 
 
 def _hot_data(workload: Workload, plan: dict[str, Any]) -> str:
@@ -216,7 +217,7 @@ def _hot_data(workload: Workload, plan: dict[str, Any]) -> str:
     if not coverage:
         return "n/a: no path or query values measured in logs"
     files = pool_paths(plan)  # the names only: the CSV text is the emitters' to write
-    withheld = _withheld(workload)
+    withheld = _withheld(workload, plan)
     thin = sorted(
         (share, name)
         for name, share in coverage.items()

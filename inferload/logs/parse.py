@@ -131,10 +131,7 @@ def to_records(
     line would stand after requests that started later."""
     null = pl.lit(None, dtype=pl.String)
     method, path, query = _request_target(fields, null)
-    milliseconds = _milliseconds(fields)
     time_expr = _epoch_seconds(fields)
-    if stamped_at_end:
-        time_expr = time_expr - _time_taken(time_expr, milliseconds)
     identity = pl.coalesce(
         _meaningful(fields.get("session", null)), _meaningful(fields.get("remote_user", null))
     )
@@ -151,13 +148,17 @@ def to_records(
         path.alias("path"),
         query.alias("query"),
         fields.get("status", null).cast(pl.Int32, strict=False).alias("status"),
-        milliseconds.alias("request_time_ms"),
+        _milliseconds(fields).alias("request_time_ms"),
         identity.alias("identity"),
         _meaningful(fields.get("authorization", null)).alias("authorization"),
         _meaningful(fields.get("cookie", null)).alias("cookie"),
         pl.col("line").alias("_line") if "line" in frame.columns else null.alias("_line"),
         _first_present(fields).alias("_parsed"),
     )
+    if stamped_at_end:  # on the parsed columns: the time's text is parsed once
+        records = records.with_columns(
+            pl.col("ts") - _time_taken(pl.col("ts"), pl.col("request_time_ms"))
+        )
     records, no_method = _upper_case_methods(records)
     malformed = (
         pl.when(pl.col("_parsed").is_null())

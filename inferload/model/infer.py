@@ -12,9 +12,7 @@ from pathlib import Path
 from inferload import __version__
 from inferload.errors import ErrorKind, InferloadError
 from inferload.gcpause import paused_gc
-from inferload.logs.aggregates import (
-    OperationAggregates,
-)
+from inferload.logs.aggregates import OperationAggregates
 from inferload.logs.ingest import LogIngest
 from inferload.logs.model import IngestReport, Session
 from inferload.model.collect import Collected, SessionRecord

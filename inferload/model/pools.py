@@ -36,22 +36,23 @@ PERSONAL_QUERY_NAME = re.compile(r"(?i)e-?mail|phone|ssn|card|iban")
 
 def data_pools(aggregates: OperationAggregates) -> dict[str, DataPool]:
     """Path and query values by parameter name (merged over the operations using the name)."""
-    path_values: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    Key = tuple[str, str]  # (location, parameter name)
+    values: dict[Key, Counter[str]] = defaultdict(Counter)
+    carried: dict[Key, set[str]] = defaultdict(set)  # operations whose values can be replayed
+    withheld: dict[Key, set[str]] = defaultdict(set)  # operations whose values were personal
     rows: dict[str, Counter[tuple[tuple[str, str], ...]]] = defaultdict(Counter)
-    withheld: dict[str, set[str]] = defaultdict(set)  # pool -> operations whose values were PII
     for operation, counter in aggregates.params.items():
         for encoded, count in counter.items():
             params = decode_params(encoded)
-            # a scrubbed value (`<email>`) is no value a request can use again: left out
-            usable = [(name, value) for name, value in params if value not in SCRUBBED_VALUES]
-            for name, value in usable:
-                path_values[(operation, name)][value] += count
             for name, value in params:
+                # a scrubbed value (`<email>`) is no value a request can use again: left out
                 if value in SCRUBBED_VALUES:
-                    withheld[name].add(operation)
-            if len(params) > 1 and len(usable) == len(params):
+                    withheld[("path", name)].add(operation)
+                else:
+                    values[("path", name)][value] += count
+                    carried[("path", name)].add(operation)
+            if len(params) > 1 and not any(value in SCRUBBED_VALUES for _, value in params):
                 rows[operation][params] += count
-    query_values: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for operation, counter in aggregates.queries.items():
         for query, count in counter.items():
             named = "&".join(part for part in query.split("&") if "=" in part)
@@ -59,41 +60,28 @@ def data_pools(aggregates: OperationAggregates) -> dict[str, DataPool]:
                 if not QUERY_NAME.match(name):
                     continue
                 if len(value) <= SAFE_QUERY_VALUE and "<" not in value:
-                    query_values[(operation, name)][value] += count
+                    values[("query", name)][value] += count
+                    carried[("query", name)].add(operation)
                 elif value in PERSONAL_QUERY_VALUES or PERSONAL_QUERY_NAME.search(name):
-                    withheld[f"query.{name}"].add(operation)
+                    withheld[("query", name)].add(operation)
     pools: dict[str, DataPool] = {}
-    for location, source in (("path", path_values), ("query", query_values)):
-        merged: dict[str, Counter[str]] = {}
-        users: dict[str, set[str]] = {}
-        for (operation, name), counter in source.items():
-            merged.setdefault(name, Counter()).update(counter)
-            users.setdefault(name, set()).add(operation)
-        for name, counter in sorted(merged.items()):
-            key = name if location == "path" else f"query.{name}"
-            sketched = [
-                aggregates.path_key(op, name) if location == "path" else (op, location, name)
-                for op in sorted(users[name])
-            ]
-            pools[key] = _pool(
-                name, [], location, sorted(users[name]), counter, aggregates, sketched
-            )
-    for key, operations in sorted(withheld.items()):
-        if key not in pools:  # every value personal: a pool of none, which says so
-            location, name = ("query", key[6:]) if key.startswith("query.") else ("path", key)
-            sketched = [
-                aggregates.path_key(op, name) if location == "path" else (op, location, name)
-                for op in sorted(operations)
-            ]
-            pools[key] = _pool(
-                name, [], location, sorted(operations), Counter(), aggregates, sketched
-            )
+    for key in sorted(carried.keys() | withheld.keys()):
+        location, name = key
+        # a parameter whose every value was personal gets a pool of none, which says so
+        operations = sorted(carried.get(key) or withheld[key])
+        sketched = [
+            aggregates.path_key(op, name) if location == "path" else (op, location, name)
+            for op in operations
+        ]
+        pools[name if location == "path" else f"query.{name}"] = _pool(
+            name, [], location, operations, values[key], aggregates, sketched
+        )
     for operation, row_counts in sorted(rows.items()):
         names = [name for name, _ in next(iter(row_counts))]  # the template's, in every row
-        values = Counter({tuple(v for _, v in row): c for row, c in row_counts.items()})
+        joint = Counter({tuple(v for _, v in row): c for row, c in row_counts.items()})
         sketched = [(operation, "path", JOINT)]
         pools[operation] = _pool(
-            ",".join(names), names, "path", [operation], values, aggregates, sketched
+            ",".join(names), names, "path", [operation], joint, aggregates, sketched
         )
     return pools
 

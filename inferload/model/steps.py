@@ -59,14 +59,10 @@ def session_steps(
         not following
         or min(b - a for a, b in zip(times, following, strict=False)) >= burst_window_s
     ):
-        durations = session.durations_ms
-        if durations[0] is None and durations.count(None) == len(durations):
-            gaps = [max(b - a, 0.0) for a, b in zip(times, following, strict=False)]
-        else:
-            gaps = [
-                max(b - a - (d or 0.0) / 1000, 0.0)
-                for a, b, d in zip(times, following, durations, strict=False)
-            ]
+        gaps = [
+            max(b - a - (d or 0.0) / 1000, 0.0)
+            for a, b, d in zip(times, following, session.durations_ms, strict=False)
+        ]
         return list(session.operations), gaps, None
     steps = split_steps(session, burst_window_s)
     gaps = [max(b.start_s - a.end_s, 0.0) for a, b in zip(steps, steps[1:], strict=False)]

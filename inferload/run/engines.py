@@ -7,6 +7,7 @@ npm into the project's `tools/node_modules` (see the Makefile). Either can be ov
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 from inferload.errors import ErrorKind, InferloadError
 
 _PROJECT_TOOLS = Path(__file__).resolve().parents[2] / "tools" / "node_modules" / ".bin"
+_ARTILLERY_OFFLINE = Path(__file__).with_name("artillery_offline.js")
 
 
 def find_k6() -> Path:
@@ -31,12 +33,15 @@ def find_artillery() -> Path:
 
 
 def engine_environment(**extra: str) -> dict[str, str]:
-    """The engines' environment: no telemetry or usage reports leave this machine."""
+    """The engines' environment: no telemetry or usage reports leave this machine. Artillery
+    sends an event whatever its setting says: a preload stops it (see artillery_offline.js)."""
     env = dict(os.environ)
+    preload = f"--require {json.dumps(str(_ARTILLERY_OFFLINE))}"  # quoted: a path may hold spaces
     env.update(
         ARTILLERY_DISABLE_TELEMETRY="true",
         K6_NO_USAGE_REPORT="true",
         PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1",
+        NODE_OPTIONS=f"{env.get('NODE_OPTIONS', '')} {preload}".strip(),
     )
     env.update(extra)
     return env

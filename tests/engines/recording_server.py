@@ -67,7 +67,8 @@ class RecordingServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
+            # CONNECT too: as a proxy, it records what a client would tunnel elsewhere
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_CONNECT = _answer
 
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 return

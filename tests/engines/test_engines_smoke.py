@@ -1,4 +1,7 @@
-"""Both real engines execute here: each sends requests to a throwaway server on 127.0.0.1."""
+"""Both real engines execute here: each sends requests to a throwaway server on 127.0.0.1, and
+nothing else: whatever an engine would send elsewhere (telemetry, usage reports: all on HTTPS)
+is sent through the proxy its environment names, a second server on 127.0.0.1, which must see
+no request (Artillery 2.0.21 sends PostHog a "test run" event whatever its setting says)."""
 
 from __future__ import annotations
 
@@ -15,17 +18,17 @@ from tests.engines.recording_server import RecordingServer
 pytestmark = pytest.mark.engines
 
 
-def test_k6_runs_a_script_against_loopback(tmp_path: Path) -> None:
+def test_k6_runs_a_script_against_loopback_and_sends_nothing_else(tmp_path: Path) -> None:
     script = tmp_path / "smoke.js"
     script.write_text(
         "import http from 'k6/http';\n"
         "export const options = { vus: 2, iterations: 6 };\n"
         "export default function () { http.get(`${__ENV.BASE_URL}/k6/${__VU}/${__ITER}`); }\n"
     )
-    with RecordingServer() as server:
+    with RecordingServer() as server, RecordingServer() as elsewhere:
         completed = subprocess.run(
-            [str(find_k6()), "run", "--quiet", "--no-usage-report", str(script)],
-            env=engine_environment(BASE_URL=server.base_url),
+            [str(find_k6()), "run", "--quiet", str(script)],
+            env=engine_environment(BASE_URL=server.base_url, HTTPS_PROXY=elsewhere.base_url),
             capture_output=True,
             text=True,
             timeout=60,
@@ -33,11 +36,12 @@ def test_k6_runs_a_script_against_loopback(tmp_path: Path) -> None:
         )
     assert completed.returncode == 0, completed.stderr
     assert len(server.requests) == 6
+    assert elsewhere.requests == []
     assert all(method == "GET" and path.startswith("/k6/") for method, path in server.requests)
     assert_ingest_drops_the_agent_of(server)
 
 
-def test_artillery_runs_a_script_against_loopback(tmp_path: Path) -> None:
+def test_artillery_runs_a_script_against_loopback_and_sends_nothing_else(tmp_path: Path) -> None:
     script = tmp_path / "smoke.yml"
     script.write_text(
         "config:\n"
@@ -51,10 +55,10 @@ def test_artillery_runs_a_script_against_loopback(tmp_path: Path) -> None:
         '          url: "/artillery/hello"\n'
         "          json: { greeting: hi }\n"
     )
-    with RecordingServer() as server:
+    with RecordingServer() as server, RecordingServer() as elsewhere:
         completed = subprocess.run(
             [str(find_artillery()), "run", str(script)],
-            env=engine_environment(BASE_URL=server.base_url),
+            env=engine_environment(BASE_URL=server.base_url, HTTPS_PROXY=elsewhere.base_url),
             capture_output=True,
             text=True,
             timeout=120,
@@ -62,6 +66,7 @@ def test_artillery_runs_a_script_against_loopback(tmp_path: Path) -> None:
         )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert server.requests == [("POST", "/artillery/hello")] * 3
+    assert elsewhere.requests == []
     assert_ingest_drops_the_agent_of(server)
 
 

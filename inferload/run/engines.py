@@ -36,14 +36,14 @@ def engine_environment(**extra: str) -> dict[str, str]:
     """The engines' environment: no telemetry or usage reports leave this machine. Artillery
     sends an event whatever its setting says: a preload stops it (see artillery_offline.js)."""
     env = dict(os.environ)
-    preload = f"--require {json.dumps(str(_ARTILLERY_OFFLINE))}"  # quoted: a path may hold spaces
     env.update(
         ARTILLERY_DISABLE_TELEMETRY="true",
         K6_NO_USAGE_REPORT="true",
         PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1",
-        NODE_OPTIONS=f"{env.get('NODE_OPTIONS', '')} {preload}".strip(),
     )
     env.update(extra)
+    preload = f"--require {json.dumps(str(_ARTILLERY_OFFLINE))}"  # quoted: a path may hold spaces
+    env["NODE_OPTIONS"] = f"{env.get('NODE_OPTIONS', '')} {preload}".strip()  # kept with the user's
     return env
 
 

@@ -51,6 +51,12 @@ Tool = Literal["k6", "artillery"]
 _GRACE_S = 30.0  # how long a stopping engine may take to write its summary
 _MARGIN_S = 90.0  # engine start-up and shutdown
 _THRESHOLD_EXIT_K6 = 99
+# The script variables `run` sets itself, and how a user sets them instead of `--env`
+_SET_BY_RUN = {
+    "BASE_URL": "use --base-url", "PROFILE": "use --profile", "THINK_SCALE": "use --think-scale",
+    "DURATION_SCALE": "use --duration-scale", "SUMMARY_PATH": "the summary is written into the results folder (-o)",
+    "CUSTOM_REPORTERS": "run adds its own Artillery reporter", "INFERLOAD_ARTILLERY_PERIODS": "the periods are written into the results folder (-o)",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,12 @@ def run_load_test(
 ) -> RunManifest:
     """Run the test; `on_note` hears what the user should know before it starts."""
     check_target(request.base_url, request.allow_hosts)
+    for name in request.extra_env:
+        if name in _SET_BY_RUN:
+            raise InferloadError(
+                ErrorKind.INVALID, f"{name} is set by run itself", location=Location("--env"),
+                hint=_SET_BY_RUN[name],
+            )  # fmt: skip
     if request.tag_sessions and request.tool != "k6":
         raise InferloadError(
             ErrorKind.INVALID, "--tag-sessions is for k6 results",

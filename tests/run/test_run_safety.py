@@ -108,3 +108,21 @@ def test_report_needs_a_results_folder(tmp_path: Path) -> None:
 def test_session_tags_are_a_k6_option(lms_generated: Path, tmp_path: Path) -> None:
     code, output = run([str(lms_generated), "--tool", "artillery", "--tag-sessions", "--base-url", "http://127.0.0.1:9", "-o", str(tmp_path / "r")])  # fmt: skip
     assert code == 2 and "--tag-sessions is for k6" in output
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("BASE_URL", "use --base-url"),
+        ("SUMMARY_PATH", "results folder"),
+        ("PROFILE", "use --profile"),
+    ],
+)
+def test_run_refuses_an_env_it_sets_itself(
+    lms_generated: Path, tmp_path: Path, name: str, says: str
+) -> None:
+    """`--env` carries the script's other variables; one that `run` sets itself was a crash
+    (a TypeError: the name given twice) before anything said why."""
+    code, output = run([str(lms_generated), "--env", f"{name}=x", "--base-url", "http://127.0.0.1:9", "-o", str(tmp_path / "r")])  # fmt: skip
+    assert code == 2 and f"{name} is set by run itself" in output and says in output
+    assert "Traceback" not in output and not (tmp_path / "r").exists()

@@ -23,7 +23,14 @@ from inferload.run.manifest import GENERATOR_SOURCES, RESOURCES_NAME, RunManifes
 from inferload.streams import iter_chunks, open_input, read_whole
 
 _CHUNK_BYTES = 16 * 1024 * 1024
-_K6_METRICS = ["http_req_duration", "vus", "dropped_iterations", "checks"]
+_K6_METRICS = [
+    "http_req_duration",
+    "vus",
+    "dropped_iterations",
+    "checks",
+    "sessions_begun",
+    "sessions_ended",
+]
 _K6_SCHEMA = pl.Schema({
     "type": pl.String(),
     "metric": pl.String(),
@@ -95,11 +102,7 @@ def _read_k6(path: Path) -> tuple[Samples, pl.DataFrame, int, tuple[int, int], f
         pl.col("status").fill_null("0"), pl.col("value").alias("ms"), (pl.col("expected_response") == "false").alias("failed"),
         pl.col("method").fill_null(""), pl.col("name").fill_null("?").alias("template"), "scenario", "vu", "iter",
     )  # fmt: skip
-    users = (
-        points.filter(pl.col("metric") == "vus")
-        .select(t, pl.col("value").alias("users"))
-        .filter(pl.col("t") >= 0)
-    )
+    users = _k6_users(points.with_columns(t).filter(pl.col("t") >= 0))
     dropped = int(
         points.filter(pl.col("metric") == "dropped_iterations").select(pl.col("value").sum()).item()
         or 0
@@ -110,6 +113,29 @@ def _read_k6(path: Path) -> tuple[Samples, pl.DataFrame, int, tuple[int, int], f
         .row(0)
     )
     return RawSamples(requests), users, dropped, (int(checks[0]), int(checks[1])), t0
+
+
+def _k6_users(points: pl.DataFrame) -> pl.DataFrame:
+    """Sessions in flight at each of k6's `vus` points (one a second): the script's sessions
+    begun less those ended. A session waiting for its random start holds a VU, so `vus` itself
+    counts it; it is the figure only for scripts that do not count their sessions."""
+    grid = points.filter(pl.col("metric") == "vus").select("t", pl.col("value").alias("users"))
+    begun, ended = pl.col("metric") == "sessions_begun", pl.col("metric") == "sessions_ended"
+    changes = points.filter(begun | ended)
+    if not changes.filter(begun).height:
+        return grid
+    in_flight = (
+        changes.select(
+            "t", pl.when(begun).then(pl.col("value")).otherwise(-pl.col("value")).alias("change")
+        )
+        .sort("t")
+        .select("t", pl.col("change").cum_sum().alias("in_flight"))
+    )
+    return (
+        grid.sort("t")
+        .join_asof(in_flight, on="t")
+        .select("t", pl.col("in_flight").fill_null(0.0).clip(lower_bound=0.0).alias("users"))
+    )
 
 
 def _test_start(durations: pl.DataFrame) -> float:
@@ -159,12 +185,16 @@ def _read_artillery(path: Path) -> tuple[Samples, pl.DataFrame, int, tuple[int, 
     in_flight = 0.0
     statuses: dict[tuple[str, str], int] = {}
     dropped = 0
+    # sessions in flight: begun (their random start waited out: the processor counts them)
+    # less ended; Artillery's vusers.created counts a session from its creation, waiting or not
+    counted = any("sessions.begun" in p.get("counters", {}) for p in periods)
+    begun = "sessions.begun" if counted else "vusers.created"
     for period in sorted(periods, key=lambda p: p["firstMetricAt"]):
         start = period["firstMetricAt"] / 1000 - t0
         span = max((period["lastMetricAt"] - period["firstMetricAt"]) / 1000, 1.0)
         counters: dict[str, int] = period.get("counters", {})
         in_flight += (
-            counters.get("vusers.created", 0)
+            counters.get(begun, 0)
             - counters.get("vusers.completed", 0)
             - counters.get("vusers.failed", 0)
         )

@@ -105,6 +105,22 @@ def test_k6_stages_are_timed_from_the_first_request_not_from_the_first_point(
     assert run.users.height == 0  # the initialising VUs' points lie before the start
 
 
+def test_k6_users_are_the_sessions_begun_and_not_ended(tmp_path: Path) -> None:
+    """A session waiting for its random start holds a VU, and k6's `vus` counts it: the
+    sessions in flight are the script's `sessions_begun` less its `sessions_ended` so far, at
+    each `vus` point (k6 reports it once a second)."""
+    results = tmp_path / "waiting"
+    shutil.copytree(RESULTS / "k6-smoke", results)
+    points = [_k6_point("http_req_duration", 4.0, 0)]  # the test starts at 4 s
+    points += [_k6_point("vus", second, 10) for second in range(4, 10)]
+    points += [_k6_point("sessions_begun", at, 1) for at in (4.5, 5.2, 6.1, 6.9)]
+    points += [_k6_point("sessions_ended", at, 1) for at in (5.5, 8.0)]
+    (results / "k6-points.json.gz").unlink()
+    (results / "k6-points.json").write_text("\n".join(points) + "\n")
+    users = read_run(results).users
+    assert users.rows() == [(0.0, 0.0), (1.0, 1.0), (2.0, 1.0), (3.0, 3.0), (4.0, 2.0), (5.0, 2.0)]
+
+
 @pytest.mark.parametrize("run_name", ["k6-smoke", "artillery-smoke"])
 def test_report_writes_the_three_documents(run_name: str, tmp_path: Path) -> None:
     results = tmp_path / run_name

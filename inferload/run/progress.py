@@ -48,14 +48,18 @@ class KillSwitch:
 
 
 class K6Watcher:
-    """Follows the k6 JSON output as it grows."""
+    """Follows the k6 JSON output as it grows. Users are the sessions the script has begun and
+    not ended (k6's `vus` also counts sessions waiting for their random start): `vus` only for
+    a script that does not count its sessions."""
 
     def __init__(self, points: Path) -> None:
         self._points = points
         self._offset = 0
         self._partial = b""
         self._recent: deque[tuple[float, float, bool]] = deque()
-        self._users = 0
+        self._vus = 0
+        self._begun = 0
+        self._ended = 0
         self._requests = 0
         self._errors = 0
         self._latest = 0.0
@@ -68,7 +72,7 @@ class K6Watcher:
         span = max(1.0, min(_WINDOW_S, elapsed_s))
         return Progress(
             elapsed_s=elapsed_s,
-            users=self._users,
+            users=max(0, self._begun - self._ended) if self._begun else self._vus,
             requests=self._requests,
             rps=len(durations) / span,
             p95_ms=float(np.percentile(durations, 95)) if durations else None,
@@ -89,7 +93,11 @@ class K6Watcher:
             if b'"http_req_duration"' in line and b'"Point"' in line:
                 self._take_request(line)
             elif line.startswith(b'{"metric":"vus","type":"Point"'):
-                self._users = int(json.loads(line)["data"]["value"])
+                self._vus = int(json.loads(line)["data"]["value"])
+            elif line.startswith(b'{"metric":"sessions_begun","type":"Point"'):
+                self._begun += 1
+            elif line.startswith(b'{"metric":"sessions_ended","type":"Point"'):
+                self._ended += 1
 
     def _take_request(self, line: bytes) -> None:
         data = json.loads(line)["data"]
@@ -113,13 +121,16 @@ _ARTILLERY_BLOCK = re.compile(r"^([\w.\-/{}:$ ]+):\s*$")
 
 class ArtilleryWatcher:
     """Reads the period summaries Artillery prints every 10 seconds. Users are the sessions in
-    flight: created so far, less those completed or failed (Artillery counts each per period)."""
+    flight: begun so far (the processor's `sessions.begun`, after a session's random start;
+    for older scripts, Artillery's `vusers.created`), less those completed or failed (Artillery
+    counts each per period)."""
 
     def __init__(self) -> None:
         self._block = ""
         self._rate = 0.0
         self._p95: float | None = None
         self._created = 0
+        self._begun = 0
         self._ended = 0  # completed or failed
         self._requests = 0
         self._errors = 0
@@ -148,6 +159,8 @@ class ArtilleryWatcher:
                 self._requests += int(number)
             elif key == "vusers.created":
                 self._created += int(number)
+            elif key == "sessions.begun":
+                self._begun += int(number)
             elif key in ("vusers.completed", "vusers.failed"):
                 self._ended += int(number)
             elif key.startswith("errors.") or (
@@ -158,7 +171,7 @@ class ArtilleryWatcher:
     def poll(self, elapsed_s: float) -> Progress:
         return Progress(
             elapsed_s=elapsed_s,
-            users=max(0, self._created - self._ended),
+            users=max(0, (self._begun or self._created) - self._ended),
             requests=self._requests,
             rps=self._rate,
             p95_ms=self._p95,

@@ -83,10 +83,10 @@ def test_k6_users_are_the_sessions_begun_and_not_ended(tmp_path: Path) -> None:
     """k6's `vus` also counts sessions waiting for their random start; the script counts the
     sessions it began and ended, and those are the users in flight."""
     points = tmp_path / "points.json"
-    counted = [
+    counted = [  # compact, as k6 writes its lines
         json.dumps({"metric": metric, "type": "Point", "data": {"time": "2026-11-28T12:00:01Z", "value": 1}}, separators=(",", ":"))
         for metric in ["sessions_begun"] * 5 + ["sessions_ended"] * 2
-    ]  # fmt: skip  (compact, as k6 writes its lines)
+    ]  # fmt: skip
     vus = '{"metric":"vus","type":"Point","data":{"time":"2026-11-28T12:00:01Z","value":12}}'
     points.write_text("\n".join([vus, *counted]) + "\n")
     assert K6Watcher(points).poll(elapsed_s=2).users == 3

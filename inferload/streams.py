@@ -10,7 +10,11 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
+import os
+import shutil
+import stat
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,3 +88,34 @@ def read_whole(source: str | Path) -> bytes:
     """A small document (a JSON report, a samples file) read whole, gzipped or not."""
     with open_input(source) as (stream, _):
         return b"".join(iter_chunks(stream, display_name(source), WHOLE_READ_BYTES))
+
+
+def spool_read_once(
+    sources: list[str],
+) -> tuple[list[str], tempfile.TemporaryDirectory[str] | None]:
+    """The sources, with those that can be read only once (stdin; a pipe such as
+    `<(zcat ...)`, or another non-regular file) copied to a temporary folder, for a reader
+    that needs two passes; and that folder (None: nothing spooled), for the caller to clean."""
+    once = [index for index, source in enumerate(sources) if _read_once(source)]
+    if not once:
+        return list(sources), None
+    folder = tempfile.TemporaryDirectory(prefix="inferload-spool-")
+    spooled = list(sources)
+    for index in once:
+        copy = Path(folder.name) / f"{index}.log"
+        with copy.open("wb") as handle:
+            if sources[index] == STDIN:
+                shutil.copyfileobj(sys.stdin.buffer, handle)
+            else:
+                with open(sources[index], "rb") as pipe:
+                    shutil.copyfileobj(pipe, handle)
+        spooled[index] = str(copy)
+    return spooled, folder
+
+
+def _read_once(source: str) -> bool:
+    """stdin, or a pipe or other non-regular file (a missing file is reported when read)."""
+    try:
+        return source == STDIN or not stat.S_ISREG(os.stat(source).st_mode)
+    except OSError:
+        return False

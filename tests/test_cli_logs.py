@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -128,3 +130,36 @@ def test_infer_takes_the_same_log_options(tmp_path: Path) -> None:
     assert code == 0, output + err
     text = out.read_text()
     assert "getPetById" in text and "sessions: 12" in text
+
+
+def _pipe_in(path: Path, text: str) -> threading.Thread:
+    """A named pipe at `path` that a thread fills with `text`, as `<(zcat access.log.gz)` is."""
+    os.mkfifo(path)
+
+    def fill() -> None:
+        with path.open("w") as pipe:
+            pipe.write(text)
+
+    writer = threading.Thread(target=fill, daemon=True)
+    writer.start()
+    return writer
+
+
+def test_a_pipe_is_read_like_a_file(tmp_path: Path) -> None:
+    """A log from a pipe (`inferload logs <(zcat a.gz)`), read in one pass with a spec and in
+    two without one (spooled for that): no `tell()` on it for the progress (a traceback,
+    'Illegal seek', before)."""
+    lines = [combined(T0 + i, f"GET /api/v3/pet/{i}") for i in range(5)]
+    text = "\n".join(lines) + "\n"
+    writer = _pipe_in(tmp_path / "with-spec", text)
+    code, out, err = invoke("logs", str(tmp_path / "with-spec"), "--json",
+                            "--spec", str(SPECS / "petstore-v3/openapi.yaml"))  # fmt: skip
+    writer.join(timeout=10)
+    assert code == 0, err
+    assert json.loads(out)["operations"] == {"getPetById": 5}
+    writer = _pipe_in(tmp_path / "no-spec", text)
+    code, out, err = invoke("logs", str(tmp_path / "no-spec"), "--json")
+    writer.join(timeout=10)
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["operations"] == {"GET /api/v3/pet/{id}": 5} and report["lines_read"] == 5

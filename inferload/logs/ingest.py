@@ -9,8 +9,6 @@ spooled to a temporary file for that).
 from __future__ import annotations
 
 import os
-import shutil
-import sys
 import tempfile
 import threading
 from collections import Counter
@@ -57,7 +55,7 @@ from inferload.logs.templates import catalog_from_templates, infer_templates
 from inferload.logs.w3c import fields_of, parse_w3c_lines
 from inferload.spec.matcher import Router
 from inferload.spec.model import Catalog
-from inferload.streams import STDIN, display_name
+from inferload.streams import STDIN, display_name, spool_read_once
 
 R = TypeVar("R")
 FORMATS = ("auto", *BUILTIN_FORMATS, *SHAPED_FORMATS)
@@ -318,13 +316,10 @@ class LogIngest:
         yield records
 
     def _infer_router(self, advance: Callable[[int], Callable[[int], None]]) -> Router:
-        """Spec-less: a first pass over the kept paths, then templates -> a synthetic catalog."""
-        if STDIN in self._sources:
-            self._spool = tempfile.TemporaryDirectory(prefix="inferload-stdin-")
-            spooled = Path(self._spool.name) / "stdin.log"
-            with spooled.open("wb") as handle:
-                shutil.copyfileobj(sys.stdin.buffer, handle)
-            self._sources = [str(spooled) if s == STDIN else s for s in self._sources]
+        """Spec-less: a first pass over the kept paths, then templates -> a synthetic catalog.
+        An input that can be read only once (stdin, a pipe such as `<(zcat ...)`) is spooled
+        to a temporary file for the two passes."""
+        self._sources, self._spool = spool_read_once(self._sources)
         paths: Counter[tuple[str, str]] = Counter()
         for index, source in enumerate(self._sources):
             for frame in self._records(index, source, advance(index), then=_unchanged):

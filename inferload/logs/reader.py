@@ -8,7 +8,6 @@ so each line is one field; blank lines are kept as nulls to keep line numbers ex
 from __future__ import annotations
 
 import io
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal
@@ -64,6 +63,6 @@ def iter_line_frames(
         for chunk in iter_chunks(stream, name, chunk_bytes):
             frame = lines_frame(chunk, next_line)
             next_line += frame.height
-            if progress is not None and raw is not sys.stdin.buffer:
+            if progress is not None and raw.seekable():  # not a pipe: stdin, <(...), a FIFO
                 progress(raw.tell())
             yield frame

@@ -96,7 +96,7 @@ def spool_read_once(
     """The sources, with those that can be read only once (stdin; a pipe such as
     `<(zcat ...)`, or another non-regular file) copied to a temporary folder, for a reader
     that needs two passes; and that folder (None: nothing spooled), for the caller to clean."""
-    once = [index for index, source in enumerate(sources) if _read_once(source)]
+    once = [index for index, source in enumerate(sources) if read_once(source)]
     if not once:
         return list(sources), None
     folder = tempfile.TemporaryDirectory(prefix="inferload-spool-")
@@ -113,7 +113,7 @@ def spool_read_once(
     return spooled, folder
 
 
-def _read_once(source: str) -> bool:
+def read_once(source: str) -> bool:
     """stdin, or a pipe or other non-regular file (a missing file is reported when read)."""
     try:
         return source == STDIN or not stat.S_ISREG(os.stat(source).st_mode)

@@ -163,3 +163,24 @@ def test_a_pipe_is_read_like_a_file(tmp_path: Path) -> None:
     assert code == 0, err
     report = json.loads(out)
     assert report["operations"] == {"GET /api/v3/pet/{id}": 5} and report["lines_read"] == 5
+
+
+def test_a_har_from_a_pipe(tmp_path: Path) -> None:
+    """A HAR is one JSON document: from a pipe it is read from its spooled copy when there is no
+    spec (two passes), and named as given; with a spec (one pass, nothing spooled) a clear
+    error says to save it (it was 'invalid HAR JSON', the pipe's start already read)."""
+    har = FIXTURES / "har/grafana-har-to-k6/test/e2e/pass/x-www-form-url-encoded.har"
+    writer = _pipe_in(tmp_path / "recording", har.read_text())
+    code, out, err = invoke("logs", str(tmp_path / "recording"), "--json")
+    writer.join(timeout=10)
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["sources"][0]["format"] == "har" and report["kept_requests"] > 0
+    assert report["sources"][0]["name"] == str(tmp_path / "recording")
+    assert not any("inferload-spool" in note for note in report["notes"]), report["notes"]
+    writer = _pipe_in(tmp_path / "with-spec", har.read_text())
+    code, _, err = invoke("logs", str(tmp_path / "with-spec"),
+                          "--spec", str(SPECS / "petstore-v3/openapi.yaml"))  # fmt: skip
+    writer.join(timeout=10)
+    assert code == 2 and f"{tmp_path / 'with-spec'}: a HAR must be a file" in err
+    assert "save it to a file" in err and "Traceback" not in err

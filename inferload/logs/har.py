@@ -23,31 +23,33 @@ from inferload.logs.parse import OTHER_HOST, RECORD_SCHEMA
 
 
 def read_har(
-    path: Path, source: int, api_hosts: frozenset[str] = frozenset()
+    path: Path, source: int, api_hosts: frozenset[str] = frozenset(), name: str | None = None
 ) -> tuple[pl.DataFrame, list[str]]:
     """The records of a HAR file and notes about what had to be assumed. `api_hosts`: the
-    hosts (lower case, no port) the spec's servers name; empty, the busiest host is the API's."""
+    hosts (lower case, no port) the spec's servers name; empty, the busiest host is the API's.
+    `name`: the input as the user gave it, for messages (a spooled pipe's copy has another)."""
+    name = name or str(path)
     try:
         document = json.loads(path.read_bytes())
     except json.JSONDecodeError as exc:
         raise InferloadError(
             ErrorKind.SYNTAX,
             f"invalid HAR JSON: {exc.msg}",
-            location=Location(str(path), exc.lineno),
+            location=Location(name, exc.lineno),
         ) from None
     entries = document.get("log", {}).get("entries") if isinstance(document, dict) else None
     if not isinstance(entries, list):
         raise InferloadError(
-            ErrorKind.INVALID, "not a HAR file (no log.entries)", location=Location(str(path))
+            ErrorKind.INVALID, "not a HAR file (no log.entries)", location=Location(name)
         )
     rows = [_row(entry, index, source, str(path)) for index, entry in enumerate(entries)]
     hosts = [_host(entry) for entry in entries]
-    notes = _keep_api_host(rows, hosts, path, api_hosts) + _place_untimed(rows, path)
+    notes = _keep_api_host(rows, hosts, name, api_hosts) + _place_untimed(rows, name)
     return pl.DataFrame(rows, schema=RECORD_SCHEMA, orient="row"), notes
 
 
 def _keep_api_host(
-    rows: list[dict[str, Any]], hosts: list[str], path: Path, api_hosts: frozenset[str]
+    rows: list[dict[str, Any]], hosts: list[str], name: str, api_hosts: frozenset[str]
 ) -> list[str]:
     """Entries to other hosts than the API's are marked (then dropped and counted as such)."""
     readable = [
@@ -65,10 +67,10 @@ def _keep_api_host(
         return []
     named = ", ".join(f"{host or '(none)'} {count}" for host, count in sorted(others.items()))
     why = "the spec's servers" if api_hosts else "the busiest"
-    return [f"{path}: kept the calls to {', '.join(sorted(kept))} ({why}); dropped {named}"]
+    return [f"{name}: kept the calls to {', '.join(sorted(kept))} ({why}); dropped {named}"]
 
 
-def _place_untimed(rows: list[dict[str, Any]], path: Path) -> list[str]:
+def _place_untimed(rows: list[dict[str, Any]], name: str) -> list[str]:
     """Entries without a time go 1 s after the entry before them, those before the first timed
     entry 1 s apart up to it: the recording stays one session in its own time (leading
     untimed entries used to land in 1970, a session of their own)."""
@@ -85,7 +87,7 @@ def _place_untimed(rows: list[dict[str, Any]], path: Path) -> list[str]:
             row["ts"] = clock = clock + 1.0
         elif row["ts"] is not None:
             clock = row["ts"]
-    return [f"{path}: entries without startedDateTime placed 1 s apart"]
+    return [f"{name}: entries without startedDateTime placed 1 s apart"]
 
 
 def _row(entry: Any, index: int, source: int, name: str) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
-from inferload.errors import ErrorKind, InferloadError, file_error
+from inferload.errors import ErrorKind, InferloadError, Location, file_error
 from inferload.gcpause import paused_gc
 from inferload.logs.aggregates import OperationAggregates
 from inferload.logs.clean import (
@@ -55,7 +55,7 @@ from inferload.logs.templates import catalog_from_templates, infer_templates
 from inferload.logs.w3c import fields_of, parse_w3c_lines
 from inferload.spec.matcher import Router
 from inferload.spec.model import Catalog
-from inferload.streams import STDIN, display_name, spool_read_once
+from inferload.streams import STDIN, display_name, read_once, spool_read_once
 
 R = TypeVar("R")
 FORMATS = ("auto", *BUILTIN_FORMATS, *SHAPED_FORMATS)
@@ -210,13 +210,13 @@ class LogIngest:
         """`then` applied to the parsed record frames of one input, its format checked or
         detected on its first chunk. Parsing and `then` run together on the pool's threads,
         two chunks at a time (one pool, not one per stage)."""
-        name = display_name(source)
+        name = self._names[index]  # as given: a spooled pipe's copy has another
         if self.options.format == "har" or (
             self.options.format == "auto" and source.endswith(".har")
         ):
             yield from map(then, self._har(index, source))
             return
-        frames = iter_line_frames(source, progress, self.options.chunk_bytes)
+        frames = iter_line_frames(source, progress, self.options.chunk_bytes, name)
         first = next(frames, None)
         sample = [] if first is None else first.head(400).get_column("line").drop_nulls().to_list()
         parser = self._parser(index, sample, name)
@@ -307,9 +307,12 @@ class LogIngest:
         )
 
     def _har(self, index: int, source: str) -> Iterator[pl.DataFrame]:
-        if source == STDIN:
-            raise InferloadError(ErrorKind.INVALID, "HAR input must be a file, not stdin")
-        records, notes = read_har(Path(source), index, self._api_hosts())
+        if read_once(source):  # a HAR is one JSON document: read whole, from the start
+            raise InferloadError(
+                ErrorKind.INVALID, "a HAR must be a file, not stdin or a pipe",
+                location=Location(self._names[index]), hint="save it to a file first",
+            )  # fmt: skip
+        records, notes = read_har(Path(source), index, self._api_hosts(), self._names[index])
         self._formats[index] = "har"
         self._lines[index] += records.height
         self._notes.extend(notes)

@@ -55,9 +55,11 @@ def iter_line_frames(
     source: str | Path,
     progress: Callable[[int], None] | None = None,
     chunk_bytes: int = CHUNK_BYTES,
+    name: str | None = None,
 ) -> Iterator[pl.DataFrame]:
-    """Stream a log as (line_no, line) frames of ~`chunk_bytes` each."""
-    name = display_name(source)
+    """Stream a log as (line_no, line) frames of ~`chunk_bytes` each. `name`: the input as the
+    user gave it, for messages (a spooled pipe's copy has another)."""
+    name = name or display_name(source)
     next_line = 1
     with open_input(source) as (stream, raw):
         for chunk in iter_chunks(stream, name, chunk_bytes):

@@ -94,7 +94,7 @@ def spool_read_once(
     sources: list[str],
 ) -> tuple[list[str], tempfile.TemporaryDirectory[str] | None]:
     """The sources, with those that can be read only once (stdin; a pipe such as
-    `<(zcat ...)`, or another non-regular file) copied to a temporary folder, for a reader
+    `<(zcat ...)`: see `read_once`) copied to a temporary folder, for a reader
     that needs two passes; and that folder (None: nothing spooled), for the caller to clean."""
     once = [index for index, source in enumerate(sources) if read_once(source)]
     if not once:
@@ -114,8 +114,10 @@ def spool_read_once(
 
 
 def read_once(source: str) -> bool:
-    """stdin, or a pipe or other non-regular file (a missing file is reported when read)."""
+    """stdin, or a pipe (`<(zcat ...)`, a named FIFO) or socket: what a second pass would find
+    empty. A directory or a missing file is reported when read."""
     try:
-        return source == STDIN or not stat.S_ISREG(os.stat(source).st_mode)
+        mode = os.stat(source).st_mode if source != STDIN else 0
     except OSError:
         return False
+    return source == STDIN or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)

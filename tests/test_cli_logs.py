@@ -59,6 +59,8 @@ def test_bad_input_exit_2(tmp_path: Path) -> None:
     code, _, err = invoke("logs", str(empty), "--field", "time=at", "--field", "urll=req.target")
     assert code == 2
     assert "--field urll=req.target: no field is called 'urll'" in err and "url" in err
+    code, _, err = invoke("logs", str(tmp_path))  # no spec: inputs read once are spooled
+    assert code == 2 and f"{tmp_path}: is a directory, not a file" in err
     assert "Traceback" not in err
 
 

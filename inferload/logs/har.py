@@ -42,7 +42,7 @@ def read_har(
         raise InferloadError(
             ErrorKind.INVALID, "not a HAR file (no log.entries)", location=Location(name)
         )
-    rows = [_row(entry, index, source, str(path)) for index, entry in enumerate(entries)]
+    rows = [_row(entry, index, source, name) for index, entry in enumerate(entries)]
     hosts = [_host(entry) for entry in entries]
     notes = _keep_api_host(rows, hosts, name, api_hosts) + _place_untimed(rows, name)
     return pl.DataFrame(rows, schema=RECORD_SCHEMA, orient="row"), notes

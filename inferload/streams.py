@@ -16,7 +16,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -103,12 +103,12 @@ def spool_read_once(
     spooled = list(sources)
     for index in once:
         copy = Path(folder.name) / f"{index}.log"
-        with copy.open("wb") as handle:
-            if sources[index] == STDIN:
-                shutil.copyfileobj(sys.stdin.buffer, handle)
-            else:
-                with open(sources[index], "rb") as pipe:
-                    shutil.copyfileobj(pipe, handle)
+        source = sources[index]
+        with (
+            copy.open("wb") as handle,
+            nullcontext(sys.stdin.buffer) if source == STDIN else open(source, "rb") as stream,
+        ):
+            shutil.copyfileobj(stream, handle)
         spooled[index] = str(copy)
     return spooled, folder
 
@@ -116,8 +116,10 @@ def spool_read_once(
 def read_once(source: str) -> bool:
     """stdin, or a pipe (`<(zcat ...)`, a named FIFO) or socket: what a second pass would find
     empty. A directory or a missing file is reported when read."""
+    if source == STDIN:
+        return True
     try:
-        mode = os.stat(source).st_mode if source != STDIN else 0
+        mode = os.stat(source).st_mode
     except OSError:
         return False
-    return source == STDIN or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)

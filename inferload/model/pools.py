@@ -44,14 +44,17 @@ def data_pools(aggregates: OperationAggregates) -> dict[str, DataPool]:
     for operation, counter in aggregates.params.items():
         for encoded, count in counter.items():
             params = decode_params(encoded)
+            personal = False
             for name, value in params:
+                key = ("path", name)
                 # a scrubbed value (`<email>`) is no value a request can use again: left out
                 if value in SCRUBBED_VALUES:
-                    withheld[("path", name)].add(operation)
+                    withheld[key].add(operation)
+                    personal = True
                 else:
-                    values[("path", name)][value] += count
-                    carried[("path", name)].add(operation)
-            if len(params) > 1 and not any(value in SCRUBBED_VALUES for _, value in params):
+                    values[key][value] += count
+                    carried[key].add(operation)
+            if len(params) > 1 and not personal:
                 rows[operation][params] += count
     for operation, counter in aggregates.queries.items():
         for query, count in counter.items():

@@ -51,12 +51,9 @@ Tool = Literal["k6", "artillery"]
 _GRACE_S = 30.0  # how long a stopping engine may take to write its summary
 _MARGIN_S = 90.0  # engine start-up and shutdown
 _THRESHOLD_EXIT_K6 = 99
-# The script variables `run` sets itself, and how a user sets them instead of `--env`
-_SET_BY_RUN = {
-    "BASE_URL": "use --base-url", "PROFILE": "use --profile", "THINK_SCALE": "use --think-scale",
-    "DURATION_SCALE": "use --duration-scale", "SUMMARY_PATH": "the summary is written into the results folder (-o)",
-    "CUSTOM_REPORTERS": "run adds its own Artillery reporter", "INFERLOAD_ARTILLERY_PERIODS": "the periods are written into the results folder (-o)",
-}  # fmt: skip
+# The options that set the script variables `run` sets from them (the rest: its results folder)
+_OPTION_FOR = {"BASE_URL": "--base-url", "PROFILE": "--profile", "THINK_SCALE": "--think-scale",
+               "DURATION_SCALE": "--duration-scale"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -83,12 +80,19 @@ def run_load_test(
 ) -> RunManifest:
     """Run the test; `on_note` hears what the user should know before it starts."""
     check_target(request.base_url, request.allow_hosts)
-    for name in request.extra_env:
-        if name in _SET_BY_RUN:
-            raise InferloadError(
-                ErrorKind.INVALID, f"{name} is set by run itself", location=Location("--env"),
-                hint=_SET_BY_RUN[name],
-            )  # fmt: skip
+    results = request.results_dir.resolve()
+    run_env = {
+        "BASE_URL": request.base_url, "PROFILE": request.profile, "THINK_SCALE": f"{request.think_scale:g}",
+        "DURATION_SCALE": f"{request.duration_scale:g}", "SUMMARY_PATH": str(results / K6_SUMMARY_NAME),
+        **(periods_env(results) if request.tool == "artillery" else {}),
+    }  # fmt: skip
+    clashes = sorted(run_env.keys() & request.extra_env.keys())
+    if clashes:
+        name = clashes[0]
+        raise InferloadError(
+            ErrorKind.INVALID, f"{name} is set by run itself", location=Location("--env"),
+            hint=f"use {_OPTION_FOR[name]}" if name in _OPTION_FOR else "run sets it for its results folder (-o)",
+        )  # fmt: skip
     if request.tag_sessions and request.tool != "k6":
         raise InferloadError(
             ErrorKind.INVALID, "--tag-sessions is for k6 results",
@@ -111,7 +115,6 @@ def run_load_test(
     if note:
         on_note(note)
     _prepare_results(request.results_dir, request.force)
-    results = request.results_dir.resolve()
     command, script_files = engine_command(
         request.tool,
         request.profile,
@@ -121,11 +124,7 @@ def run_load_test(
         results,
     )
     cwd = script_dir
-    env = engine_environment(
-        BASE_URL=request.base_url, PROFILE=request.profile, THINK_SCALE=f"{request.think_scale:g}",
-        DURATION_SCALE=f"{request.duration_scale:g}", SUMMARY_PATH=str(results / K6_SUMMARY_NAME),
-        **(periods_env(results) if request.tool == "artillery" else {}), **dict(request.extra_env),
-    )  # fmt: skip
+    env = engine_environment(**run_env, **dict(request.extra_env))
     stages = _stage_windows(profile, request.duration_scale)
     drain_s = max(30.0, plan["targets"].get("drain_s", 0) * min(request.think_scale, 1.0))  # as k6
     waits_s = plan["arrivals"]["cap_s"] * request.duration_scale  # the last sessions' random starts

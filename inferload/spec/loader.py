@@ -114,9 +114,7 @@ def _detect_version(document: Any, display: str) -> str:
         if version == "2.0":
             return version
     else:
-        hint = None
-        if "item" in document and "info" in document:
-            hint = "this looks like a Postman collection; export the API's OpenAPI document instead"
+        hint = _hint_for_other_document(document)
         raise InferloadError(
             ErrorKind.NOT_OPENAPI,
             "not an OpenAPI document (no `openapi` or `swagger` field)",
@@ -129,6 +127,22 @@ def _detect_version(document: Any, display: str) -> str:
         location=Location(display, field="openapi" if "openapi" in document else "swagger"),
         hint=f"supported: {', '.join(SUPPORTED_VERSIONS)}",
     )
+
+
+def _hint_for_other_document(document: dict[str, Any]) -> str | None:
+    """What to give instead of a document that is about an API but is no OpenAPI."""
+    if "item" in document and "info" in document:
+        return "this looks like a Postman collection; export the API's OpenAPI document instead"
+    if "arazzo" in document:  # workflows over OpenAPI documents, which it names
+        sources = document.get("sourceDescriptions")
+        urls = [
+            str(source["url"])
+            for source in (sources if isinstance(sources, list) else [])
+            if isinstance(source, dict) and source.get("type") == "openapi" and "url" in source
+        ]
+        named = f": {', '.join(urls)}, relative to this file" if urls else ""
+        return f"this is an Arazzo workflow document; give the OpenAPI document it describes{named}"
+    return None
 
 
 def _file_hash(path: Path) -> str:

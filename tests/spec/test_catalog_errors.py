@@ -65,6 +65,22 @@ def test_postman_collection_gets_a_hint(tmp_path: Path) -> None:
     assert "Postman" in (error_of(spec).hint or "")
 
 
+def test_arazzo_workflow_gets_a_hint_naming_its_openapi_source(tmp_path: Path) -> None:
+    document = {
+        "arazzo": "1.0.0",
+        "info": {"title": "x", "version": "1"},
+        "sourceDescriptions": [
+            {"name": "api", "type": "openapi", "url": "../openapi.yaml"},
+            {"name": "more", "type": "arazzo", "url": "other.arazzo.yaml"},
+        ],
+        "workflows": [],
+    }
+    hint = error_of(write_spec(tmp_path, document, "flows.arazzo.yaml")).hint or ""
+    assert "Arazzo" in hint
+    assert "../openapi.yaml" in hint
+    assert "other.arazzo.yaml" not in hint
+
+
 def test_binary_file(tmp_path: Path) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe")

@@ -159,24 +159,22 @@ def _spread(into: dict[str, float], targets: list[str], share: float) -> dict[st
 def _following(operations: list[SpecOperation], catalog: Catalog) -> dict[str, list[str]]:
     """What a user does next in the spec's terms: a collection leads to its items and to
     creating one; a create leads to the item; an item to its actions and sub-resources; a
-    response with OpenAPI links to the operations they name."""
+    response with OpenAPI links to the operations they name. Where the spec has no GET of the
+    item itself (`POST /tickets` and `GET /tickets/{ticketId}/qr`, no `GET /tickets/{ticketId}`),
+    the collection and the create lead to what can be read of the item instead: else those
+    operations, often an API's core flow, would be out of every journey."""
     following: dict[str, list[str]] = defaultdict(list)
     for op in operations:
         collection = op.path.rstrip("/")
-        depth = collection.count("/") + 1
+        if op.method in ("GET", "POST") and not op.path.endswith("}"):
+            following[op.operation_id].extend(
+                other.operation_id for other in _item_reads(collection, operations)
+            )
         for other in operations:
             if other is op:
                 continue
-            is_item = (
-                other.path.startswith(collection + "/{")
-                and other.path.rstrip("/").count("/") == depth
-            )
             if (
-                op.method in ("GET", "POST")
-                and not op.path.endswith("}")
-                and is_item
-                and other.method == "GET"
-                or op.method == "GET"
+                op.method == "GET"
                 and op.path.endswith("}")
                 and other.path.startswith(collection)
                 and (other.path != op.path or other.method != "GET")
@@ -188,6 +186,19 @@ def _following(operations: list[SpecOperation], catalog: Catalog) -> dict[str, l
                     following[op.operation_id].append(link.operation_id)
     known = {op.operation_id for op in operations}
     return {k: [t for t in dict.fromkeys(v) if t in known] for k, v in following.items()}
+
+
+def _item_reads(collection: str, operations: list[SpecOperation]) -> list[SpecOperation]:
+    """The GETs of `collection`'s item (`{collection}/{id}`), else the GETs under the item
+    that need no other parameter (`{collection}/{id}/qr`)."""
+    under_item = [
+        op for op in operations if op.method == "GET" and op.path.startswith(collection + "/{")
+    ]
+    depth = collection.count("/") + 1
+    items = [op for op in under_item if op.path.rstrip("/").count("/") == depth]
+    if items:
+        return items
+    return [op for op in under_item if "{" not in op.path[len(collection) + 2 :].split("}", 1)[-1]]
 
 
 def _login(operations: list[SpecOperation]) -> SpecOperation | None:

@@ -196,6 +196,7 @@ def test_lognormal_fit_of_a_known_sample() -> None:
         "petstore-v3/openapi.yaml",
         "realworld-conduit/openapi.yml",
         "oai-examples/v3.0/link-example.yaml",
+        "redocly-museum-3.1/openapi.yaml",
     ],
 )
 def test_spec_only_journeys_are_valid(relative: str) -> None:
@@ -223,6 +224,21 @@ def test_spec_only_journeys_are_valid(relative: str) -> None:
         reachable = nx.descendants(graph, "$start")
         secured = {s for s in persona.steps if any(catalog.operation(s).security)}
         assert not (secured & reachable), "a secured operation is reachable without logging in"
+
+
+def test_a_create_whose_item_has_no_get_leads_to_what_can_be_read_of_the_item() -> None:
+    """The Museum API sells tickets (`POST /tickets`) and serves a ticket's QR code
+    (`GET /tickets/{ticketId}/qr`) with no `GET /tickets/{ticketId}`: buying and then showing
+    the ticket is a journey, its id captured from the purchase, not two operations left out."""
+    spec = SPECS / "redocly-museum-3.1/openapi.yaml"
+    catalog = load_catalog(spec)
+    workload = infer_from_spec(catalog, str(spec))
+    (persona,) = workload.personas
+    assert set(workload.operations) == {op.operation_id for op in catalog.operations}
+    assert persona.transitions["$start"]["buyMuseumTickets"] > 0
+    assert persona.transitions["buyMuseumTickets"]["getTicketCode"] >= 0.5
+    ticket = workload.correlations["getTicketCode"]["ticketId"]
+    assert (ticket.producer, ticket.pointer) == ("buyMuseumTickets", "/ticketId")
 
 
 def test_the_summary_names_a_dozen_high_priority_operations_and_counts_the_rest(

@@ -8,7 +8,6 @@ is one JSON document of 10-second periods.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from inferload.analyse.jsonlines import JsonLines, Unreadable
 from inferload.analyse.samples import ALL, RawSamples, Samples, WindowSamples
 from inferload.errors import ErrorKind, InferloadError, Location
 from inferload.run.manifest import GENERATOR_SOURCES, RESOURCES_NAME, RunManifest, read_manifest
@@ -56,22 +56,27 @@ class RunData:
     checks: tuple[int, int]  # (failed, total)
     resources: pl.DataFrame  # the target's: t, metric, value; counters as per-second rates
     generator: pl.DataFrame  # the load generator's CPU: t, source (generator, host), value
+    unreadable: tuple[Unreadable, ...] = ()  # results files' lines left out (a run cut short)
 
 
 def read_run(folder: Path) -> RunData:
     manifest = read_manifest(folder)
+    unreadable: list[Unreadable] = []
     if manifest.tool == "k6":
-        samples, users, dropped, checks, t0 = _read_k6(_kept(folder / manifest.files["points"]))
+        samples, users, dropped, checks, t0 = _read_k6(
+            _kept(folder / manifest.files["points"]), unreadable
+        )
     else:
         samples, users, dropped, checks, t0 = _read_artillery(
-            _kept(folder / manifest.files["report"])
+            _kept(folder / manifest.files["report"]), unreadable
         )
-    resources = read_resources(_kept(folder / RESOURCES_NAME), t0)
+    resources = read_resources(_kept(folder / RESOURCES_NAME), t0, unreadable)
     ours = pl.col("source").is_in(GENERATOR_SOURCES)
     generator = resources.filter(ours & (pl.col("metric") == "cpu_percent"))
     return RunData(
         manifest, folder, samples, users, dropped, checks,
         resources.filter(~ours).drop("source"), generator.select("t", "source", "value"),
+        tuple(unreadable),
     )  # fmt: skip
 
 
@@ -81,9 +86,16 @@ def _kept(path: Path) -> Path:
     return zipped if not path.exists() and zipped.exists() else path
 
 
-def _read_k6(path: Path) -> tuple[Samples, pl.DataFrame, int, tuple[int, int], float]:
+def _read_k6(
+    path: Path, unreadable: list[Unreadable]
+) -> tuple[Samples, pl.DataFrame, int, tuple[int, int], float]:
+    lines = JsonLines(path.name, _K6_SCHEMA)
     with open_input(path) as (stream, _):
-        frames = [_k6_points(chunk) for chunk in iter_chunks(stream, str(path), _CHUNK_BYTES)]
+        frames = [
+            _k6_points(lines.frame(chunk)) for chunk in iter_chunks(stream, str(path), _CHUNK_BYTES)
+        ]
+    if (left_out := lines.unreadable()) is not None:
+        unreadable.append(left_out)
     frames = [frame for frame in frames if frame.height]
     if not frames:
         raise InferloadError(
@@ -146,8 +158,7 @@ def _test_start(durations: pl.DataFrame) -> float:
     return float(durations.select((pl.col("epoch") - pl.col("value") / 1000).min()).item())
 
 
-def _k6_points(chunk: bytes) -> pl.DataFrame:
-    frame = pl.read_ndjson(io.BytesIO(chunk), schema=_K6_SCHEMA, ignore_errors=True)
+def _k6_points(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter((pl.col("type") == "Point") & pl.col("metric").is_in(_K6_METRICS)).select(
         "metric",
         pl.col("data").struct.field("time").str.to_datetime(time_unit="us", time_zone="UTC").dt.epoch("us").truediv(1e6).alias("epoch"),
@@ -161,13 +172,18 @@ _PARENS = re.compile(r"\(([^()/]+)\)")
 _BY_ENDPOINT = "plugins.metrics-by-endpoint."
 
 
-def _read_artillery(path: Path) -> tuple[Samples, pl.DataFrame, int, tuple[int, int], float]:
+def _read_artillery(
+    path: Path, unreadable: list[Unreadable]
+) -> tuple[Samples, pl.DataFrame, int, tuple[int, int], float]:
     """Artillery's JSON report (`intermediate`: its 10-second periods), or the periods as a run
     stopped early kept them, one JSON object a line (`.jsonl`, see run/periods_reporter.js)."""
     try:
         text = read_whole(path)
         if path.name.removesuffix(".gz").endswith(".jsonl"):
-            periods = [json.loads(line) for line in text.splitlines() if line.strip()]
+            lines = JsonLines(path.name)
+            periods = lines.records(text)
+            if (left_out := lines.unreadable()) is not None:
+                unreadable.append(left_out)
         else:
             periods = json.loads(text)["intermediate"]
     except (ValueError, KeyError, TypeError) as exc:
@@ -246,18 +262,20 @@ def _artillery_errors(
     return errors
 
 
-def read_resources(path: Path, t0: float) -> pl.DataFrame:
+def read_resources(path: Path, t0: float, unreadable: list[Unreadable]) -> pl.DataFrame:
     """Samples aligned to the run's clock; `_total` counters become per-second rates."""
-    empty = pl.DataFrame(
-        schema={"t": pl.Float64, "source": pl.String, "metric": pl.String, "value": pl.Float64}
-    )
+    schema = {
+        "t": pl.Float64(),
+        "source": pl.String(),
+        "metric": pl.String(),
+        "value": pl.Float64(),
+    }
     if not path.is_file() or path.stat().st_size == 0:
-        return empty
-    frame = pl.read_ndjson(
-        path,
-        schema={"t": pl.Float64, "source": pl.String, "metric": pl.String, "value": pl.Float64},
-        ignore_errors=True,
-    )
+        return pl.DataFrame(schema=schema)
+    lines = JsonLines(path.name, schema)
+    frame = lines.frame(read_whole(path))
+    if (left_out := lines.unreadable()) is not None:
+        unreadable.append(left_out)
     frame = frame.with_columns(t=pl.col("t") - t0).drop_nulls().sort("source", "metric", "t")
     is_counter = pl.col("metric").str.contains(r"_total(\{|$)")
     rate = (pl.col("value").diff() / pl.col("t").diff()).over("source", "metric")

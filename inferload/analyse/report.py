@@ -260,6 +260,7 @@ def _caveats(run: RunData, levels: list[Level]) -> list[str]:
             "behave unlike production's many users': give the run an account per session in flight "
             "(--users-csv)."
         )
+    notes.extend(left_out.note() for left_out in run.unreadable)
     if not manifest.monitors:
         notes.append(
             "No resource monitoring (--target-pid, --metrics-url): bottlenecks are inferred from latency alone."

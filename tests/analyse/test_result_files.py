@@ -3,6 +3,7 @@ engines' own totals, and `report` on them end to end."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from datetime import UTC, datetime
@@ -165,6 +166,53 @@ def test_a_broken_results_file_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["report", str(results), "-o", str(tmp_path / "out")])
     assert result.exit_code == 2 and "not an Artillery JSON report" in result.stderr
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_a_results_file_cut_short_is_read_but_its_half_written_line(tmp_path: Path) -> None:
+    """A killed run (or a full disk) stops k6 and the resource monitor in the middle of a line:
+    the report reads the rest and says what it left out, instead of refusing the run."""
+    results = tmp_path / "cut"
+    shutil.copytree(RESULTS / "k6-smoke", results)
+    points = [_k6_point("http_req_duration", 4.0 + i, 50) for i in range(30)]
+    points.insert(10, "{ not json")  # a stray line in the middle, as a bad disk block gives
+    (results / "k6-points.json.gz").unlink()
+    (results / "k6-points.json").write_text("\n".join(points) + '\n{"metric": "http_req_dur')
+    samples = gzip.decompress((results / "resources.jsonl.gz").read_bytes()).decode()
+    (results / "resources.jsonl.gz").unlink()
+    (results / "resources.jsonl").write_text(samples + '{"t": 17000')
+    run = read_run(results)
+    assert run.samples.stats(0, 1e9)[ALL].requests == 30
+    assert "cpu_percent" in set(run.resources["metric"].to_list())
+    assert [(u.file, u.lines, u.first_line_no) for u in run.unreadable] == [
+        ("k6-points.json", 2, 11),
+        ("resources.jsonl", 1, samples.count("\n") + 1),
+    ]
+    out = tmp_path / "report"
+    result = CliRunner().invoke(main, ["report", str(results), "-o", str(out)])
+    assert result.exit_code == 0, result.output + result.stderr
+    assert (
+        "k6-points.json: 2 line(s) that are no JSON were left out"
+        in (out / "REPORT.md").read_text()
+    )
+
+
+def test_artillery_periods_cut_short_keep_the_periods_written(tmp_path: Path) -> None:
+    """A run stopped early keeps Artillery's periods one a line: a half-written last period is
+    left out, the others read."""
+    results = tmp_path / "stopped"
+    shutil.copytree(RESULTS / "artillery-smoke", results)
+    periods = json.loads((results / "artillery-report.json").read_text())["intermediate"]
+    manifest = json.loads((results / "manifest.json").read_text())
+    manifest["files"]["report"] = "artillery-periods.jsonl"
+    (results / "manifest.json").write_text(json.dumps(manifest))
+    lines = [json.dumps(period) for period in periods]
+    (results / "artillery-periods.jsonl").write_text("\n".join(lines) + "\n" + lines[-1][:40])
+    run = read_run(results)
+    written = sum(p["counters"].get("http.requests", 0) for p in periods)
+    assert run.samples.stats(0, 1e9)[ALL].requests == written
+    assert [(u.file, u.lines, u.first_line_no) for u in run.unreadable] == [
+        ("artillery-periods.jsonl", 1, len(periods) + 1)
+    ]
 
 
 def test_a_key_endpoint_over_its_own_p95_limit_fails_the_run(tmp_path: Path) -> None:

@@ -85,11 +85,20 @@ def diff_workloads(old: Workload, new: Workload, tolerance: Tolerance = Toleranc
         Change(kind=c.kind, subject=c.subject, old=c.old, new=c.new, z=c.z,
                drift=c.material and (c.z is None or abs(c.z) >= critical), detail=c.detail)
         for c in candidates
-        if c.z is None or abs(c.z) >= critical
+        if (abs(c.z) >= critical if c.z is not None else _changed(c.old, c.new))
     ]  # fmt: skip
     changes.sort(key=lambda c: (not c.drift, -abs(c.z or 0.0)))
     return Drift(old_sessions=old.source.sessions, new_sessions=new.source.sessions, tests=tests,
                  critical_z=critical, changes=changes)  # fmt: skip
+
+
+def _changed(old: float | None, new: float | None) -> bool:
+    """A comparison with no samples to judge by (a model from the spec alone, or hand-set) is
+    listed when its value changed: the same default on both sides is no change to review
+    (workload.yaml keeps six decimals)."""
+    if old is None or new is None:
+        return old is not new
+    return not math.isclose(old, new, rel_tol=1e-6, abs_tol=1e-9)
 
 
 def _proportions(p1: float, n1: float, p2: float, n2: float) -> float | None:

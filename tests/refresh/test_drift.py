@@ -115,3 +115,29 @@ def test_doubled_arrivals_are_reported(infer: Callable[..., Workload]) -> None:
         "peak_arrival_rate_per_s"
     ].old == pytest.approx(2.0, rel=0.2)  # type: ignore[operator]
     assert kinds(drift) == {"load"}
+
+
+def test_models_without_samples_list_only_what_changed() -> None:
+    """Two models from the spec alone have no samples to judge by: every value they share is
+    the same default, and only the values that differ are changes to review."""
+    from inferload.model import infer_from_spec
+    from tests.conftest import SPECS
+
+    spec = SPECS / "petstore-v3/openapi.yaml"
+    model = infer_from_spec(load_catalog(spec), str(spec))
+    assert diff_workloads(model, model).changes == []
+    (persona,) = model.personas
+    edge = sorted(persona.think_times)[0]
+    slower = persona.think_times[edge].model_copy(update={"median_s": 9.0, "mu": 2.197225})
+    edited = model.model_copy(
+        update={
+            "personas": [
+                persona.model_copy(update={"think_times": {**persona.think_times, edge: slower}})
+            ]
+        }
+    )
+    (change,) = diff_workloads(model, edited).changes
+    assert (change.kind, change.subject, change.new) == (
+        "think-time", f"{persona.id}: {edge}", 9.0
+    )  # fmt: skip
+    assert change.drift  # no samples: beyond the tolerance is drift

@@ -16,6 +16,12 @@ from inferload.errors import ErrorKind, InferloadError, Location
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 
+_CREDENTIALS_HINT = {
+    "--base-url": "pass them as --env LOGIN_USERNAME=... --env LOGIN_PASSWORD=..., which the "
+    "scripts' basic auth and login step read",
+}
+
+
 def is_loopback(host: str) -> bool:
     host = host.strip("[]").lower()
     if host in _LOOPBACK_NAMES:
@@ -27,7 +33,18 @@ def is_loopback(host: str) -> bool:
 
 
 def check_target(url: str, allow_hosts: Iterable[str], *, option: str = "--base-url") -> str:
-    """The URL's host if load may go there; otherwise a clear refusal (exit 2)."""
+    """The URL's host if load may go there; otherwise a clear refusal (exit 2). A URL with
+    credentials (`http://user:secret@host`) is refused too: the URL is written to the results'
+    manifest, the report and the console, and no secret may land there."""
+    authority = url.split("://", 1)[-1].split("/", 1)[0]  # with or without a scheme
+    if "@" in authority:
+        raise InferloadError(
+            ErrorKind.INVALID,
+            "the URL holds credentials (user:password@), which would be written to the results "
+            "and the report",
+            location=Location(option),
+            hint=_CREDENTIALS_HINT.get(option, "give the URL without them"),
+        )
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InferloadError(

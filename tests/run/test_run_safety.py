@@ -47,6 +47,17 @@ def test_not_a_url_is_refused() -> None:
         check_target("ftp://127.0.0.1/", [])
 
 
+@pytest.mark.parametrize("url", ["http://user:s3cret@127.0.0.1:8800", "s3cret@127.0.0.1:8800"])
+def test_a_url_with_credentials_is_refused_without_echoing_them(url: str) -> None:
+    """The URL is written to the manifest, the report and the console: a password in it would
+    land in every one of them."""
+    with pytest.raises(InferloadError) as caught:
+        check_target(url, [])
+    message = caught.value.one_line()
+    assert "credentials" in message and "LOGIN_PASSWORD" in message
+    assert "s3cret" not in message
+
+
 def run(args: list[str]) -> tuple[int, str]:
     result = CliRunner().invoke(main, ["run", *args])
     return result.exit_code, result.output + (result.stderr or "")

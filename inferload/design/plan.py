@@ -61,6 +61,8 @@ def design(workload: Workload, catalog: Catalog, targets: Targets) -> dict[str, 
         "profiles": {name: _profile(profile) for name, profile in profiles.items()},
         "thresholds": _thresholds(design_thresholds(workload, resolved)),
         "targets": _targets(resolved),
+        # hosts besides loopback the scripts may send load to (staging), as targets.yaml lists them
+        "allow_hosts": sorted(set(targets.allow_hosts)),
     }  # fmt: skip
 
 

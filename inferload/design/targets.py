@@ -7,13 +7,25 @@ each number came from: `targets` (the file), `logs`/`spec`/`default` (via the wo
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from inferload.errors import ErrorKind, InferloadError, Location
 from inferload.model.workload import Workload
 from inferload.yamlfile import read_mapping, validate
+
+_HOST_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?")  # `_`: compose services
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 class _Strict(BaseModel):
@@ -57,8 +69,22 @@ class Targets(_Strict):
         default={}, description="operation id -> SLA overrides"
     )
     allow_hosts: list[str] = Field(
-        default=[], description="non-loopback hosts a run may target (staging)"
+        default=[],
+        description="non-loopback hosts a run may target (staging): host names or addresses",
     )
+
+    @field_validator("allow_hosts")
+    @classmethod
+    def _hosts_alone(cls, hosts: list[str]) -> list[str]:
+        """A URL or `host:port` here would match no target, and the scripts would refuse the
+        host the team meant to allow, with no word of why."""
+        for host in hosts:
+            if not (_HOST_NAME.fullmatch(host) or _is_address(host)):
+                raise ValueError(
+                    f"{host!r} is not a host name or address: give the host alone "
+                    "(staging.example.com, 10.0.0.5, ::1), without scheme, port or path"
+                )
+        return [host.lower() for host in hosts]
 
 
 class Resolved(_Strict):

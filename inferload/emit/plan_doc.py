@@ -23,6 +23,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
     goals = _goals(plan["targets"])
     credentials = _credentials(plan["auth"])
     kill_percent = 100 * kill_switch_rate(plan["targets"]["sla"]["error_rate"])
+    staging = _staging(plan["allow_hosts"])
     text = environment().get_template("plan/TEST-PLAN.md.j2").render(
         api=plan["api"],
         source=_source(workload),
@@ -46,6 +47,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
         accounts={name: math.ceil(plan["profiles"][name]["in_flight"]) for name in ("load", "stress")},
         credentials=credentials,
         kill_percent=kill_percent,
+        staging=staging,
         drain=_duration(plan["targets"]["drain_s"]),
         arrivals=plan["arrivals"],
     )  # fmt: skip
@@ -58,9 +60,18 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
             profiles=profiles,
             credentials=credentials,
             kill_percent=kill_percent,
+            staging=staging,
         )  # fmt: skip
     )
     return {"TEST-PLAN.md": text, "README.md": readme}
+
+
+def _staging(allow_hosts: list[str]) -> dict[str, str]:
+    """The staging host of the examples: the first the targets allow (the scripts accept it as
+    is), else a placeholder that must be allowed for the run (`ALLOW_HOSTS`)."""
+    if allow_hosts:
+        return {"host": allow_hosts[0], "allow": ""}
+    return {"host": "staging.example.internal", "allow": "ALLOW_HOSTS=staging.example.internal "}
 
 
 def _credentials(auth: dict[str, Any]) -> str:

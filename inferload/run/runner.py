@@ -53,7 +53,7 @@ _MARGIN_S = 90.0  # engine start-up and shutdown
 _THRESHOLD_EXIT_K6 = 99
 # The options that set the script variables `run` sets from them (the rest: its results folder)
 _OPTION_FOR = {"BASE_URL": "--base-url", "PROFILE": "--profile", "THINK_SCALE": "--think-scale",
-               "DURATION_SCALE": "--duration-scale"}  # fmt: skip
+               "DURATION_SCALE": "--duration-scale", "ALLOW_HOSTS": "--allow-host"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,7 @@ def run_load_test(
     run_env = {
         "BASE_URL": request.base_url, "PROFILE": request.profile, "THINK_SCALE": f"{request.think_scale:g}",
         "DURATION_SCALE": f"{request.duration_scale:g}", "SUMMARY_PATH": str(results / K6_SUMMARY_NAME),
+        "ALLOW_HOSTS": ",".join(request.allow_hosts),  # the scripts check their target too
         **(periods_env(results) if request.tool == "artillery" else {}),
     }  # fmt: skip
     clashes = sorted(run_env.keys() & request.extra_env.keys())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,13 @@ def test_targets_file_overrides_and_is_checked(workload: Workload, tmp_path: Pat
     with pytest.raises(InferloadError) as caught:
         load_targets(typo)
     assert caught.value.location is not None and caught.value.location.field == "normal_rate"
+    for url in ("https://staging.example.com", "staging.example.com:8443", "`x`"):
+        hosts = tmp_path / "hosts.yaml"
+        hosts.write_text(f"allow_hosts: [{json.dumps(url)}]\n")
+        with pytest.raises(InferloadError, match="give the host alone"):
+            load_targets(hosts)
+    hosts.write_text("allow_hosts: [Staging.Example.com, 10.0.0.5, '::1']\n")
+    assert load_targets(hosts).allow_hosts == ["staging.example.com", "10.0.0.5", "::1"]
     unknown = tmp_path / "unknown.yaml"
     unknown.write_text("endpoints: {noSuchOperation: {p95_ms: 100}}\n")
     with pytest.raises(InferloadError, match="noSuchOperation"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,6 +69,71 @@ def test_k6_fails_fast_without_base_url(generated: Path) -> None:
     completed = run_k6(generated / "k6", timeout=60, BASE_URL="")
     assert completed.returncode != 0
     assert "BASE_URL is required" in completed.stdout + completed.stderr
+
+
+_TARGETS = [  # BASE_URL, ALLOW_HOSTS, what the script says (None: it starts)
+    ("http://127.0.0.1:9", "", None),
+    ("http://[::1]:9/api", "", None),
+    ("http://localhost:9", "", None),
+    ("http://10.1.2.3", "", "refusing to send load to 10.1.2.3"),
+    ("http://10.1.2.3", "a.example, 10.1.2.3", None),
+    ("http://staging.example.com", "", "refusing to send load to staging.example.com"),
+    ("http://user:secret@127.0.0.1:9", "", "not an http(s) URL with a host"),
+    ("http://127.0.0.1@10.1.2.3", "", "not an http(s) URL with a host"),
+]
+
+
+def _script_start(engine: str, folder: Path, base_url: str, allow_hosts: str) -> str:
+    """What the script's init code says (`k6 inspect`, or loading Artillery's processor in
+    Node): it refuses a target before any request could be sent."""
+    env = engine_environment(BASE_URL=base_url, ALLOW_HOSTS=allow_hosts)
+    command = (  # k6 inspect reads no variable of its environment, only its -e options
+        [
+            str(find_k6()),
+            "inspect",
+            "-e",
+            f"BASE_URL={base_url}",
+            "-e",
+            f"ALLOW_HOSTS={allow_hosts}",
+            "script.js",
+        ]
+        if engine == "k6"
+        else [str(shutil.which("node")), "-e", "require('./processor.js')"]
+    )
+    done = subprocess.run(
+        command, cwd=folder / engine, env=env, capture_output=True, text=True, timeout=60
+    )
+    return "" if done.returncode == 0 else done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("engine", ["k6", "artillery"])
+@pytest.mark.parametrize(("base_url", "allow_hosts", "refusal"), _TARGETS)
+def test_scripts_send_load_to_loopback_or_to_a_listed_host_only(
+    generated: Path, engine: str, base_url: str, allow_hosts: str, refusal: str | None
+) -> None:
+    """Run by hand, outside `inferload run`, a script still refuses a host nobody listed."""
+    said = _script_start(engine, generated, base_url, allow_hosts)
+    if refusal is None:
+        assert said == ""
+    else:
+        assert refusal in said and "secret" not in said
+
+
+def test_hosts_listed_in_targets_are_allowed_by_the_scripts(
+    generated: Path, tmp_path: Path
+) -> None:
+    targets = tmp_path / "targets.yaml"
+    targets.write_text("allow_hosts: [Staging.Example.com]\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        ["generate", str(generated.parent / "workload.yaml"), "--targets", str(targets),
+         "-o", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output + result.stderr
+    for engine in ("k6", "artillery"):
+        assert _script_start(engine, out, "http://staging.example.com", "") == ""
+        assert "refusing" in _script_start(engine, out, "http://prod.example.com", "")
 
 
 @pytest.mark.parametrize(

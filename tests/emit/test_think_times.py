@@ -21,8 +21,10 @@ EDGE = {"mu": math.log(8.0), "sigma": 0.7}  # a median of 8 s, as a browsing ste
 
 # The journey code needs a plan and a few engine values; an empty plan compiles to nothing.
 HARNESS = """
-const PLAN = { correlations: {}, auth: {}, pools: {}, operations: {}, personas: [], think_cap_s: Number(__ENV.CAP) };
+const PLAN = { correlations: {}, auth: {}, pools: {}, operations: {}, personas: [], think_cap_s: Number(__ENV.CAP), allow_hosts: [] };
 function edgesAt() { return null; }
+const BASE_URL = 'http://127.0.0.1:9';
+const ENV_ALLOW_HOSTS = '';
 const BASE_PATH = '';
 const THINK_SCALE = Number(__ENV.THINK_SCALE);
 const USERS = [];

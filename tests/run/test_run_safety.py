@@ -127,6 +127,7 @@ def test_session_tags_are_a_k6_option(lms_generated: Path, tmp_path: Path) -> No
         ("BASE_URL", "use --base-url"),
         ("SUMMARY_PATH", "results folder"),
         ("PROFILE", "use --profile"),
+        ("ALLOW_HOSTS", "use --allow-host"),  # run tells the script the hosts it allowed
     ],
 )
 def test_run_refuses_an_env_it_sets_itself(

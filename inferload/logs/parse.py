@@ -39,7 +39,10 @@ _METHOD = r"^[A-Z][A-Z-]{1,15}$"
 EPOCH_SECONDS = "epoch_s"
 NOT_AN_ACCESS_RECORD = "not an access record"
 OTHER_HOST = "another host than the API's"  # a HAR's third-party calls (fonts, analytics, CDN)
-DROPPED_AT_READ = (NOT_AN_ACCESS_RECORD, OTHER_HOST)  # counted as drops, not as malformed
+# nginx and Apache log a connection that sent no request line (closed, timed out, or TLS spoken
+# to a plain port) as `"-" 400` or `408`: a well-formed line, but no request to replay
+NO_REQUEST = "no request (logged as '-': the connection sent none)"
+DROPPED_AT_READ = (NOT_AN_ACCESS_RECORD, OTHER_HOST, NO_REQUEST)  # drops, not malformed lines
 
 
 def parse_text_lines(lines: pl.DataFrame, line_format: LineFormat, source: int) -> pl.DataFrame:
@@ -165,6 +168,8 @@ def to_records(
         .then(pl.lit(unmatched_reason))
         .when(pl.col("ts").is_null())
         .then(pl.lit("unreadable time"))
+        .when((pl.col("method") == "-") & pl.col("path").is_null())
+        .then(pl.lit(NO_REQUEST))
         .when(no_method)
         .then(pl.lit("request line is not 'METHOD URL PROTOCOL'"))
         .when(pl.col("path").is_null())

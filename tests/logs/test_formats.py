@@ -14,7 +14,7 @@ from inferload.errors import InferloadError
 from inferload.logs.detect import CADDY, TRAEFIK, JsonShape, shape_from_fields
 from inferload.logs.formats import BUILTIN_FORMATS, LineFormat, compile_log_format
 from inferload.logs.har import read_har
-from inferload.logs.parse import parse_json_lines, parse_text_lines
+from inferload.logs.parse import DROPPED_AT_READ, NO_REQUEST, parse_json_lines, parse_text_lines
 
 T_HAR = 1728568536.0  # 2024-10-10T13:55:36Z
 
@@ -185,7 +185,7 @@ def test_methods_are_upper_cased_and_checked_per_row_in_a_mixed_chunk() -> None:
     )
     assert records.get_column("method").to_list() == ["GET", "GET", "POST", "-", "G3T", "GET"]
     bad = "request line is not 'METHOD URL PROTOCOL'"
-    assert records.get_column("malformed").to_list() == [None, None, None, bad, bad, None]
+    assert records.get_column("malformed").to_list() == [None, None, None, NO_REQUEST, bad, None]
 
 
 def test_reading_the_last_quoted_value_by_a_split_gives_what_the_whole_pattern_gives() -> None:
@@ -216,20 +216,25 @@ def test_reading_the_last_quoted_value_by_a_split_gives_what_the_whole_pattern_g
 
 
 def test_malformed_reasons() -> None:
+    """A `"-"` request is how nginx and Apache log a connection that sent none (closed, timed
+    out, TLS to a plain port): a well-formed line, counted as a drop, not as malformed."""
     records = parse_text_lines(
         frame(
             '10.0.0.1 - - [15/Feb/2013:06:00:31 +0000] "-" 400 0 "-" "-"',
             "garbage that is no log line",
             '10.0.0.1 - - [99/Xyz/2013:06:00:31 +0000] "GET / HTTP/1.1" 200 0 "-" "-"',
+            '10.0.0.1 - - [15/Feb/2013:06:00:31 +0000] "\x16\x03\x01" 400 0 "-" "-"',
         ),
         BUILTIN_FORMATS["combined"],
         0,
     )
     assert records.get_column("malformed").to_list() == [
-        "request line is not 'METHOD URL PROTOCOL'",
+        NO_REQUEST,
         "does not match the combined format",
         "unreadable time",
+        "request line is not 'METHOD URL PROTOCOL'",
     ]
+    assert NO_REQUEST in DROPPED_AT_READ
 
 
 def test_epoch_times_that_are_no_number_are_unreadable() -> None:

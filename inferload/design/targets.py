@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from inferload.errors import ErrorKind, InferloadError, Location
-from inferload.model.workload import Workload
+from inferload.model.workload import Measured, Workload
 from inferload.yamlfile import read_mapping, validate
 
 _HOST_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?")  # `_`: compose services
@@ -107,6 +107,15 @@ def load_targets(path: str | Path | None) -> Targets:
     return validate(Targets, read_mapping(path, "a targets file"), path)
 
 
+def _origin(measured: Measured) -> str:
+    """Where a load level came from; a placeholder says why it is one (the plan lists it among
+    its assumptions)."""
+    provenance = measured.provenance.value
+    if provenance == "default" and measured.note:
+        return f"default: {measured.note}"
+    return provenance
+
+
 def resolve(workload: Workload, targets: Targets) -> Resolved:
     """Fill what targets.yaml leaves out from the workload's load levels."""
     load = workload.load
@@ -120,14 +129,14 @@ def resolve(workload: Workload, targets: Targets) -> Resolved:
         "normal_arrival_rate_per_s",
         targets.normal_arrival_rate_per_s,
         load.normal_arrival_rate_per_s.value,
-        load.normal_arrival_rate_per_s.provenance.value,
+        _origin(load.normal_arrival_rate_per_s),
     )
     measured_peak = load.peak_arrival_rate_per_s
     peak = pick(
         "peak_arrival_rate_per_s",
         targets.peak_arrival_rate_per_s,
         max(measured_peak.value, normal),
-        measured_peak.provenance.value
+        _origin(measured_peak)
         if measured_peak.value >= normal
         else f"normal load (above the {60 * measured_peak.value:.2f} sessions/min peak "
         f"from {measured_peak.provenance.value})",

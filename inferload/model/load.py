@@ -20,6 +20,10 @@ from inferload.logs.model import IngestReport
 from inferload.model.workload import Load, Measured, Provenance
 
 LOGS = Provenance.LOGS
+# Fewer sessions than this measure no arrival rate: a Poisson count of n has a relative
+# standard error of 1/sqrt(n), over 18% below 30 (one HAR recording is one session). The rates
+# are then kept as placeholders (`default`), which the test plan lists among its assumptions.
+MIN_SESSIONS_FOR_RATES = 30
 
 
 def load_levels(intervals: list[tuple[float, float]], report: IngestReport) -> Load:
@@ -43,21 +47,31 @@ def load_levels(intervals: list[tuple[float, float]], report: IngestReport) -> L
     span = (
         f"mean over {len(active)} active hour(s)"
         if sum(covered) >= 3600
-        else f"over the {sum(covered) / 60:.1f} min the logs cover"
+        else f"over the {_duration(sum(covered))} the logs cover"
     )
+    # the busiest minute is at least as busy as the hour around it
+    minute_rate = max(
+        _busiest_minute(starts, report.first_s or starts[0], report.last_s or starts[-1]), peak_rate
+    )
+    hour_note = (
+        "busiest clock hour"
+        if max(covered) >= 3600
+        else "busiest clock hour, over the part the logs cover"
+    )
+    notes = (span, hour_note, "busiest clock minute: the burst to survive")
+    rate_provenance = LOGS
+    if len(starts) < MIN_SESSIONS_FOR_RATES:
+        rate_provenance = Provenance.DEFAULT
+        few = f"{len(starts)} session(s) in {_duration(window_s)} of logs: too few for a rate, set it in targets.yaml"
+        notes = (few, few, few)
     return Load(
-        normal_arrival_rate_per_s=Measured(value=normal_rate, provenance=LOGS, note=span),
-        peak_arrival_rate_per_s=Measured(
-            value=peak_rate, provenance=LOGS,
-            note="busiest clock hour" if max(covered) >= 3600 else "busiest clock hour, over the part the logs cover",
-        ),
-        peak_minute_arrival_rate_per_s=Measured(
-            value=_busiest_minute(starts) / 60, provenance=LOGS, note="busiest clock minute: the burst to survive"
-        ),
+        normal_arrival_rate_per_s=Measured(value=normal_rate, provenance=rate_provenance, note=notes[0]),
+        peak_arrival_rate_per_s=Measured(value=peak_rate, provenance=rate_provenance, note=notes[1]),
+        peak_minute_arrival_rate_per_s=Measured(value=minute_rate, provenance=rate_provenance, note=notes[2]),
         session_duration_s=Measured(value=mean_duration, provenance=LOGS, note="mean, first to last request"),
         session_duration_p90_s=Measured(value=durations[int(0.9 * (len(durations) - 1))], provenance=LOGS),
         peak_concurrent_sessions=Measured(value=float(_peak_overlap(intervals)), provenance=LOGS),
-        littles_law_concurrency=Measured(value=peak_rate * mean_duration, provenance=LOGS,
+        littles_law_concurrency=Measured(value=peak_rate * mean_duration, provenance=rate_provenance,
                                          note="peak arrival rate x mean session duration"),
         requests_per_s_mean=Measured(value=report.kept_requests / window_s, provenance=LOGS),
         requests_per_s_peak=Measured(value=float(report.peak_requests_per_s), provenance=LOGS, note="busiest second"),
@@ -74,9 +88,21 @@ def _covered_seconds(window_start: float, hours: int, first_s: float, last_s: fl
     ]
 
 
-def _busiest_minute(starts: list[float]) -> int:
+def _busiest_minute(starts: list[float], first_s: float, last_s: float) -> float:
+    """The busiest clock minute's sessions per second, over the part of it the logs cover (as
+    for hours): minutes the logs barely touch are left out, unless no minute is covered more."""
     minutes = np.floor(np.asarray(starts) / 60).astype(np.int64)
-    return int(np.bincount(minutes - minutes.min()).max()) if len(minutes) else 0
+    counts = np.bincount(minutes - minutes.min())
+    begins = (minutes.min() + np.arange(len(counts))) * 60.0
+    covered = np.maximum(np.minimum(last_s, begins + 60) - np.maximum(first_s, begins), 1.0)
+    full_enough = covered >= covered.max() / 2
+    return float((counts[full_enough] / covered[full_enough]).max())
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.1f} min" if seconds < 3600 else f"{seconds / 3600:.1f} h"
 
 
 def _peak_overlap(intervals: list[tuple[float, float]]) -> int:

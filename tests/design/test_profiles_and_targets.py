@@ -28,7 +28,9 @@ def test_defaults_come_from_the_workload_and_the_usual_sla(workload: Workload) -
     assert resolved.normal_arrival_rate_per_s == workload.load.normal_arrival_rate_per_s.value
     assert resolved.max_arrival_rate_per_s == 3 * resolved.normal_arrival_rate_per_s
     assert (resolved.sla.p95_ms, resolved.sla.p99_ms, resolved.sla.error_rate) == (500, 1000, 0.01)
-    assert resolved.origin["normal_arrival_rate_per_s"] == "default"
+    # a placeholder says why it is one (the plan's goals table and assumptions show it)
+    note = workload.load.normal_arrival_rate_per_s.note
+    assert resolved.origin["normal_arrival_rate_per_s"] == f"default: {note}" and note
 
 
 def test_targets_file_overrides_and_is_checked(workload: Workload, tmp_path: Path) -> None:
@@ -76,7 +78,7 @@ def test_a_normal_load_above_the_measured_peak_is_the_peak_and_says_so(
     assert f"{60 * measured.value:.2f} sessions/min" in resolved.origin["peak_arrival_rate_per_s"]
     below = resolve(workload, Targets(normal_arrival_rate_per_s=measured.value / 2))
     assert below.peak_arrival_rate_per_s == measured.value
-    assert below.origin["peak_arrival_rate_per_s"] == measured.provenance.value
+    assert below.origin["peak_arrival_rate_per_s"] == f"default: {measured.note}"
 
 
 def test_profile_shapes_and_littles_law_sizing(workload: Workload) -> None:

@@ -106,3 +106,39 @@ def test_templates_learnt_from_pages_do_not_claim_static_assets(tmp_path: Path) 
     pools = workload["data_pools"]
     assert {v["value"] for v in pools["query.page"]["values"]} == {"0", "1", "2"}
     assert not [name for name in pools if "STS" in name]  # a search term is no parameter
+
+
+def test_a_sample_too_small_for_a_rate_gives_placeholders_not_measurements(
+    tmp_path: Path,
+) -> None:
+    """One recorded session (a HAR, a handful of lines) over 8 s would read as 7.5 sessions a
+    minute "from logs": the plan would present it as production's load. Fewer than 30
+    sessions measure no rate: the rates are placeholders that say why, listed as assumptions."""
+    workload = infer(tmp_path, "--logs", str(shop_log(tmp_path / "one.log", sessions=1)))
+    for name in ("normal_arrival_rate_per_s", "peak_arrival_rate_per_s",
+                 "peak_minute_arrival_rate_per_s", "littles_law_concurrency"):  # fmt: skip
+        assert workload["load"][name]["provenance"] == "default", name
+    assert (
+        "1 session(s) in 8 s of logs: too few"
+        in workload["load"]["normal_arrival_rate_per_s"]["note"]
+    )
+    assert workload["load"]["session_duration_s"]["provenance"] == "logs"  # still measured
+    result = CliRunner().invoke(main, ["generate", str(tmp_path / "w.yaml"), "-o", str(tmp_path / "out")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    plan = (tmp_path / "out/TEST-PLAN.md").read_text()
+    assumptions = plan[plan.index("Assumptions") :]
+    assert "normal load: default: 1 session(s) in 8 s of logs: too few" in assumptions
+
+
+def test_the_busiest_minute_is_read_over_the_part_of_it_the_logs_cover(tmp_path: Path) -> None:
+    """60 sessions in the first 30 s of a minute: 2 sessions a second, not 60 / 60 s (and never
+    less than the hour's rate: one HAR-like burst made the minute's peak lower than normal)."""
+    workload = infer(tmp_path, "--logs", str(shop_log(tmp_path / "burst.log", sessions=60)))
+    minute = workload["load"]["peak_minute_arrival_rate_per_s"]["value"]
+    assert minute >= workload["load"]["peak_arrival_rate_per_s"]["value"]
+    burst = tmp_path / "b"
+    burst.mkdir()
+    lines = [combined(T0 + n / 2, "GET /catalog", ip=f"198.51.100.{n}") for n in range(60)]
+    workload = infer(burst, "--logs", str(write_log(burst / "burst.log", lines)))
+    assert abs(workload["load"]["peak_minute_arrival_rate_per_s"]["value"] - 60 / 29.5) < 0.05
+    assert workload["load"]["normal_arrival_rate_per_s"]["provenance"] == "logs"

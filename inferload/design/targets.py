@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from inferload.errors import ErrorKind, InferloadError, Location
-from inferload.model.workload import Measured, Workload
+from inferload.model.workload import Measured, Provenance, Workload
 from inferload.yamlfile import read_mapping, validate
 
 _HOST_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?")  # `_`: compose services
@@ -141,7 +141,16 @@ def resolve(workload: Workload, targets: Targets) -> Resolved:
         else f"normal load (above the {60 * measured_peak.value:.2f} sessions/min peak "
         f"from {measured_peak.provenance.value})",
     )
-    maximum = pick("max_arrival_rate_per_s", targets.max_arrival_rate_per_s, 3 * normal, "default: 3x normal")  # fmt: skip
+    # what the system must survive: 3x normal, unless production already sent more (the peak
+    # hour, or the busiest minute's burst the logs measured)
+    burst = load.peak_minute_arrival_rate_per_s
+    candidates = [(3 * normal, "default: 3x normal"), (peak, "the peak load")]
+    if burst.provenance is Provenance.LOGS:
+        candidates.append(
+            (burst.value, f"logs: the busiest minute ({60 * burst.value:.2f} sessions/min)")
+        )
+    survive, why = max(candidates, key=lambda candidate: candidate[0])
+    maximum = pick("max_arrival_rate_per_s", targets.max_arrival_rate_per_s, survive, why)
     for name in Sla.model_fields:  # the SLA is the usual SaaS one where the file is silent
         given = name in targets.sla.model_fields_set
         origin[f"sla.{name}"] = "targets" if given else "default: the usual SaaS target"

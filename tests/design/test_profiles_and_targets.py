@@ -141,3 +141,28 @@ def test_an_sla_of_no_errors_at_all_is_a_limit_a_clean_run_meets(workload: Workl
     script = yaml.safe_load(render_artillery(plan)["artillery/script.yml"])
     (condition,) = script["config"]["plugins"]["ensure"]["conditions"]
     assert condition["expression"].endswith("/ http.requests <= 0")
+
+
+def test_what_to_survive_covers_the_burst_production_already_sent(workload: Workload) -> None:
+    """3x normal is the usual margin, but production's busiest minute may be above it: the
+    spike must then reach that burst, not stop below what users already did."""
+    from inferload.model.workload import Measured, Provenance
+
+    normal = workload.load.normal_arrival_rate_per_s.value
+    burst = Measured(value=5 * normal, provenance=Provenance.LOGS, note="busiest clock minute")
+    bursty = workload.model_copy(
+        update={"load": workload.load.model_copy(update={"peak_minute_arrival_rate_per_s": burst})}
+    )
+    resolved = resolve(bursty, Targets())
+    assert resolved.max_arrival_rate_per_s == 5 * normal
+    assert resolved.origin["max_arrival_rate_per_s"].startswith("logs: the busiest minute")
+    spike = design_profiles(resolved)["spike"]
+    assert max(stage.target_per_s for stage in spike.stages) == 5 * normal
+    calm = Measured(value=2 * normal, provenance=Provenance.LOGS, note="busiest clock minute")
+    usual = workload.model_copy(
+        update={"load": workload.load.model_copy(update={"peak_minute_arrival_rate_per_s": calm})}
+    )
+    assert resolve(usual, Targets()).origin["max_arrival_rate_per_s"] == "default: 3x normal"
+    high_peak = resolve(workload, Targets(peak_arrival_rate_per_s=4 * normal))
+    assert high_peak.max_arrival_rate_per_s == 4 * normal
+    assert high_peak.origin["max_arrival_rate_per_s"] == "the peak load"

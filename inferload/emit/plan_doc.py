@@ -8,6 +8,7 @@ from typing import Any
 
 from inferload.design.profiles import kill_switch_rate
 from inferload.emit.pools import pool_paths
+from inferload.model.chains import expected_visits
 from inferload.model.workload import END, START, DataPool, Workload
 from inferload.templating import environment
 
@@ -87,18 +88,53 @@ def _cell(text: str) -> str:
     return re.sub(r"[\r\n]+", " ", text).replace("|", "\\|").replace("<", "&lt;").replace("`", "'")
 
 
-def _mermaid_id(state: str) -> str:
-    return "s_" + re.sub(r"[^A-Za-z0-9_]", "_", state)
+# The journey graph drawn in the plan: the transitions that carry most of a session's steps.
+# A persona learnt from a big site's logs has thousands (NASA's log: 1,578 for one persona,
+# 230 kB of Mermaid), which no reader follows and which GitHub refuses to draw (50,000
+# characters, 500 edges at most).
+GRAPH_EDGES = 60
+GRAPH_FLOW = 0.9  # of the expected transitions per session
+
+
+def _journey_graph(persona: Any) -> tuple[list[str], str]:
+    """Mermaid lines for the busiest transitions (expected uses per session: visits to the
+    source x probability), until they carry GRAPH_FLOW of all or GRAPH_EDGES are drawn; and a
+    sentence on what was left out ("" when nothing was)."""
+    visits = {START: 1.0, **expected_visits(persona)}
+    flows = sorted(
+        ((visits.get(source, 0.0) * probability, source, target)
+         for source, targets in persona.transitions.items() for target, probability in targets.items()),
+        key=lambda edge: (-edge[0], edge[1], edge[2]),
+    )  # fmt: skip
+    total = sum(flow for flow, _, _ in flows) or 1.0
+    drawn: list[tuple[str, str]] = []
+    carried = 0.0
+    for flow, source, target in flows:
+        if len(drawn) >= GRAPH_EDGES or carried >= GRAPH_FLOW * total:
+            break
+        drawn.append((source, target))
+        carried += flow
+    ids: dict[str, str] = {}  # states by first use: short ids no two names can share
+    lines = []
+    for source, target in drawn:
+        for state in (source, target):
+            if state not in ids:
+                ids[state] = f"s{len(ids)}"
+                lines.append(f'{ids[state]}["{_label(state)}"]')
+        probability = persona.transitions[source][target]
+        lines.append(f"{ids[source]} -->|{probability:.0%}| {ids[target]}")
+    left = len(flows) - len(drawn)
+    note = (
+        f"The {len(drawn)} busiest transitions, {carried / total:.0%} of a session's steps; "
+        f"{left:,} rarer ones are not drawn (workload.yaml has them all)."
+        if left
+        else ""
+    )
+    return lines, note
 
 
 def _persona(persona: Any) -> dict[str, Any]:
-    edges = []
-    for source, targets in persona.transitions.items():
-        for target, probability in targets.items():
-            if probability >= 0.05:
-                edges.append(
-                    f'{_mermaid_id(source)}["{_label(source)}"] -->|{probability:.0%}| {_mermaid_id(target)}["{_label(target)}"]'
-                )
+    graph, left_out = _journey_graph(persona)
     journeys = [
         {
             "text": " -> ".join(_cell(step) for step in journey.steps) or "(leaves at once)",
@@ -113,7 +149,7 @@ def _persona(persona: Any) -> dict[str, Any]:
         for g in persona.guards
     )
     return {"id": persona.id, "name": _cell(persona.name), "weight": persona.weight, "length": persona.session_length_steps,
-            "journeys": journeys, "guards": guards, "edges": edges}  # fmt: skip
+            "journeys": journeys, "guards": guards, "graph": graph, "left_out": left_out}  # fmt: skip
 
 
 def _label(state: str) -> str:

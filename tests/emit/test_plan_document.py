@@ -172,3 +172,37 @@ def test_the_port_checklist_item_shows_only_where_sessions_arrive_fast(
         lms_workload_file, tmp_path / "busy" / "out", "peak_arrival_rate_per_s: 50\n"
     )
     assert item in busy.split("## 5. Before the run", 1)[1].split("## 6.", 1)[0]
+
+
+def test_a_big_journey_graph_is_drawn_by_its_busiest_transitions(workload: Workload) -> None:
+    """A persona learnt from a big site's logs has thousands of transitions (NASA's: 1,936),
+    which GitHub refuses to draw (50,000 characters, 500 edges at most) and nobody reads: the
+    plan draws the busiest ones and says what it left out. States whose names differ only by
+    punctuation stay two nodes."""
+    from inferload.emit.plan_doc import GRAPH_EDGES, _journey_graph
+
+    pages = [f"GET /page-{i}" for i in range(150)] + [f"GET /page_{i}" for i in range(150)]
+    chain = {"$start": {page: 1 / len(pages) for page in pages}}
+    for i, page in enumerate(pages):
+        chain[page] = {
+            pages[(i + 1) % len(pages)]: 0.3,
+            pages[(i + 7) % len(pages)]: 0.2,
+            "$end": 0.5,
+        }
+    persona = workload.personas[0].model_copy(
+        update={"steps": {page: [page] for page in pages}, "transitions": chain}
+    )
+    lines, note = _journey_graph(persona)
+    edges = [line for line in lines if "-->" in line]
+    assert len(edges) == GRAPH_EDGES and sum(map(len, lines)) < 50_000
+    assert f"{3 * len(pages) + len(pages) - GRAPH_EDGES:,} rarer ones are not drawn" in note
+    twins = {"$start": {"GET /a-b": 1.0}, "GET /a-b": {"GET /a_b": 1.0}, "GET /a_b": {"$end": 1.0}}
+    small = persona.model_copy(
+        update={"steps": {"GET /a-b": ["GET /a-b"], "GET /a_b": ["GET /a_b"]}, "transitions": twins}
+    )
+    lines, note = _journey_graph(small)
+    assert lines == [
+        's0["start"]', 's1["GET /a-b"]', "s0 -->|100%| s1", 's2["GET /a_b"]', "s1 -->|100%| s2",
+        's3["end"]', "s2 -->|100%| s3",
+    ]  # fmt: skip
+    assert note == ""

@@ -64,6 +64,20 @@ def test_bad_input_exit_2(tmp_path: Path) -> None:
     assert "Traceback" not in err
 
 
+def test_a_utf16_log_is_named_as_such_with_the_way_to_convert_it(tmp_path: Path) -> None:
+    """Windows PowerShell's `>` writes UTF-16 with CRLF: "binary content" would send the user
+    looking for a compression format."""
+    lines = (FIXTURES / "logs/nasa-aug95-20k/nasa.log").read_text().splitlines()[:20]
+    log = tmp_path / "sample.log"
+    log.write_bytes("\r\n".join(lines).encode("utf-16"))
+    code, _, err = invoke("logs", str(log))
+    assert code == 2 and "UTF-16 text, not UTF-8" in err and "iconv -f UTF-16" in err
+    noise = tmp_path / "noise.log"
+    noise.write_bytes(bytes(range(256)) * 40)
+    code, _, err = invoke("logs", str(noise))
+    assert code == 2 and "binary content" in err
+
+
 def test_json_lines_with_a_field_mapping(tmp_path: Path) -> None:
     log = tmp_path / "app.jsonl"
     log.write_text(

@@ -195,6 +195,14 @@ def _nonblank(lines: list[str], name: str) -> list[str]:
             ErrorKind.INVALID, "empty log: no lines to read", location=Location(name)
         )
     binary = sum(1 for line in sample if "\x00" in line or "\ufffd" in line)
+    if binary >= _MATCH_SHARE * len(sample) and _utf16(sample):
+        raise InferloadError(
+            ErrorKind.INVALID,
+            "UTF-16 text, not UTF-8 (as Windows PowerShell's `>` writes a file)",
+            location=Location(name, line=1),
+            hint="convert it first: iconv -f UTF-16 -t UTF-8 FILE > FILE.log, or in PowerShell "
+            "Get-Content FILE | Out-File -Encoding utf8 FILE.log",
+        )
     if binary >= _MATCH_SHARE * len(sample):
         raise InferloadError(
             ErrorKind.INVALID,
@@ -203,6 +211,15 @@ def _nonblank(lines: list[str], name: str) -> list[str]:
             hint="compressed other than by gzip, bzip2 or xz? Decompress it and pass the text",
         )
     return sample
+
+
+def _utf16(sample: list[str]) -> bool:
+    """Text read as UTF-8 that was UTF-16: every other character a NUL (ASCII in UTF-16),
+    the rest printable."""
+    text = "".join(sample)
+    nuls = text.count("\x00")
+    rest = "".join(text.split()).replace("\x00", "").replace("\ufffd", "")  # CRLF, tabs too
+    return nuls >= 0.4 * len(text) and rest.isprintable()
 
 
 def looks_like(sample: list[str]) -> str:

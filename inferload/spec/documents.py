@@ -11,6 +11,7 @@ the root file, `relative/path.yaml#/pointer` for any other file (relative to the
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 from pathlib import Path
@@ -67,6 +68,15 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _decode(raw: bytes, path: Path) -> str:
+    """UTF-8 (a BOM allowed), or UTF-16 with its BOM: YAML 1.2 and JSON's first RFC admit it,
+    and Windows PowerShell's `>` writes it (`Invoke-WebRequest ... > openapi.yaml`)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise _file_error(
+                ErrorKind.UNREADABLE, f"not UTF-16 text (byte {exc.start})", path
+            ) from None
     if b"\x00" in raw:
         raise _file_error(ErrorKind.UNREADABLE, "binary content, not YAML or JSON", path)
     try:

@@ -8,6 +8,7 @@ import pytest
 
 from inferload.errors import ErrorKind, InferloadError
 from inferload.spec import build_catalog, load_catalog
+from tests.conftest import SPECS
 from tests.spec.builders import get, openapi3, path_param, write_spec
 
 
@@ -79,6 +80,19 @@ def test_arazzo_workflow_gets_a_hint_naming_its_openapi_source(tmp_path: Path) -
     assert "Arazzo" in hint
     assert "../openapi.yaml" in hint
     assert "other.arazzo.yaml" not in hint
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_spec_with_its_byte_order_mark_is_read(tmp_path: Path, encoding: str) -> None:
+    """YAML 1.2 reads UTF-16, and Windows PowerShell's `>` writes it."""
+    text = (SPECS / "petstore-v3/openapi.yaml").read_text()
+    spec = tmp_path / "openapi.yaml"
+    spec.write_bytes(
+        ("\ufeff" if encoding == "utf-16-be" else "").encode(encoding) + text.encode(encoding)
+    )
+    assert [op.operation_id for op in load_catalog(spec).operations] == [
+        op.operation_id for op in load_catalog(SPECS / "petstore-v3/openapi.yaml").operations
+    ]
 
 
 def test_binary_file(tmp_path: Path) -> None:

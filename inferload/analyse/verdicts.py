@@ -35,6 +35,11 @@ def above(measured: float, limit: float) -> Status:
     return "MARGINAL" if measured <= (1 + _MARGIN) * limit else "PASS"
 
 
+# A level keeps up with its offered load when it serves at least this share of the requests per
+# offered session that the best level below it served
+KEEP_UP = 0.9
+
+
 def within_sla(stats: Stats, sla: Sla) -> bool:
     return (
         stats.p95_ms <= sla.p95_ms
@@ -43,12 +48,27 @@ def within_sla(stats: Stats, sla: Sla) -> bool:
     )
 
 
+def level_within_sla(level: Level, sla: Sla) -> bool:
+    """The global targets and every key endpoint's own p95 limit (`METHOD /path` -> path)."""
+    return within_sla(level.overall, sla) and all(
+        stats.p95_ms <= limit
+        for name, stats in level.endpoints.items()
+        if (limit := sla.endpoint_p95_ms.get(name.partition(" ")[2])) is not None
+    )
+
+
 def max_sustained(levels: list[Level], sla: Sla) -> Level | None:
-    """The highest ascending level whose figures all met the SLA (and every level below it)."""
+    """The highest ascending level that met the SLA, key endpoints' limits included, and kept
+    up with the load it was offered (and so did every level below it). Past saturation an open
+    model offers more than the system serves: requests queue, throughput stops following the
+    arrival rate, and the averages of a short level can still look within the SLA."""
     sustained = None
+    served_per_session = 0.0
     for level in levels:
-        if not within_sla(level.overall, sla):
+        ratio = level.overall.rps / level.offered_per_s if level.offered_per_s > 0 else 0.0
+        if not level_within_sla(level, sla) or ratio < KEEP_UP * served_per_session:
             break
+        served_per_session = max(served_per_session, ratio)
         sustained = level
     return sustained
 
@@ -61,7 +81,7 @@ def verdicts(overall: Stats, levels: list[Level], sla: Sla) -> list[Verdict]:
     ]  # fmt: skip
     if sla.throughput_rps is not None:
         best = max(
-            (level.overall.rps for level in levels if within_sla(level.overall, sla)), default=0.0
+            (level.overall.rps for level in levels if level_within_sla(level, sla)), default=0.0
         )
         found.append(
             Verdict(

@@ -6,6 +6,7 @@ fails goes no further, as its user could not."""
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 from collections.abc import Iterator
@@ -127,3 +128,30 @@ def test_a_k6_session_ends_at_a_request_that_gets_no_answer(
     metrics = json.loads(summary.read_text())["metrics"]
     assert metrics["iterations"]["values"]["count"] == 12
     assert metrics["http_reqs"]["values"]["count"] == 12  # one request per session
+
+
+@pytest.fixture(scope="module")
+def basic_generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Museum API: every operation takes http basic credentials, and no call logs in."""
+    folder = tmp_path_factory.mktemp("museum")
+    spec = SPECS / "redocly-museum-3.1/openapi.yaml"
+    runner = CliRunner()
+    assert runner.invoke(main, ["infer", "--spec", str(spec), "-o", str(folder / "w.yaml")]).exit_code == 0  # fmt: skip
+    assert runner.invoke(main, ["generate", str(folder / "w.yaml"), "-o", str(folder / "out")]).exit_code == 0  # fmt: skip
+    return folder / "out"
+
+
+@pytest.mark.parametrize("engine", ["k6", "artillery"])
+def test_basic_credentials_go_on_every_request_without_a_token(
+    engine: str, basic_generated: Path, server: RecordingServer
+) -> None:
+    """Basic auth needs no token: the scripts sent its header only when API_TOKEN happened to
+    be set, so a basic-auth API got every request unauthenticated (Prism: 401 on all)."""
+    completed = run_sessions(
+        engine, basic_generated, 20, BASE_URL=server.base_url, BASE_PATH="", THINK_SCALE="0",
+        LOGIN_USERNAME=USERNAME, LOGIN_PASSWORD=PASSWORD,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    expected = "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
+    assert len(server.received) >= 20
+    assert {r.authorization for r in server.received} == {expected}

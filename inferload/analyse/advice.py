@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from inferload.analyse.bottleneck import Bottleneck, ResourceTrend, resource_value
 from inferload.analyse.levels import Level
 from inferload.analyse.scalability import Knee
+from inferload.analyse.verdicts import max_sustained
+from inferload.run.manifest import Sla
 
 _STATUS_MEANING = {
     "503": "the service shed load (overload or an exhausted pool): find what it was waiting on",
@@ -37,6 +39,7 @@ def recommend(
     errors: list[tuple[str, str, int]],
     dropped_sessions: int,
     peak_arrival_rate_per_s: float,
+    sla: Sla,
 ) -> list[Recommendation]:
     found: list[Recommendation] = []
     endpoint = bottleneck.endpoint
@@ -71,11 +74,7 @@ def recommend(
             f"the test was designed for ({peak_arrival_rate_per_s:.2f} sessions/s); p95 there was {knee.p95_ms:.0f} ms.",
         ))  # fmt: skip
     elif rising := [level for level in levels if not level.recovery]:
-        top = rising[-1]
-        found.append(Recommendation(
-            "Run the breakpoint profile to find the limit: this run never reached it.",
-            f"no knee up to {top.offered_per_s:.2f} sessions/s ({top.overall.rps:.1f} req/s, p95 {top.overall.p95_ms:.0f} ms).",
-        ))  # fmt: skip
+        found.extend(_without_a_knee(rising, sla))
     recovery = [level for level in levels if level.recovery]
     if (
         recovery
@@ -103,6 +102,32 @@ def recommend(
             f"{dropped_sessions} sessions could not start for want of a free virtual user: the highest levels offered less load than planned.",
         ))  # fmt: skip
     return found
+
+
+def _without_a_knee(rising: list[Level], sla: Sla) -> list[Recommendation]:
+    """No knee: a healthy run did not push hard enough; a run that missed the SLA from its
+    first level shows no capacity at all (errors or latency come first); between the two, the
+    SLA broke without a sharp bend, and the highest load sustained is the capacity."""
+    first, top = rising[0], rising[-1]
+    sustained = max_sustained(rising, sla)
+    if sustained is top:
+        return [Recommendation(
+            "Run the breakpoint profile to find the limit: this run never reached it.",
+            f"no knee up to {top.offered_per_s:.2f} sessions/s ({top.overall.rps:.1f} req/s, p95 {top.overall.p95_ms:.0f} ms).",
+        )]  # fmt: skip
+    if sustained is None:
+        return [Recommendation(
+            "Make the service meet its SLA at low load before reading capacity: this run missed it from its first level.",
+            f"at {first.offered_per_s:.2f} sessions/s: p95 {first.overall.p95_ms:.0f} ms, p99 {first.overall.p99_ms:.0f} ms, "
+            f"errors {100 * first.overall.error_rate:.2f}% (SLA: p95 < {sla.p95_ms:g} ms, p99 < {sla.p99_ms:g} ms, "
+            f"errors < {100 * sla.error_rate:g}%, and each key endpoint's own p95 limit).",
+        )]  # fmt: skip
+    return [Recommendation(
+        f"Treat {sustained.overall.rps:.0f} req/s ({sustained.offered_per_s:.2f} sessions/s) as this deployment's capacity: "
+        "above it the SLA broke or throughput stopped following the load, without a sharp knee.",
+        f"p95 {sustained.overall.p95_ms:.0f} ms there; at {top.offered_per_s:.2f} sessions/s {top.overall.rps:.1f} req/s, "
+        f"p95 {top.overall.p95_ms:.0f} ms and errors {100 * top.overall.error_rate:.2f}%.",
+    )]  # fmt: skip
 
 
 def _resource_advice(trend: ResourceTrend, endpoint: str | None) -> Recommendation | None:

@@ -162,7 +162,7 @@ def build_report(run: RunData, generated_at: datetime) -> Report:
     errors = run.samples.errors_by_status()
     saturation = generator_saturation(rising, manifest.tool, manifest.host_cpus or 1)
     advice = recommend(rising + [lv for lv in levels if lv.recovery], knee, bottleneck, errors,
-                       run.dropped_sessions, manifest.peak_arrival_rate_per_s)  # fmt: skip
+                       run.dropped_sessions, manifest.peak_arrival_rate_per_s, manifest.sla)  # fmt: skip
     if saturation is not None:  # first when it qualifies the knee, else after the findings
         later = past_knee(saturation.level.index, knee.level if knee else None)
         advice.insert(len(advice) if later else 0, generator_advice(saturation, knee, manifest))

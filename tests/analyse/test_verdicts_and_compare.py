@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from inferload.analyse.bottleneck import resource_value
@@ -105,3 +107,28 @@ def test_the_highest_load_sustained_meets_key_endpoints_limits_and_keeps_up() ->
     assert max_sustained([*levels, slow_key], sla) is levels[2]
     keeps_up = _level(3, 60, 516, 464, fine)
     assert max_sustained([*levels, keeps_up], sla) is keeps_up
+
+
+def test_without_a_knee_the_advice_follows_what_the_levels_show() -> None:
+    """ "Run the breakpoint profile: this run never reached the limit" was the advice for any
+    run without a knee, a run failing every request (a 401 on all) included."""
+    from inferload.analyse.advice import recommend
+    from inferload.analyse.bottleneck import Bottleneck
+
+    sla = Sla(p95_ms=500, p99_ms=1000, error_rate=0.01)
+    healthy = [_level(0, 20, 100, 30, {}), _level(1, 40, 200, 40, {})]
+
+    def advice(levels: list[Level]) -> str:
+        found = recommend(levels, None, Bottleneck(None, (), ()), [], 0, 10.0, sla)
+        return found[0].action
+
+    assert advice(healthy).startswith("Run the breakpoint profile")
+    slow = _level(2, 60, 300, 800, {})
+    assert advice([*healthy, slow]).startswith("Treat 200 req/s (40.00 sessions/s) as")
+    failing = [
+        dataclasses.replace(
+            level, overall=dataclasses.replace(level.overall, errors=level.overall.requests)
+        )
+        for level in healthy
+    ]
+    assert advice(failing).startswith("Make the service meet its SLA at low load")

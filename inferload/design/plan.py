@@ -108,6 +108,7 @@ def _operation(
         # production combined them (in the pool's column order); empty for none
         "joint_columns": _joint_columns(workload, operation_id),
         "examples": {p.name: (p.examples[0] if p.examples else (p.schema or {}).get("example")) for p in (spec_op.path_parameters if spec_op else ())},
+        "path_enums": _path_enums(catalog, spec_op, pools) if spec_op else {},
         "query": query,
         "body": None if body is None or spec_op is None else _body(catalog, workload, spec_op, *body),
         "secured": bool(spec_op and any(spec_op.security)),
@@ -115,6 +116,31 @@ def _operation(
         "success": [int(s) for s in info.success_statuses if s.isdigit()] or None,
         "content_types": sorted({m.media_type.split(";")[0].strip().lower() for r in spec_op.responses if r.is_success for m in r.content}) if spec_op else [],
     }  # fmt: skip
+
+
+def _path_enums(
+    catalog: Catalog, spec_op: Operation, pools: dict[str, DataPool]
+) -> dict[str, dict[str, list[Any]]]:
+    """Path parameters the spec limits to a list (`/issue/{id}/{status}`: open, resolved) ->
+    the values to draw and their weights. The pool of the parameter's name may hold other
+    operations' values (`/request/{id}/{status}`: approve, decline), and no response holds the
+    value to capture: the list decides, weighted as production used it when the pool says."""
+    found: dict[str, dict[str, list[Any]]] = {}
+    for parameter in spec_op.path_parameters:
+        schema = resolve_schema(catalog, parameter.schema) or {}
+        values = [str(value) for value in schema.get("enum") or [] if value is not None]
+        if not values:
+            continue
+        pool = pools.get(parameter.name)
+        seen = {value.value: value.weight for value in pool.values} if pool else {}
+        weights = [seen.get(value, 0.0) for value in values]
+        if not any(weights):
+            weights = [1.0] * len(values)
+        kept = [
+            (value, weight) for value, weight in zip(values, weights, strict=True) if weight > 0
+        ]
+        found[parameter.name] = {"values": [v for v, _ in kept], "weights": [w for _, w in kept]}
+    return found
 
 
 def _joint_columns(workload: Workload, operation_id: str) -> list[str]:

@@ -27,6 +27,8 @@ def correlations(
     for consumer in wanted:
         found: dict[str, Correlation] = {}
         for parameter in consumer.path_parameters:
+            if (parameter.schema or {}).get("enum"):
+                continue  # one of a fixed list (a status, a kind), not an item's id to capture
             correlation = by_link.get(
                 (consumer.operation_id, parameter.name)
             ) or _collection_producer(catalog, consumer, parameter.name, operations)

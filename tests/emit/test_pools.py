@@ -118,3 +118,52 @@ def test_k6_stops_on_a_weight_that_is_no_number(k6_folder: tuple[Path, Path]) ->
     assert inspect.returncode != 0
     message = (inspect.stdout + inspect.stderr).replace('\\"', '"')  # k6 logs quotes escaped
     assert f'{pool.relative_to(folder)}, row 3: the weight "lots" is not a number' in message
+
+
+def test_a_path_parameter_limited_to_a_list_draws_from_its_own_operations_list(
+    tmp_path: Path,
+) -> None:
+    """Overseerr's `/issue/{issueId}/{status}` (open, resolved) and
+    `/request/{requestId}/{status}` (approve, decline): one pool per parameter name mixed the
+    two lists, and `status` was "captured" from the issue's response (a comment's id), so the
+    scripts sent `/issue/1/1` (Prism: 422). Each operation draws from its own list."""
+    from click.testing import CliRunner
+
+    from inferload.cli import main
+    from tests.spec.builders import get, openapi3, path_param, write_spec
+
+    def status_of(*values: str) -> dict[str, object]:
+        return {"name": "status", "in": "path", "required": True,
+                "schema": {"type": "string", "enum": list(values)}}  # fmt: skip
+
+    id_schema = {"type": "object", "properties": {"id": {"type": "integer"}}}
+    listed = {"200": {"description": "ok", "content": {"application/json": {"schema": {
+        "type": "array", "items": id_schema}}}}}  # fmt: skip
+    paths = {
+        "/issue": {"get": get("listIssues", responses=listed)},
+        "/issue/{issueId}": {"get": get("getIssue", parameters=[path_param("issueId")])},
+        "/issue/{issueId}/{status}": {
+            "post": get(
+                "setIssueStatus", parameters=[path_param("issueId"), status_of("open", "resolved")]
+            )
+        },  # fmt: skip
+        "/request": {"get": get("listRequests", responses=listed)},
+        "/request/{requestId}": {"get": get("getRequest", parameters=[path_param("requestId")])},
+        "/request/{requestId}/{status}": {
+            "post": get(
+                "setRequestStatus",
+                parameters=[path_param("requestId"), status_of("approve", "decline")],
+            )
+        },  # fmt: skip
+    }
+    spec = write_spec(tmp_path, openapi3(paths))
+    runner = CliRunner()
+    assert runner.invoke(main, ["infer", "--spec", str(spec), "-o", str(tmp_path / "w.yaml")]).exit_code == 0  # fmt: skip
+    assert runner.invoke(main, ["generate", str(tmp_path / "w.yaml"), "-o", str(tmp_path / "out")]).exit_code == 0  # fmt: skip
+    with FastRecordingServer() as server:
+        done = run_k6(tmp_path / "out" / "k6", timeout=120, BASE_URL=server.base_url, SESSIONS="300", THINK_SCALE="0")  # fmt: skip
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        sent = [path for method, path in server.requests if method == "POST"]
+    issues = {path.rsplit("/", 1)[1] for path in sent if path.startswith("/issue/")}
+    requests = {path.rsplit("/", 1)[1] for path in sent if path.startswith("/request/")}
+    assert issues == {"open", "resolved"} and requests == {"approve", "decline"}, sent

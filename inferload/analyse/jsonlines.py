@@ -45,33 +45,22 @@ class JsonLines:
 
     def frame(self, chunk: bytes) -> pl.DataFrame:
         """One chunk (whole lines) -> its records, in `schema`."""
-        first_line = self._lines_before + 1
-        self._lines_before += chunk.count(b"\n")
         try:
-            return self._read(chunk)
+            frame = self._read(chunk)
         except pl.exceptions.ComputeError:  # a syntax error: find the lines it cannot read
-            pass
-        kept = []
-        for number, line in enumerate(chunk.split(b"\n"), start=first_line):
-            if not line.strip():
-                continue
-            try:
-                readable = isinstance(json.loads(line), dict)
-            except ValueError:
-                readable = False
-            if readable:
-                kept.append(line)
-            else:
-                self._bad += 1
-                self._first_bad = self._first_bad or number
-        return self._read(b"\n".join(kept)) if kept else pl.DataFrame(schema=self.schema)
+            kept = [line for line, _ in self._objects(chunk)]
+            return self._read(b"\n".join(kept)) if kept else pl.DataFrame(schema=self.schema)
+        self._lines_before += chunk.count(b"\n")
+        return frame
 
     def records(self, chunk: bytes) -> list[dict[str, Any]]:
         """One chunk -> its JSON objects as Python dicts (for small files read whole)."""
-        first_line = self._lines_before + 1
-        self._lines_before += chunk.count(b"\n")
+        return [record for _, record in self._objects(chunk)]
+
+    def _objects(self, chunk: bytes) -> list[tuple[bytes, dict[str, Any]]]:
+        """The chunk's lines that hold a JSON object, with the object; the others counted."""
         found = []
-        for number, line in enumerate(chunk.split(b"\n"), start=first_line):
+        for number, line in enumerate(chunk.split(b"\n"), start=self._lines_before + 1):
             if not line.strip():
                 continue
             try:
@@ -79,10 +68,11 @@ class JsonLines:
             except ValueError:
                 record = None
             if isinstance(record, dict):
-                found.append(record)
+                found.append((line, record))
             else:
                 self._bad += 1
                 self._first_bad = self._first_bad or number
+        self._lines_before += chunk.count(b"\n")
         return found
 
     def unreadable(self) -> Unreadable | None:

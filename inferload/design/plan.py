@@ -8,6 +8,7 @@ Everything that came from logs or the spec is data in this model; the emitters e
 from __future__ import annotations
 
 import copy
+import json
 import re
 from typing import Any
 
@@ -128,7 +129,11 @@ def _path_enums(
     found: dict[str, dict[str, list[Any]]] = {}
     for parameter in spec_op.path_parameters:
         schema = resolve_schema(catalog, parameter.schema) or {}
-        values = [str(value) for value in schema.get("enum") or [] if value is not None]
+        values = [  # as a path writes them: `true`, not Python's `True`
+            json.dumps(value) if isinstance(value, bool) else str(value)
+            for value in schema.get("enum") or []
+            if value is not None
+        ]
         if not values:
             continue
         pool = pools.get(parameter.name)

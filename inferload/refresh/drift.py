@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from scipy.stats import norm
 
 from inferload.model.chains import expected_visits
-from inferload.model.workload import START, Persona, Workload
+from inferload.model.workload import START, Persona, Provenance, Workload
 from inferload.refresh.identity import match_personas
 
 Kind = Literal["operation-new", "operation-gone", "operation-share", "persona-new", "persona-gone",
@@ -211,12 +211,18 @@ _LOAD_COUNTS = {  # how many events stand behind one unit of each load level
 def _load(old: Workload, new: Workload, tolerance: Tolerance) -> list[_Candidate]:
     found = []
     for name, per_unit in _LOAD_COUNTS.items():
-        before = getattr(old.load, name).value
-        after = getattr(new.load, name).value
+        old_level, new_level = getattr(old.load, name), getattr(new.load, name)
+        before, after = old_level.value, new_level.value
         if before <= 0 and after <= 0:
             continue
         relative = (after - before) / before if before > 0 else math.inf
-        found.append(_Candidate("load", name, before, after, _poisson(before * per_unit, after * per_unit),
-                                abs(relative) >= tolerance.load_relative,
-                                f"{name.replace('_', ' ')}: {before:.3g} -> {after:.3g} ({relative:+.0%})"))  # fmt: skip
+        # a placeholder (a model from the spec alone, a sample too small) counted nothing: no
+        # test of counts, and the change is the first measurement, which the detail says
+        counted = old_level.provenance is new_level.provenance is Provenance.LOGS
+        z = _poisson(before * per_unit, after * per_unit) if counted else None
+        origins = (
+            "" if counted else f" ({old_level.provenance.value} -> {new_level.provenance.value})"
+        )
+        found.append(_Candidate("load", name, before, after, z, abs(relative) >= tolerance.load_relative,
+                                f"{name.replace('_', ' ')}: {before:.3g} -> {after:.3g} ({relative:+.0%}){origins}"))  # fmt: skip
     return found

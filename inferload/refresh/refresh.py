@@ -8,6 +8,8 @@ keep their ids and names across refreshes (refresh/identity.py).
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass
 
 from inferload.model.workload import Load, Measured, Persona, Provenance, Workload
@@ -24,6 +26,14 @@ def merge_refresh(old: Workload, fresh: Workload) -> Refreshed:
     notes: list[str] = []
     matches = match_personas(old.personas, fresh.personas)
     taken = {old.personas[j].id for j in matches.values()}
+    # A new persona keeps its number unless an old persona has it (kept, or no longer seen):
+    # then it takes the first number nobody has, so no two personas read "p1-...".
+    old_numbers = {number for p in old.personas if (number := _number(p.id))}
+    reserved = old_numbers | {
+        number
+        for index, p in enumerate(fresh.personas)
+        if index not in matches and (number := _number(p.id))
+    }
     personas: list[Persona] = []
     for index, persona in enumerate(fresh.personas):
         if index in matches:
@@ -36,9 +46,14 @@ def merge_refresh(old: Workload, fresh: Workload) -> Refreshed:
                     persona.model_copy(update={"id": previous.id, "name": previous.name})
                 )
         else:
+            identifier = persona.id
+            if _number(identifier) in old_numbers:
+                number = next(n for n in itertools.count(1) if n not in reserved)
+                reserved.add(number)
+                identifier = re.sub(r"^p\d+-", f"p{number}-", identifier)
             personas.append(
                 persona.model_copy(
-                    update={"id": _unused(persona.id, taken | {p.id for p in personas})}
+                    update={"id": _unused(identifier, taken | {p.id for p in personas})}
                 )
             )
             notes.append(f"new persona {personas[-1].id} ({persona.weight:.1%} of sessions)")
@@ -94,6 +109,12 @@ def _load(old: Load, fresh: Load) -> tuple[Load, list[str]]:
         if isinstance(value, Measured) and value.provenance == Provenance.USER
     }
     return fresh.model_copy(update=kept), sorted(kept)
+
+
+def _number(identifier: str) -> int | None:
+    """The number of a persona id (`p3-browse-courses` -> 3), None for one an engineer named."""
+    found = re.match(r"p(\d+)-", identifier)
+    return int(found.group(1)) if found else None
 
 
 def _unused(identifier: str, taken: set[str]) -> str:

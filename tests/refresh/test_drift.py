@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -141,3 +142,25 @@ def test_models_without_samples_list_only_what_changed() -> None:
         "think-time", f"{persona.id}: {edge}", 9.0
     )  # fmt: skip
     assert change.drift  # no samples: beyond the tolerance is drift
+
+
+def test_a_spec_only_model_refreshed_from_logs(lms_workload_file: Path) -> None:
+    """The first logs after a model from the spec alone: its placeholders are no counts to test
+    (900 concurrent sessions by default against 132 measured is no z of -24), and the new
+    personas take numbers no kept persona has (not a second "p1-")."""
+    from inferload.model import infer_from_spec, load_workload
+    from inferload.refresh.refresh import merge_refresh
+    from tests.conftest import FIXTURES
+
+    spec = FIXTURES / "lms/openapi.yaml"
+    placeholder = infer_from_spec(load_catalog(spec), str(spec))
+    measured = load_workload(lms_workload_file)
+    drift = diff_workloads(placeholder, measured)
+    load = [change for change in drift.changes if change.kind == "load"]
+    assert load and all(
+        change.z is None and "(default -> logs)" in change.detail for change in load
+    )
+    merged = merge_refresh(placeholder, measured).workload
+    numbers = [persona.id.split("-", 1)[0] for persona in merged.personas]
+    assert len(numbers) == len(set(numbers)) == len(merged.personas), numbers
+    assert any(persona.id == "p1-spec-explorer" for persona in merged.personas)

@@ -24,6 +24,7 @@ LOGS = Provenance.LOGS
 # standard error of 1/sqrt(n), over 18% below 30 (one HAR recording is one session). The rates
 # are then kept as placeholders (`default`), which the test plan lists among its assumptions.
 MIN_SESSIONS_FOR_RATES = 30
+_SEPARATE_PERIODS_H = 7 * 24  # a window this long, mostly idle, joins periods apart
 
 
 def load_levels(intervals: list[tuple[float, float]], report: IngestReport) -> Load:
@@ -49,6 +50,13 @@ def load_levels(intervals: list[tuple[float, float]], report: IngestReport) -> L
         if sum(covered) >= 3600
         else f"over the {_duration(sum(covered))} the logs cover"
     )
+    if hours > _SEPARATE_PERIODS_H and len(active) < hours / 2:
+        span += (f" of a {_duration(hours * 3600.0)} window: the logs cover separate periods "
+                 "(inputs from different weeks or years?)")  # fmt: skip
+    # requests per second while users were there: over the hours some session was open (a
+    # window with a gap of weeks between two inputs would read as no traffic at all)
+    open_hours = _open_hours(intervals, window_start, hours)
+    busy_s = sum(covered[h] for h in open_hours) or window_s
     # the busiest minute is at least as busy as the hour around it
     minute_rate = max(
         _busiest_minute(starts, report.first_s or starts[0], report.last_s or starts[-1]), peak_rate
@@ -73,7 +81,8 @@ def load_levels(intervals: list[tuple[float, float]], report: IngestReport) -> L
         peak_concurrent_sessions=Measured(value=float(_peak_overlap(intervals)), provenance=LOGS),
         littles_law_concurrency=Measured(value=peak_rate * mean_duration, provenance=rate_provenance,
                                          note="peak arrival rate x mean session duration"),
-        requests_per_s_mean=Measured(value=report.kept_requests / window_s, provenance=LOGS),
+        requests_per_s_mean=Measured(value=report.kept_requests / busy_s, provenance=LOGS,
+                                     note="over the hours with sessions open"),
         requests_per_s_peak=Measured(value=float(report.peak_requests_per_s), provenance=LOGS, note="busiest second"),
         arrivals_per_hour=per_hour,
     )  # fmt: skip
@@ -86,6 +95,18 @@ def _covered_seconds(window_start: float, hours: int, first_s: float, last_s: fl
         max(min(last_s, window_start + (h + 1) * 3600) - max(first_s, window_start + h * 3600), 1.0)
         for h in range(hours)
     ]
+
+
+def _open_hours(intervals: list[tuple[float, float]], window_start: float, hours: int) -> set[int]:
+    """The window's clock hours in which some session was open (from its first request to its
+    last)."""
+    bounds = np.asarray(intervals, dtype=np.float64).reshape(-1, 2)
+    first = np.floor((bounds[:, 0] - window_start) / 3600).astype(np.int64)
+    last = np.minimum(np.floor((bounds[:, 1] - window_start) / 3600).astype(np.int64), hours - 1)
+    found = set(first.tolist())
+    for start, end in zip(first[last > first].tolist(), last[last > first].tolist(), strict=True):
+        found.update(range(start + 1, end + 1))
+    return found
 
 
 def _busiest_minute(starts: list[float], first_s: float, last_s: float) -> float:
@@ -102,7 +123,9 @@ def _busiest_minute(starts: list[float], first_s: float, last_s: float) -> float
 def _duration(seconds: float) -> str:
     if seconds < 60:
         return f"{seconds:.0f} s"
-    return f"{seconds / 60:.1f} min" if seconds < 3600 else f"{seconds / 3600:.1f} h"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h" if seconds < 2 * 86400 else f"{seconds / 86400:,.0f} days"
 
 
 def _peak_overlap(intervals: list[tuple[float, float]]) -> int:

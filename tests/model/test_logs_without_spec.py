@@ -142,3 +142,18 @@ def test_the_busiest_minute_is_read_over_the_part_of_it_the_logs_cover(tmp_path:
     workload = infer(burst, "--logs", str(write_log(burst / "burst.log", lines)))
     assert abs(workload["load"]["peak_minute_arrival_rate_per_s"]["value"] - 60 / 29.5) < 0.05
     assert workload["load"]["normal_arrival_rate_per_s"]["provenance"] == "logs"
+
+
+def test_logs_of_separate_periods_are_measured_while_users_were_there(tmp_path: Path) -> None:
+    """Two samples a month apart, merged: the requests per second are those of the hours with
+    sessions open (not of the whole month, nearly all of it empty), and the rate's note says
+    the logs cover separate periods."""
+    first = shop_log(tmp_path / "march.log")
+    later = [combined(T0 + 30 * 86400 + n * 10, "GET /catalog", ip=f"203.0.113.{n}") for n in range(60)]  # fmt: skip
+    second = write_log(tmp_path / "april.log", later)
+    workload = infer(tmp_path, "--logs", str(first), "--logs", str(second))
+    load = workload["load"]
+    assert "separate periods" in load["normal_arrival_rate_per_s"]["note"]
+    assert "30 days window" in load["normal_arrival_rate_per_s"]["note"]
+    # 240 requests in about 10 + 10 minutes of clock hours touched (2 or 3 hours), not a month
+    assert load["requests_per_s_mean"]["value"] > 240 / (4 * 3600)

@@ -269,7 +269,16 @@ def check_requested(
             inner = envelope.opened_sample(sample)
             if inner and _reads(inner, requested, line_format):
                 return envelope
-    raise _mismatch(name, requested, looks_like(sample))
+    raise _mismatch(name, requested, looks_like(sample), _reading_format(sample, name))
+
+
+def _reading_format(sample: list[str], name: str) -> str | None:
+    """The built-in text format that reads the sample, for the hint (None: none does)."""
+    try:
+        found = _detect_bare(sample, name)
+    except InferloadError:
+        return None
+    return found.text.name if found is not None and found.text is not None else None
 
 
 def _reads(sample: list[str], requested: str, line_format: LineFormat | None) -> bool:
@@ -279,7 +288,7 @@ def _reads(sample: list[str], requested: str, line_format: LineFormat | None) ->
     return share_matching(sample, line_format) > 0
 
 
-def _mismatch(name: str, requested: str, looks: str) -> InferloadError:
+def _mismatch(name: str, requested: str, looks: str, reading: str | None) -> InferloadError:
     hints = {
         "jsonl": "looks like JSON lines; try --format jsonl",
         "har": "looks like a HAR file; try --format har",
@@ -287,11 +296,14 @@ def _mismatch(name: str, requested: str, looks: str) -> InferloadError:
         "haproxy": "looks like an HAProxy log; try --format haproxy",
         "text": "looks like a text access log; try --format combined, common or --log-format",
     }
+    hint = hints[looks]
+    if reading is not None and reading in BUILTIN_FORMATS:
+        hint = f"the lines read as {reading}: try --format {reading}, or leave --format out"
     return InferloadError(
         ErrorKind.INVALID,
         f"no line reads as {requested}",
         location=Location(name, line=1),
-        hint=hints[looks],
+        hint=hint,
     )
 
 

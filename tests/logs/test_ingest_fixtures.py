@@ -464,7 +464,7 @@ def test_asking_for_w3c_on_another_format_says_what_it_looks_like() -> None:
     with pytest.raises(InferloadError) as caught:
         ingest(LOGS / "elastic-apache/apache_logs", format="w3c")
     assert "no line reads as w3c" in caught.value.message
-    assert "text access log" in (caught.value.hint or "")
+    assert "the lines read as combined: try --format combined" in (caught.value.hint or "")
 
 
 def alb_line(

@@ -371,7 +371,19 @@ def test_bounded_memory_closes_sessions_as_the_stream_advances() -> None:
             b'1.2.3.4 - - [01/Aug/1995:00:00:01 -0400] "GET / HTTP/1.0" 200 5\n',
             {"format": "jsonl"},
             "no line reads as jsonl",
-            "text access log",
+            "the lines read as common: try --format common",
+        ),
+        (  # the format that reads the lines, not a list that repeats the one asked for
+            b'1.2.3.4 - - [01/Aug/1995:00:00:01 -0400] "GET / HTTP/1.0" 200 5\n',
+            {"format": "combined"},
+            "no line reads as combined",
+            "the lines read as common: try --format common",
+        ),
+        (
+            b"1.2.3.4 said hello\n",
+            {"format": "combined"},
+            "no line reads as combined",
+            "text access log; try --format combined, common or --log-format",
         ),
     ],
 )

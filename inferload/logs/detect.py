@@ -272,6 +272,19 @@ def check_requested(
     raise _mismatch(name, requested, looks_like(sample), _reading_format(sample, name))
 
 
+def richer_format_note(sample: list[str], requested: str, name: str) -> str | None:
+    """A note naming the built-in format detection would pick, when the user asked for another
+    that reads the lines too (`common` on combined lines reads them, less their referer and
+    agent, by which bots are told apart; `combined` on lines that also log durations)."""
+    found = _reading_format(sample, name)
+    if found is None or found == requested:
+        return None
+    return (
+        f"{name}: the lines read as {found}, which reads more of them than {requested} "
+        "(leave --format out to read them so)"
+    )
+
+
 def _reading_format(sample: list[str], name: str) -> str | None:
     """The built-in text format that reads the sample, for the hint (None: none does)."""
     try:

@@ -39,6 +39,7 @@ from inferload.logs.detect import (
     check_requested,
     detect,
     json_shape,
+    richer_format_note,
     shape_from_fields,
 )
 from inferload.logs.envelope import opened, parse_within
@@ -259,7 +260,10 @@ class LogIngest:
                 else BUILTIN_FORMATS[options.format]
             )
             asked = "the given --log-format" if options.log_format else options.format
-            return Detected("text", text=text, envelope=check_requested(sample, asked, text, name))
+            envelope = check_requested(sample, asked, text, name)
+            if not options.log_format and (note := richer_format_note(sample, text.name, name)):
+                self._notes.append(note)
+            return Detected("text", text=text, envelope=envelope)
         if options.format == "jsonl":
             envelope = check_requested(sample, "jsonl", None, name)
             shape = (

@@ -467,6 +467,15 @@ def test_asking_for_w3c_on_another_format_says_what_it_looks_like() -> None:
     assert "the lines read as combined: try --format combined" in (caught.value.hint or "")
 
 
+def test_a_format_that_reads_less_of_the_lines_than_another_is_noted() -> None:
+    """`--format common` reads combined lines too, without their agents (bots then pass as
+    users): the report says which format reads more of them."""
+    _, common = ingest(LOGS / "elastic-apache/apache_logs", format="common")
+    assert any("the lines read as combined, which reads more" in note for note in common.notes)
+    _, combined = ingest(LOGS / "elastic-apache/apache_logs", format="combined")
+    assert not any("reads more" in note for note in combined.notes)
+
+
 def alb_line(
     second: int, port: int, request: str, target_s: str = "0.048", status: int = 200
 ) -> str:

@@ -86,6 +86,17 @@ class Backwards:
             self.lines + other.lines, self.first_line_no, max(self.most_s, other.most_s)
         )
 
+    def note(self, name: str) -> str:
+        """What the ingest report says of the input `name`."""
+        step = self.most_s
+        size = f"{step / 3600:.1f} h" if step >= 3600 else f"{step / 60:.0f} min"
+        return (
+            f"{name}: {self.lines:,} line(s) more than {LATENESS_S / 60:g} min earlier than a line "
+            f"before them (by up to {size}; the first at line {self.first_line_no:,}): sessions "
+            "are cut there. Logs of several servers joined into one file? Pass them as separate "
+            "files: they are merged by time."
+        )
+
 
 def _count_backwards(requests: pl.DataFrame, counts: ChunkCounts, source_index: int) -> None:
     """Lines further back in time than `LATENESS_S` behind the input's latest time before them

@@ -26,7 +26,6 @@ from inferload.errors import ErrorKind, InferloadError, Location, file_error
 from inferload.gcpause import paused_gc
 from inferload.logs.aggregates import OperationAggregates
 from inferload.logs.clean import (
-    Backwards,
     ChunkCounts,
     drop_reason_before_matching,
     path_drop_reason,
@@ -51,7 +50,7 @@ from inferload.logs.parse import parse_json_lines, parse_text_lines
 from inferload.logs.prefetch import ordered_map, prefetch, quick_gil_handoff
 from inferload.logs.reader import CHUNK_BYTES, iter_line_frames
 from inferload.logs.routing import OperationMatcher
-from inferload.logs.sessions import LATENESS_S, Pieces, Sessionizer
+from inferload.logs.sessions import Pieces, Sessionizer
 from inferload.logs.templates import catalog_from_templates, infer_templates
 from inferload.logs.w3c import fields_of, parse_w3c_lines
 from inferload.spec.matcher import Router
@@ -384,20 +383,10 @@ class LogIngest:
             notes=tuple(
                 dict.fromkeys(
                     self._notes
-                    + [self._backwards_note(i, b) for i, b in sorted(counts.backwards.items())]
+                    + [b.note(self._names[i]) for i, b in sorted(counts.backwards.items())]
                     + [f"router: {c}" for c in router.conflicts]
                 )
             ),
-        )
-
-    def _backwards_note(self, index: int, backwards: Backwards) -> str:
-        step = backwards.most_s
-        size = f"{step / 3600:.1f} h" if step >= 3600 else f"{step / 60:.0f} min"
-        return (
-            f"{self._names[index]}: {backwards.lines:,} line(s) more than {LATENESS_S / 60:g} min "
-            f"earlier than a line before them (by up to {size}; the first at line "
-            f"{backwards.first_line_no:,}): sessions are cut there. Logs of several servers joined "
-            "into one file? Pass them as separate files: they are merged by time."
         )
 
 

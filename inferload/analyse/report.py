@@ -19,7 +19,7 @@ from inferload.analyse.levels import Level, ascending, load_levels
 from inferload.analyse.readers import RunData
 from inferload.analyse.samples import ALL, Stats
 from inferload.analyse.scalability import find_knees, fit_usl
-from inferload.analyse.verdicts import below, max_sustained, verdicts
+from inferload.analyse.verdicts import below, endpoint_p95_limit, max_sustained, verdicts
 from inferload.run.manifest import RunManifest
 
 REPORT_FORMAT = 1
@@ -197,8 +197,7 @@ def build_report(run: RunData, generated_at: datetime) -> Report:
 def _endpoint_rows(stats: dict[str, Stats], manifest: RunManifest) -> list[EndpointRow]:
     rows = []
     for name, figures in sorted(stats.items(), key=lambda item: -item[1].requests):
-        path = name.partition(" ")[2]
-        limit = manifest.sla.endpoint_p95_ms.get(path)
+        limit = endpoint_p95_limit(manifest.sla, name)
         rows.append(EndpointRow(name=name, figures=Figures.of(figures), p95_limit_ms=limit,
                                 status=below(figures.p95_ms, limit) if limit else None))  # fmt: skip
     return rows

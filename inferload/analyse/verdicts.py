@@ -48,12 +48,17 @@ def within_sla(stats: Stats, sla: Sla) -> bool:
     )
 
 
+def endpoint_p95_limit(sla: Sla, name: str) -> float | None:
+    """An endpoint's own p95 limit: the SLA keys them by path, results name `METHOD /path`."""
+    return sla.endpoint_p95_ms.get(name.partition(" ")[2])
+
+
 def level_within_sla(level: Level, sla: Sla) -> bool:
-    """The global targets and every key endpoint's own p95 limit (`METHOD /path` -> path)."""
+    """The global targets and every key endpoint's own p95 limit."""
     return within_sla(level.overall, sla) and all(
         stats.p95_ms <= limit
         for name, stats in level.endpoints.items()
-        if (limit := sla.endpoint_p95_ms.get(name.partition(" ")[2])) is not None
+        if (limit := endpoint_p95_limit(sla, name)) is not None
     )
 
 

@@ -195,15 +195,15 @@ def _nonblank(lines: list[str], name: str) -> list[str]:
             ErrorKind.INVALID, "empty log: no lines to read", location=Location(name)
         )
     binary = sum(1 for line in sample if "\x00" in line or "\ufffd" in line)
-    if binary >= _MATCH_SHARE * len(sample) and _utf16(sample):
-        raise InferloadError(
-            ErrorKind.INVALID,
-            "UTF-16 text, not UTF-8 (as Windows PowerShell's `>` writes a file)",
-            location=Location(name, line=1),
-            hint="convert it first: iconv -f UTF-16 -t UTF-8 FILE > FILE.log, or in PowerShell "
-            "Get-Content FILE | Out-File -Encoding utf8 FILE.log",
-        )
     if binary >= _MATCH_SHARE * len(sample):
+        if _utf16(sample):
+            raise InferloadError(
+                ErrorKind.INVALID,
+                "UTF-16 text, not UTF-8 (as Windows PowerShell's `>` writes a file)",
+                location=Location(name, line=1),
+                hint="convert it first: iconv -f UTF-16 -t UTF-8 FILE > FILE.log, or in "
+                "PowerShell Get-Content FILE | Out-File -Encoding utf8 FILE.log",
+            )
         raise InferloadError(
             ErrorKind.INVALID,
             "binary content, not a text log",

@@ -162,15 +162,18 @@ def to_records(
         records = records.with_columns(
             pl.col("ts") - _time_taken(pl.col("ts"), pl.col("request_time_ms"))
         )
-    records, no_method = _upper_case_methods(records)
-    malformed = (
+    records, no_method, dashes = _upper_case_methods(records)
+    unreadable = (
         pl.when(pl.col("_parsed").is_null())
         .then(pl.lit(unmatched_reason))
         .when(pl.col("ts").is_null())
         .then(pl.lit("unreadable time"))
-        .when((pl.col("method") == "-") & pl.col("path").is_null())
-        .then(pl.lit(NO_REQUEST))
-        .when(no_method)
+    )
+    if dashes:  # tested on the rows only in a chunk that has one: the per-line path stays as is
+        no_request = (pl.col("method") == "-") & pl.col("path").is_null()
+        unreadable = unreadable.when(no_request).then(pl.lit(NO_REQUEST))
+    malformed = (
+        unreadable.when(no_method)
         .then(pl.lit("request line is not 'METHOD URL PROTOCOL'"))
         .when(pl.col("path").is_null())
         .then(pl.lit("no request URL"))
@@ -201,20 +204,22 @@ def marked(
     )
 
 
-def _upper_case_methods(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.Expr]:
-    """-> `records` with methods in upper case, and the condition that a row has no valid
-    method. A chunk holds a handful of distinct methods: they are upper-cased and checked
-    once each, and rows are only rewritten when one needs it (a pass per row to upper-case
-    and another to check cost a fifth of building the records)."""
+def _upper_case_methods(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.Expr, bool]:
+    """-> `records` with methods in upper case, the condition that a row has no valid method,
+    and whether some row's method is `-` (a request logged as `"-"`). A chunk holds a handful
+    of distinct methods: they are upper-cased and checked once each, and rows are only
+    rewritten when one needs it (a pass per row to upper-case and another to check cost a
+    fifth of building the records)."""
     distinct = records.select(pl.col("method").unique().drop_nulls()).to_series()
     upper = distinct.str.to_uppercase()
     valid = upper.str.contains(_METHOD)
     missing = pl.col("method").is_null()
     if valid.all() and distinct.equals(upper):
-        return records, missing
+        return records, missing, False
     method = pl.col("method").replace_strict(distinct, upper, default=None)
     known = upper.filter(valid).implode()
-    return records.with_columns(method), missing | ~pl.col("method").is_in(known)
+    dashes = bool((distinct == "-").any())
+    return records.with_columns(method), missing | ~pl.col("method").is_in(known), dashes
 
 
 def _request_target(fields: dict[str, pl.Expr], null: pl.Expr) -> tuple[pl.Expr, ...]:

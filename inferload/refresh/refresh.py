@@ -50,7 +50,7 @@ def merge_refresh(old: Workload, fresh: Workload) -> Refreshed:
             if _number(identifier) in old_numbers:
                 number = next(n for n in itertools.count(1) if n not in reserved)
                 reserved.add(number)
-                identifier = re.sub(r"^p\d+-", f"p{number}-", identifier)
+                identifier = _NUMBERED.sub(f"p{number}-", identifier, count=1)
             personas.append(
                 persona.model_copy(
                     update={"id": _unused(identifier, taken | {p.id for p in personas})}
@@ -111,9 +111,12 @@ def _load(old: Load, fresh: Load) -> tuple[Load, list[str]]:
     return fresh.model_copy(update=kept), sorted(kept)
 
 
+_NUMBERED = re.compile(r"p(\d+)-")  # a generated persona id's head: `p3-browse-courses`
+
+
 def _number(identifier: str) -> int | None:
     """The number of a persona id (`p3-browse-courses` -> 3), None for one an engineer named."""
-    found = re.match(r"p(\d+)-", identifier)
+    found = _NUMBERED.match(identifier)
     return int(found.group(1)) if found else None
 
 

@@ -16,12 +16,6 @@ from inferload.errors import ErrorKind, InferloadError, Location
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 
-_CREDENTIALS_HINT = {
-    "--base-url": "pass them as --env LOGIN_USERNAME=... --env LOGIN_PASSWORD=..., which the "
-    "scripts' basic auth and login step read",
-}
-
-
 def is_loopback(host: str) -> bool:
     host = host.strip("[]").lower()
     if host in _LOOPBACK_NAMES:
@@ -43,7 +37,10 @@ def check_target(url: str, allow_hosts: Iterable[str], *, option: str = "--base-
             "the URL holds credentials (user:password@), which would be written to the results "
             "and the report",
             location=Location(option),
-            hint=_CREDENTIALS_HINT.get(option, "give the URL without them"),
+            hint="pass them as --env LOGIN_USERNAME=... --env LOGIN_PASSWORD=..., which the "
+            "scripts' basic auth and login step read"
+            if option == "--base-url"
+            else "give the URL without them",
         )
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:

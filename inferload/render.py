@@ -100,6 +100,11 @@ def print_ingest_report(stdout: Console, report: IngestReport, operations_limit:
         f"malformed {report.malformed:,}; kept {report.kept_requests:,} "
         f"(URL templates: {report.template_source})"
     )
+    if len(report.base_paths) > 1 or any(report.base_paths):
+        bases = ", ".join(
+            f"{base or '(none)'} ({count:,})" for base, count in report.base_paths.items()
+        )
+        stdout.print(f"Base paths of the matched path shapes: {bases}")
     if report.malformed:
         reasons = ", ".join(
             f"{reason} ({count:,})" for reason, count in report.malformed_by_reason.items()

@@ -25,6 +25,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
     credentials = _credentials(plan["auth"])
     kill_percent = 100 * kill_switch_rate(plan["targets"]["sla"]["error_rate"])
     staging = _staging(plan["allow_hosts"])
+    base = _base(workload)
     text = environment().get_template("plan/TEST-PLAN.md.j2").render(
         api=plan["api"],
         source=_source(workload),
@@ -49,6 +50,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
         credentials=credentials,
         kill_percent=kill_percent,
         staging=staging,
+        base=base,
         drain=_duration(plan["targets"]["drain_s"]),
         arrivals=plan["arrivals"],
     )  # fmt: skip
@@ -62,9 +64,25 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
             credentials=credentials,
             kill_percent=kill_percent,
             staging=staging,
+            base=base,
         )  # fmt: skip
     )
     return {"TEST-PLAN.md": text, "README.md": readme}
+
+
+def _base(workload: Workload) -> dict[str, str]:
+    """The base path before every operation's path, and where it came from (a script sending a
+    prefix the server does not serve meets only 404s: the reader must see it before a run)."""
+    path = workload.api.base_path
+    if workload.source.logs:
+        origin = (
+            "the base path production's requests carried"
+            if path
+            else "production's requests carried no base path"
+        )
+    else:
+        origin = "the spec's first server" if path else "the spec's first server has no base path"
+    return {"path": _cell(path), "origin": origin}
 
 
 def _staging(allow_hosts: list[str]) -> dict[str, str]:

@@ -186,7 +186,7 @@ class LogIngest:
         self._sessions += len(closed)
         yield from closed
         self._notes.extend(matcher.notes())
-        self.report = self._build_report(router)
+        self.report = self._build_report(matcher)
 
     def _sizes(self) -> list[int]:
         sizes = []
@@ -346,7 +346,7 @@ class LogIngest:
         )
         return Router(self.catalog)
 
-    def _build_report(self, router: Router) -> IngestReport:
+    def _build_report(self, matcher: OperationMatcher) -> IngestReport:
         counts = self._counts
         peak_second, peak = counts.peak_second()
         unmatched = tuple(
@@ -384,9 +384,10 @@ class LogIngest:
                 dict.fromkeys(
                     self._notes
                     + [b.note(self._names[i]) for i, b in sorted(counts.backwards.items())]
-                    + [f"router: {c}" for c in router.conflicts]
+                    + [f"router: {c}" for c in matcher.router.conflicts]
                 )
             ),
+            base_paths=dict(sorted(matcher.base_paths.items(), key=lambda kv: (-kv[1], kv[0]))),
         )
 
 

@@ -127,6 +127,8 @@ class IngestReport:
     template_source: str  # "spec" or "inferred from logs"
     session_timeout_s: float
     notes: tuple[str, ...] = field(default=())
+    # distinct matched path shapes per server base path they carried ("": none), most first
+    base_paths: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict

@@ -12,6 +12,7 @@ path of a catalog with segment patterns are matched one by one, memoised across 
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import NamedTuple
 
 import polars as pl
@@ -67,6 +68,9 @@ class OperationMatcher:
         # a path value logged as its route's placeholder (`{petId}`), the first seen: the log
         # names routes, not URLs, for those requests (see `scrub.is_route_placeholder`)
         self.route_placeholder: str | None = None
+        # matched path shapes (and paths matched one by one) per server base path they carried:
+        # which of the spec's servers production's clients call (or none: a gateway strips it)
+        self.base_paths: Counter[str] = Counter()
 
     def notes(self) -> list[str]:
         """What the ingest report should say about the matching."""
@@ -148,6 +152,7 @@ class OperationMatcher:
         ]
         if len(positions) != len(result.params):
             return None  # not one parameter per segment: leave this shape to the router
+        self.base_paths[result.base_path] += 1
         return _ShapeResult(
             result.operation_id, None, [name for name, _ in result.params], positions
         )
@@ -206,6 +211,7 @@ class OperationMatcher:
         fresh = [key for key in keys if key not in known]
         for key, result in zip(fresh, self.router.match_many(fresh), strict=True):
             if isinstance(result, Match):
+                self.base_paths[result.base_path] += 1
                 params = encode_params(self._values_of(result)) if self._values else ""
                 known[key] = (result.operation_id, params, None)
             else:

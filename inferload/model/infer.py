@@ -104,7 +104,9 @@ def _workload(
     operations = _operations(catalog, collected, report, ingest.aggregates)
     spec_sha256, *log_sha256 = (digest.result() if digest else "" for digest in digests)
     return Workload(
-        api=Api(title=catalog.title, version=catalog.api_version, base_path=_base_path(catalog)),
+        api=Api(
+            title=catalog.title, version=catalog.api_version, base_path=_base_path(catalog, report)
+        ),
         source=Source(
             spec_path=spec_path,
             spec_sha256=spec_sha256,
@@ -219,9 +221,21 @@ def _auth(catalog: Catalog, operations: dict[str, Operation]) -> Auth:
     return Auth(login_operation=max(login)[1] if login else None, schemes=schemes)
 
 
-def _base_path(catalog: Catalog) -> str:
-    bases = [server.base_path for server in catalog.servers]
-    return bases[0] if bases else ""
+def _base_path(catalog: Catalog, report: IngestReport) -> str:
+    """The base path production's requests carried: the one most matched path shapes used, ties
+    to the spec's server order. A spec's servers are often stale, and a gateway may strip the
+    prefix before the logging server: a script sending `/api/v3/pets` where production sent
+    `/pets` would meet only 404s. The first server's path when no request matched."""
+    servers = [server.base_path for server in catalog.servers]
+    if report.base_paths:
+        return min(
+            report.base_paths,
+            key=lambda base: (
+                -report.base_paths[base],
+                servers.index(base) if base in servers else len(servers),
+            ),
+        )
+    return servers[0] if servers else ""
 
 
 def _iso(epoch: float | None) -> str | None:

@@ -25,7 +25,8 @@ from inferload.spec.schemas import SchemaRegistry
 from inferload.spec.servers import servers_from_openapi3, servers_from_swagger2
 from inferload.spec.swagger2 import Swagger2Builder
 
-_CACHE_FORMAT = 2
+# raised whenever a spec builds to a different catalog (3: base paths of scheme-less servers)
+_CACHE_FORMAT = 3
 SUPPORTED_VERSIONS = ("2.0", "3.0.x", "3.1.x", "3.2.x")
 
 

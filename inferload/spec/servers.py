@@ -15,6 +15,13 @@ from urllib.parse import urlsplit
 from inferload.spec.model import Server
 
 _VARIABLE = re.compile(r"\{([^{}]+)\}")
+# A server URL written without its scheme (`localhost:8080/api`, `api.example.com/v1`): its
+# first segment is a host, not part of the path. A bare word (`v1`, `TODO`) stays a path.
+_SCHEMELESS_HOST = re.compile(
+    r"(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|(?:[a-z0-9-]+\.)+[a-z]{2,}|\[[0-9a-f:.]+\]|[a-z0-9.-]+(?=:\d))"
+    r"(?::\d{1,5})?(?=/|$)",
+    re.IGNORECASE,
+)
 
 
 def normalise_base_path(path: str) -> str:
@@ -56,7 +63,9 @@ def servers_from_swagger2(document: dict[str, Any]) -> tuple[Server, ...]:
 def _base_path_of(url: str) -> str:
     if "://" in url or url.startswith("//"):
         return normalise_base_path(urlsplit(url).path)
-    return normalise_base_path(url.split("?", 1)[0])
+    path = url.split("?", 1)[0]
+    host = _SCHEMELESS_HOST.match(path)
+    return normalise_base_path(path[host.end() :] if host else path)
 
 
 def _expand_variables(url: str, variables: dict[str, Any]) -> list[str]:

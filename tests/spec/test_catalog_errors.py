@@ -204,6 +204,27 @@ def test_server_variables_and_path_level_servers(tmp_path: Path) -> None:
     assert all(s.url.startswith("https://api.example.com/") for s in catalog.servers)
 
 
+@pytest.mark.parametrize(
+    ("url", "base_path"),
+    [
+        ("localhost:8080/api", "/api"),
+        ("api.example.com/v1", "/v1"),
+        ("127.0.0.1:3000", ""),
+        ("[::1]:8080/x", "/x"),
+        ("staging:8080/v2", "/v2"),
+        ("v1", "/v1"),  # relative to where the document is served: a path, not a host
+        ("api/v1", "/api/v1"),
+    ],
+)
+def test_a_server_url_written_without_its_scheme_has_its_host_left_out_of_the_base_path(
+    tmp_path: Path, url: str, base_path: str
+) -> None:
+    """Specs often write `servers: [{url: localhost:8080/api}]`: requests go to `/api/...`,
+    not to `/localhost:8080/api/...`."""
+    spec = write_spec(tmp_path, openapi3({"/a": {"get": get("a")}}, servers=[{"url": url}]))
+    assert build_catalog(spec).operation("a").base_paths == (base_path,)
+
+
 def test_cache_returns_an_equal_catalog_and_notices_edits(tmp_path: Path) -> None:
     (tmp_path / "paths").mkdir()
     (tmp_path / "paths" / "things.yaml").write_text(

@@ -17,7 +17,7 @@ from inferload.design.targets import load_targets
 from inferload.errors import ErrorKind, InferloadError, refuse_overwrite
 from inferload.render_results import LiveProgress, print_report_summary, print_run_outcome
 from inferload.run.manifest import ENGINE_LOG_NAME
-from inferload.run.runner import RunRequest, run_load_test, tail
+from inferload.run.runner import RunRequest, failure_reason, run_load_test
 
 EXIT_INTERRUPTED = 130
 
@@ -159,7 +159,7 @@ def run_command(
         sys.exit(EXIT_INTERRUPTED)
     if manifest.outcome == "failed":
         raise InferloadError(
-            ErrorKind.INVALID, f"{tool} stopped with exit code {manifest.exit_code}: {tail(output / ENGINE_LOG_NAME)}",
+            ErrorKind.INVALID, f"{tool} stopped with exit code {manifest.exit_code}: {failure_reason(output / ENGINE_LOG_NAME)}",
             hint=f"the whole engine log is {output / ENGINE_LOG_NAME}",
         )  # fmt: skip
     if manifest.outcome in ("thresholds-crossed", "timed-out"):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -333,10 +334,20 @@ def _hash_files(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def tail(path: Path, lines: int = 5) -> str:
-    """The last lines of the engine log, for the one-line error when an engine fails."""
+# An exception's own message as the engines log it: k6 `msg="Error: ...\\n\\tat ..."` (the
+# line break escaped), Node `worker error, id: 1 Error: ...` followed by its stack
+_SCRIPT_ERROR = re.compile(r'(?:^|[\s"])((?:[A-Z][A-Za-z]*)?Error: [^\n"\\]+)')
+
+
+def failure_reason(path: Path, lines: int = 5) -> str:
+    """Why an engine stopped, for the one-line error: the message of the first exception the
+    script or engine threw (a script refusing to start says what to set), else the engine log's
+    last lines. Node's stack frames after a message tell the user nothing."""
     try:
         text = path.read_text(errors="replace")
     except OSError:
         return ""
+    for line in text.splitlines():
+        if found := _SCRIPT_ERROR.search(line):
+            return found.group(1).strip()
     return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:])

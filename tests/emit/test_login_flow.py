@@ -20,7 +20,7 @@ from inferload.spec import load_catalog
 from inferload.spec.matcher import Match, Router
 from tests.conftest import SPECS
 from tests.engines.recording_server import Received, RecordingServer
-from tests.engines.runs import run_k6, run_sessions
+from tests.engines.runs import run_k6, run_sessions, script_start
 
 pytestmark = pytest.mark.engines
 USERNAME = "alice@example.test"
@@ -155,3 +155,55 @@ def test_basic_credentials_go_on_every_request_without_a_token(
     expected = "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
     assert len(server.received) >= 20
     assert {r.authorization for r in server.received} == {expected}
+
+
+@pytest.mark.parametrize("engine", ["k6", "artillery"])
+def test_basic_credentials_are_the_personas_accounts_from_the_users_file(
+    engine: str, basic_generated: Path, server: RecordingServer, tmp_path: Path
+) -> None:
+    """USERS_CSV gives accounts per persona for a login step, and so for basic auth: the header
+    was built from LOGIN_USERNAME/LOGIN_PASSWORD alone (`Basic Og==` with only a users file)."""
+    users = tmp_path / "users.csv"
+    users.write_text('persona,username,password\n*,bob,"s,ecret"\n*,carol,pw2\n')
+    completed = run_sessions(
+        engine, basic_generated, 30, BASE_URL=server.base_url, BASE_PATH="", THINK_SCALE="0",
+        USERS_CSV=str(users),
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    expected = {
+        "Basic " + base64.b64encode(account.encode()).decode()
+        for account in ("bob:s,ecret", "carol:pw2")
+    }
+    assert len(server.received) >= 30
+    assert {r.authorization for r in server.received} == expected
+
+
+@pytest.fixture(scope="module")
+def token_generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """RMI's credential service: two operations take a bearer token, and no call logs in (its
+    `login` exchanges that token for a cookie)."""
+    folder = tmp_path_factory.mktemp("rmi")
+    spec = SPECS / "rmi-cookie-auth/user.yaml"
+    runner = CliRunner()
+    assert runner.invoke(main, ["infer", "--spec", str(spec), "-o", str(folder / "w.yaml")]).exit_code == 0  # fmt: skip
+    assert runner.invoke(main, ["generate", str(folder / "w.yaml"), "-o", str(folder / "out")]).exit_code == 0  # fmt: skip
+    return folder / "out"
+
+
+@pytest.mark.parametrize("engine", ["k6", "artillery"])
+def test_scripts_refuse_to_start_without_the_credentials_the_api_needs(
+    engine: str, basic_generated: Path, token_generated: Path, generated: Path
+) -> None:
+    """Without them every secured request is refused: a run of nothing but 401s (the RMI
+    credential service's spec against Prism: 95% errors). Said before the first request."""
+    target = {"BASE_URL": "http://127.0.0.1:9"}
+    said = script_start(engine, basic_generated, **target)
+    assert "needs http basic credentials for" in said
+    assert "set LOGIN_USERNAME and LOGIN_PASSWORD, or USERS_CSV" in said
+    assert script_start(engine, basic_generated, LOGIN_USERNAME="ann", **target) == ""
+    said = script_start(engine, token_generated, **target)
+    assert "needs a token for" in said and "set API_TOKEN" in said
+    assert script_start(engine, token_generated, API_TOKEN="t", **target) == ""
+    # Conduit logs in for its token: no credentials needed up front (the spec's example login
+    # serves a mock; a real service's refusal ends each session at its login)
+    assert script_start(engine, generated, **target) == ""

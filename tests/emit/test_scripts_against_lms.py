@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from inferload.cli import main
 from inferload.run.engines import engine_environment, find_artillery, find_k6
 from tests.conftest import FIXTURES
 from tests.engines.fast_recording_server import FastRecordingServer
-from tests.engines.runs import run_artillery, run_k6
+from tests.engines.runs import run_artillery, run_k6, script_start
 from tests.lms_server import RunningService, lms_service, seeded_database
 
 pytestmark = pytest.mark.engines
@@ -83,36 +82,13 @@ _TARGETS = [  # BASE_URL, ALLOW_HOSTS, what the script says (None: it starts)
 ]
 
 
-def _script_start(engine: str, folder: Path, base_url: str, allow_hosts: str) -> str:
-    """What the script's init code says (`k6 inspect`, or loading Artillery's processor in
-    Node): it refuses a target before any request could be sent."""
-    env = engine_environment(BASE_URL=base_url, ALLOW_HOSTS=allow_hosts)
-    command = (  # k6 inspect reads no variable of its environment, only its -e options
-        [
-            str(find_k6()),
-            "inspect",
-            "-e",
-            f"BASE_URL={base_url}",
-            "-e",
-            f"ALLOW_HOSTS={allow_hosts}",
-            "script.js",
-        ]
-        if engine == "k6"
-        else [str(shutil.which("node")), "-e", "require('./processor.js')"]
-    )
-    done = subprocess.run(
-        command, cwd=folder / engine, env=env, capture_output=True, text=True, timeout=60
-    )
-    return "" if done.returncode == 0 else done.stdout + done.stderr
-
-
 @pytest.mark.parametrize("engine", ["k6", "artillery"])
 @pytest.mark.parametrize(("base_url", "allow_hosts", "refusal"), _TARGETS)
 def test_scripts_send_load_to_loopback_or_to_a_listed_host_only(
     generated: Path, engine: str, base_url: str, allow_hosts: str, refusal: str | None
 ) -> None:
     """Run by hand, outside `inferload run`, a script still refuses a host nobody listed."""
-    said = _script_start(engine, generated, base_url, allow_hosts)
+    said = script_start(engine, generated, BASE_URL=base_url, ALLOW_HOSTS=allow_hosts)
     if refusal is None:
         assert said == ""
     else:
@@ -132,8 +108,8 @@ def test_hosts_listed_in_targets_are_allowed_by_the_scripts(
     )  # fmt: skip
     assert result.exit_code == 0, result.output + result.stderr
     for engine in ("k6", "artillery"):
-        assert _script_start(engine, out, "http://staging.example.com", "") == ""
-        assert "refusing" in _script_start(engine, out, "http://prod.example.com", "")
+        assert script_start(engine, out, BASE_URL="http://staging.example.com") == ""
+        assert "refusing" in script_start(engine, out, BASE_URL="http://prod.example.com")
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ the engine's environment plus the variables a test sets, output captured, bounde
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -48,3 +49,18 @@ def run_sessions(
             **env,
         )
     return run_artillery(generated / "artillery", sessions, ARTILLERY_DISABLE_ENSURE="1", **env)
+
+
+def script_start(engine: str, generated: Path, **env: str) -> str:
+    """What a generated script's init code says (`k6 inspect`, or loading Artillery's processor
+    in Node), "" when it starts: what it refuses before any request could be sent."""
+    if engine == "k6":  # k6 inspect reads no variable of its environment, only its -e options
+        options = [part for name, value in env.items() for part in ("-e", f"{name}={value}")]
+        command = [str(find_k6()), "inspect", *options, "script.js"]
+    else:
+        command = [str(shutil.which("node")), "-e", "require('./processor.js')"]
+    done = subprocess.run(
+        command, cwd=generated / engine, env=engine_environment(**env),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    return "" if done.returncode == 0 else done.stdout + done.stderr

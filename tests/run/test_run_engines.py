@@ -163,3 +163,27 @@ def test_the_kill_switch_stops_a_run_whose_requests_fail(
     report = CliRunner().invoke(main, ["report", str(results), "-o", str(tmp_path / "report")])
     assert report.exit_code == 1, report.output + report.stderr  # the error rate FAILs
     assert "ended as thresholds-crossed" in (tmp_path / "report" / "REPORT.md").read_text()
+
+
+@pytest.mark.parametrize("tool", ["k6", "artillery"])
+def test_a_script_that_refuses_to_start_is_reported_by_its_own_words(
+    tool: str, tmp_path: Path
+) -> None:
+    """The engine's failure was its log's last lines: for Artillery, Node's stack frames of the
+    processor's loading, not the message saying which variable to set."""
+    runner = CliRunner()
+    spec = ROOT / "fixtures" / "specs" / "rmi-cookie-auth" / "user.yaml"  # bearer, no login call
+    assert runner.invoke(main, ["infer", "--spec", str(spec), "-o", str(tmp_path / "w.yaml")]).exit_code == 0  # fmt: skip
+    assert runner.invoke(main, ["generate", str(tmp_path / "w.yaml"), "-o", str(tmp_path / "out")]).exit_code == 0  # fmt: skip
+    env = {name: value for name, value in os.environ.items() if name != "API_TOKEN"}
+    result = runner.invoke(
+        main,
+        ["run", str(tmp_path / "out"), "--tool", tool, "--base-url", "http://127.0.0.1:9",
+         "-o", str(tmp_path / "results")],
+        env=env,
+    )  # fmt: skip
+    assert result.exit_code == 2
+    said = " ".join(result.stderr.split())
+    assert f"{tool} stopped with exit code" in said
+    assert "this API needs a token for createAPIKey, login: set API_TOKEN" in said
+    assert " at " not in said.split("(the whole engine log")[0]  # no stack frames

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from inferload.cli import main
 from inferload.errors import InferloadError
+from inferload.run.runner import failure_reason
 from inferload.run.safety import check_target
 
 
@@ -138,3 +139,27 @@ def test_run_refuses_an_env_it_sets_itself(
     code, output = run([str(lms_generated), "--env", f"{name}=x", "--base-url", "http://127.0.0.1:9", "-o", str(tmp_path / "r")])  # fmt: skip
     assert code == 2 and f"{name} is set by run itself" in output and says in output
     assert "Traceback" not in output and not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
+    ("log", "reason"),
+    [
+        (
+            'time="2026-12-07T13:07:54Z" level=error msg="Error: set API_TOKEN (no token)\\n\\tat '
+            'refuse (file:///x/script.js:129:29(111))\\n" hint="script exception"\n',
+            "Error: set API_TOKEN (no token)",
+        ),
+        (
+            "Test run id: t1\nworker error, id: 1 Error: set API_TOKEN\n    at refuse "
+            "(/x/processor.js:88:29)\n    at Module._compile (node:internal/modules/cjs/loader)\n",
+            "Error: set API_TOKEN",
+        ),
+        ("one\ntwo\nthree\n", "one | two | three"),
+    ],
+)
+def test_an_engine_failure_is_told_by_the_first_exception_message(
+    tmp_path: Path, log: str, reason: str
+) -> None:
+    engine_log = tmp_path / "engine.log"
+    engine_log.write_text(log)
+    assert failure_reason(engine_log) == reason

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inferload.analyse.bottleneck import Bottleneck, ResourceTrend, resource_value
+from inferload.analyse.endurance import Drift
 from inferload.analyse.levels import Level
 from inferload.analyse.scalability import Knee
 from inferload.analyse.verdicts import max_sustained
@@ -40,6 +41,8 @@ def recommend(
     dropped_sessions: int,
     peak_arrival_rate_per_s: float,
     sla: Sla,
+    profile: str,
+    drift: Drift | None,
 ) -> list[Recommendation]:
     found: list[Recommendation] = []
     endpoint = bottleneck.endpoint
@@ -73,8 +76,10 @@ def recommend(
             f"the {knee.by} knee is at {knee.offered_per_s:.2f} sessions/s, {ratio:.1f}x the peak arrival rate "
             f"the test was designed for ({peak_arrival_rate_per_s:.2f} sessions/s); p95 there was {knee.p95_ms:.0f} ms.",
         ))  # fmt: skip
+    elif drift is not None:  # a level held long: whether it held is the finding
+        found.append(_over_time(drift))
     elif rising := [level for level in levels if not level.recovery]:
-        found.extend(_without_a_knee(rising, sla))
+        found.extend(_without_a_knee(rising, sla, profile))
     recovery = [level for level in levels if level.recovery]
     if (
         recovery
@@ -104,12 +109,28 @@ def recommend(
     return found
 
 
-def _without_a_knee(rising: list[Level], sla: Sla) -> list[Recommendation]:
+def _without_a_knee(rising: list[Level], sla: Sla, profile: str) -> list[Recommendation]:
     """No knee: a healthy run did not push hard enough; a run that missed the SLA from its
     first level shows no capacity at all (errors or latency come first); between the two, the
-    SLA broke without a sharp bend, and the highest load sustained is the capacity."""
+    SLA broke without a sharp bend, and the highest load sustained is the capacity. A smoke run
+    measures no capacity: it checks that the journeys work, and the next step is a load run."""
     first, top = rising[0], rising[-1]
     sustained = max_sustained(rising, sla)
+    if profile == "smoke":
+        outcome = (
+            f"{first.overall.requests:,} requests from {first.users:.0f} users: p95 {first.overall.p95_ms:.0f} ms, "
+            f"errors {100 * first.overall.error_rate:.2f}%"
+        )
+        if sustained is not None:
+            return [Recommendation(
+                "Run the load profile next: this smoke run shows the journeys work against this target; it "
+                "measures no capacity.", f"{outcome}, within the SLA.",
+            )]  # fmt: skip
+        return [Recommendation(
+            "Fix what failed before any load run: at smoke load, errors and slow answers come from the "
+            "target's set-up, its test data or the credentials, not from load.",
+            f"{outcome} (SLA: p95 < {sla.p95_ms:g} ms, errors < {100 * sla.error_rate:g}%).",
+        )]  # fmt: skip
     if sustained is top:
         return [Recommendation(
             "Run the breakpoint profile to find the limit: this run never reached it.",
@@ -128,6 +149,33 @@ def _without_a_knee(rising: list[Level], sla: Sla) -> list[Recommendation]:
         f"p95 {sustained.overall.p95_ms:.0f} ms there; at {top.offered_per_s:.2f} sessions/s {top.overall.rps:.1f} req/s, "
         f"p95 {top.overall.p95_ms:.0f} ms and errors {100 * top.overall.error_rate:.2f}%.",
     )]  # fmt: skip
+
+
+def _over_time(drift: Drift) -> Recommendation:
+    """A soak's finding: what grew between the held level's first and last thirds, or that
+    nothing did (the run is then the endurance baseline)."""
+    first, last = drift.first, drift.last
+    held = drift.level.end_s - drift.level.start_s
+    evidence = [
+        f"at {drift.level.offered_per_s:.2f} sessions/s for {held / 60:.0f} min, first third against last: "
+        f"p95 {first.p95_ms:.0f} -> {last.p95_ms:.0f} ms, errors {100 * first.error_rate:.2f}% -> "
+        f"{100 * last.error_rate:.2f}%"
+    ]
+    evidence += [
+        f"the target's {growth.metric} {resource_value(growth.first, growth.metric)} -> "
+        f"{resource_value(growth.last, growth.metric)}"
+        for growth in drift.growths
+    ]
+    if drift.latency_drifted or drift.errors_appeared or drift.growths:
+        return Recommendation(
+            "Find what accumulates while the load holds steady (a leak, a table or queue that grows without "
+            "an index or a bound, a cache that never evicts, connections not returned): it turns into an "
+            "outage after hours in production.", "; ".join(evidence) + ".",
+        )  # fmt: skip
+    return Recommendation(
+        "Keep this run as the endurance baseline: the service held its load without drift.",
+        "; ".join(evidence) + (", the target's memory steady." if not drift.growths else "."),
+    )
 
 
 def _resource_advice(trend: ResourceTrend, endpoint: str | None) -> Recommendation | None:

@@ -8,6 +8,7 @@ attach to a ticket, nothing to fetch.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -71,10 +72,14 @@ def render_markdown(report: Report, comparison: Comparison | None) -> str:
             f"{100 * bottleneck.time_share:.0f}% of all server time at the highest level, and its p95 went from "
             f"{bottleneck.base_p95_ms:.0f} ms to {bottleneck.worst_p95_ms:.0f} ms."
         )
-    return env.get_template("report/REPORT.md.j2").render(
+    text = env.get_template("report/REPORT.md.j2").render(
         r=report, comparison=comparison, headline=headline(report), sustained=sustained,
         degraded=degraded, bottleneck_evidence=evidence,
     )  # fmt: skip
+    return _BLANK_RUN.sub("\n\n", text)  # sections left out leave no gap of blank lines
+
+
+_BLANK_RUN = re.compile(r"\n{3,}")
 
 
 def render_html(report: Report, run: RunData, markdown: str) -> str:

@@ -114,7 +114,7 @@ def _read_k6(
         pl.col("status").fill_null("0"), pl.col("value").alias("ms"), (pl.col("expected_response") == "false").alias("failed"),
         pl.col("method").fill_null(""), pl.col("name").fill_null("?").alias("template"), "scenario", "vu", "iter",
     )  # fmt: skip
-    users = _k6_users(points.with_columns(t).filter(pl.col("t") >= 0))
+    users = _k6_users(points.with_columns(t))
     dropped = int(
         points.filter(pl.col("metric") == "dropped_iterations").select(pl.col("value").sum()).item()
         or 0
@@ -130,8 +130,12 @@ def _read_k6(
 def _k6_users(points: pl.DataFrame) -> pl.DataFrame:
     """Sessions in flight at each of k6's `vus` points (one a second): the script's sessions
     begun less those ended. A session waiting for its random start holds a VU, so `vus` itself
-    counts it; it is the figure only for scripts that do not count their sessions."""
-    grid = points.filter(pl.col("metric") == "vus").select("t", pl.col("value").alias("users"))
+    counts it; it is the figure only for scripts that do not count their sessions. Sessions are
+    counted from the script's start: the first ones begin just before the first request, the
+    test's time 0 (left out, each would have stayed out of the count for the whole run)."""
+    grid = points.filter((pl.col("metric") == "vus") & (pl.col("t") >= 0)).select(
+        "t", pl.col("value").alias("users")
+    )
     begun, ended = pl.col("metric") == "sessions_begun", pl.col("metric") == "sessions_ended"
     changes = points.filter(begun | ended)
     if not changes.filter(begun).height:

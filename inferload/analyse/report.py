@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from inferload.analyse.advice import recommend
 from inferload.analyse.bottleneck import find_bottleneck
+from inferload.analyse.endurance import held_level_drift
 from inferload.analyse.generator import generator_advice, generator_saturation, past_knee
 from inferload.analyse.levels import Level, ascending, load_levels
 from inferload.analyse.readers import RunData
@@ -112,6 +113,24 @@ class ResourceRow(_Frozen):
     peak_value: float
 
 
+class GrowthRow(_Frozen):
+    metric: str
+    first: float
+    last: float
+
+
+class OverTimeRow(_Frozen):
+    """A level held long (soak): its first third against its last, and what grew."""
+
+    level: int
+    held_s: float
+    first: Figures
+    last: Figures
+    latency_drifted: bool
+    errors_appeared: bool
+    growths: list[GrowthRow]
+
+
 class AdviceRow(_Frozen):
     action: str
     evidence: str
@@ -145,6 +164,7 @@ class Report(_Frozen):
     checks_total: int
     recommendations: list[AdviceRow]
     caveats: list[str]
+    over_time: OverTimeRow | None = None
     generator_short_from_level: int | None = None  # the load generator short of CPU from here
 
 
@@ -161,8 +181,10 @@ def build_report(run: RunData, generated_at: datetime) -> Report:
     bottleneck = find_bottleneck(rising, run.resources)
     errors = run.samples.errors_by_status()
     saturation = generator_saturation(rising, manifest.tool, manifest.host_cpus or 1)
+    drift = held_level_drift(levels, run.samples, run.resources)
     advice = recommend(rising + [lv for lv in levels if lv.recovery], knee, bottleneck, errors,
-                       run.dropped_sessions, manifest.peak_arrival_rate_per_s, manifest.sla)  # fmt: skip
+                       run.dropped_sessions, manifest.peak_arrival_rate_per_s, manifest.sla,
+                       manifest.profile, drift)  # fmt: skip
     if saturation is not None:  # first when it qualifies the knee, else after the findings
         later = past_knee(saturation.level.index, knee.level if knee else None)
         advice.insert(len(advice) if later else 0, generator_advice(saturation, knee, manifest))
@@ -191,7 +213,13 @@ def build_report(run: RunData, generated_at: datetime) -> Report:
         recommendations=[AdviceRow(**asdict(a)) for a in advice],
         caveats=_caveats(run, levels),
         generator_short_from_level=saturation.level.index if saturation else None,
-    )
+        over_time=None if drift is None else OverTimeRow(
+            level=drift.level.index, held_s=drift.level.end_s - drift.level.start_s,
+            first=Figures.of(drift.first), last=Figures.of(drift.last),
+            latency_drifted=drift.latency_drifted, errors_appeared=drift.errors_appeared,
+            growths=[GrowthRow(**asdict(growth)) for growth in drift.growths],
+        ),
+    )  # fmt: skip
 
 
 def _endpoint_rows(stats: dict[str, Stats], manifest: RunManifest) -> list[EndpointRow]:
@@ -247,7 +275,7 @@ def _caveats(run: RunData, levels: list[Level]) -> list[str]:
         notes.append(
             f"The run ended as {manifest.outcome}: later levels may be missing or partial."
         )
-    if len(ascending(levels)) < 3:
+    if len(ascending(levels)) < 3 and manifest.profile not in ("smoke", "soak"):  # not their aim
         notes.append(
             "Fewer than three load levels: no knee or scalability fit (run stress or breakpoint)."
         )

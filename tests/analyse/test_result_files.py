@@ -144,6 +144,12 @@ def test_report_writes_the_three_documents(run_name: str, tmp_path: Path) -> Non
     assert document["overall"]["requests"] > 100 and document["run"]["tool"] in run_name
     assert "Closed model" in markdown or run_name.startswith("artillery")
     assert ("not exact" in markdown) == run_name.startswith("artillery")
+    # a smoke run is read as one: no capacity claimed, a load run advised next
+    assert "A smoke run checks that the journeys work; it measures no capacity." in markdown
+    assert "Highest load sustained" not in markdown
+    assert "breakpoint" not in markdown.split("## Recommendations")[1].split("## Caveats")[0]
+    assert "1. Run the load profile next" in markdown
+    assert ("| 1 | - (closed model) |" in markdown) == run_name.startswith("k6")
 
 
 def test_report_refuses_to_overwrite_and_prints_json(tmp_path: Path) -> None:
@@ -232,3 +238,58 @@ def test_a_key_endpoint_over_its_own_p95_limit_fails_the_run(tmp_path: Path) -> 
         "**Verdict: FAIL** (p95 of GET /api/dashboard over the limit)"
         in (tmp_path / "report/REPORT.md").read_text()
     )
+
+
+def test_sessions_begun_just_before_the_first_request_are_in_flight(tmp_path: Path) -> None:
+    """A session is counted as it begins, a moment before its first request, the test's time 0:
+    those points were left out, so each first session stayed out of the count all run long (a
+    smoke run's 2 users read as 0)."""
+    results = tmp_path / "smoke"
+    shutil.copytree(RESULTS / "k6-smoke", results)
+    points = [_k6_point("http_req_duration", 4.0, 0)]
+    points += [_k6_point("sessions_begun", at, 1) for at in (3.9, 3.95)]
+    points += [_k6_point("vus", second, 2) for second in range(4, 7)]
+    points += [_k6_point("sessions_ended", 5.5, 1), _k6_point("sessions_begun", 5.6, 1)]
+    (results / "k6-points.json.gz").unlink()
+    (results / "k6-points.json").write_text("\n".join(points) + "\n")
+    assert read_run(results).users.rows() == [(0.0, 2.0), (1.0, 2.0), (2.0, 2.0)]
+
+
+def test_a_soak_report_compares_the_held_levels_first_and_last_thirds(tmp_path: Path) -> None:
+    """A soak (one level held for long) with latency and the target's memory creeping up: the
+    report says so in its own section and advises finding what accumulates, not "run the
+    breakpoint profile"."""
+    results = tmp_path / "soak"
+    shutil.copytree(RESULTS / "k6-smoke", results)
+    manifest = json.loads((results / "manifest.json").read_text())
+    held = 900.0
+    manifest.update(profile="soak", load_model="open", think_scale=1.0, duration_scale=1.0,
+                    stages=[{"start_s": 0.0, "end_s": held, "from_per_s": 1.0, "to_per_s": 1.0}],
+                    monitors=["process"])  # fmt: skip
+    (results / "manifest.json").write_text(json.dumps(manifest))
+    points = [
+        _k6_point("http_req_duration", at / 4, 20 + 100 * at / (4 * held) + at % 7)
+        for at in range(int(4 * held))
+    ]
+    (results / "k6-points.json.gz").unlink()
+    (results / "k6-points.json").write_text("\n".join(points) + "\n")
+    start = 1_780_000_000 - 20 / 1000  # the first request's start: its end less its duration
+    rows = [
+        {"t": start + at, "source": "process", "metric": "rss_bytes", "value": 1e8 + 2e5 * at}
+        for at in range(0, int(held), 5)
+    ]
+    (results / "resources.jsonl.gz").unlink()
+    (results / "resources.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    out = tmp_path / "report"
+    result = CliRunner().invoke(main, ["report", str(results), "-o", str(out)])
+    assert result.exit_code == 0, result.output + result.stderr
+    markdown = (out / "REPORT.md").read_text()
+    assert "## Over time\n\nLevel 1 was held for 15 min." in markdown
+    assert "| first third |" in markdown and "| last third |" in markdown
+    assert "- `rss_bytes`: 130 MB -> 250 MB" in markdown
+    assert "Latency drifted up while the load held steady." in markdown
+    assert "Find what accumulates while the load holds steady" in markdown
+    assert "breakpoint" not in markdown.split("## Recommendations")[1].split("## Caveats")[0]
+    assert "\n\n\n" not in markdown
+    over_time = json.loads((out / "report.json").read_text())["over_time"]
+    assert over_time["latency_drifted"] and over_time["growths"][0]["metric"] == "rss_bytes"

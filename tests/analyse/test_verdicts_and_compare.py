@@ -118,8 +118,8 @@ def test_without_a_knee_the_advice_follows_what_the_levels_show() -> None:
     sla = Sla(p95_ms=500, p99_ms=1000, error_rate=0.01)
     healthy = [_level(0, 20, 100, 30, {}), _level(1, 40, 200, 40, {})]
 
-    def advice(levels: list[Level]) -> str:
-        found = recommend(levels, None, Bottleneck(None, (), ()), [], 0, 10.0, sla)
+    def advice(levels: list[Level], profile: str = "stress") -> str:
+        found = recommend(levels, None, Bottleneck(None, (), ()), [], 0, 10.0, sla, profile, None)
         return found[0].action
 
     assert advice(healthy).startswith("Run the breakpoint profile")
@@ -132,3 +132,6 @@ def test_without_a_knee_the_advice_follows_what_the_levels_show() -> None:
         for level in healthy
     ]
     assert advice(failing).startswith("Make the service meet its SLA at low load")
+    # a smoke run measures no capacity: "run the breakpoint profile" was its advice too
+    assert advice(healthy[:1], "smoke").startswith("Run the load profile next")
+    assert advice(failing[:1], "smoke").startswith("Fix what failed before any load run")

@@ -76,10 +76,18 @@ def recommend(
             f"the {knee.by} knee is at {knee.offered_per_s:.2f} sessions/s, {ratio:.1f}x the peak arrival rate "
             f"the test was designed for ({peak_arrival_rate_per_s:.2f} sessions/s); p95 there was {knee.p95_ms:.0f} ms.",
         ))  # fmt: skip
-    elif drift is not None:  # a level held long: whether it held is the finding
-        found.append(_over_time(drift))
     elif rising := [level for level in levels if not level.recovery]:
-        found.extend(_without_a_knee(rising, sla, profile))
+        # a level held long: what grew over it is the finding; for a soak that met the SLA,
+        # that nothing did (the question a soak asks is whether the service holds, not where
+        # it breaks)
+        grew = drift is not None and (
+            drift.latency_drifted or drift.errors_appeared or drift.growths
+        )
+        held = drift is not None and profile == "soak" and max_sustained(rising, sla) is not None
+        if drift is not None and (grew or held):
+            found.append(_over_time(drift))
+        else:
+            found.extend(_without_a_knee(rising, sla, profile))
     recovery = [level for level in levels if level.recovery]
     if (
         recovery

@@ -3,7 +3,8 @@
 One persona walks what an API's users typically do: log in first when operations are secured,
 open a collection (`GET /pets`), look at an item of it (`GET /pets/{petId}`, its id taken from
 the list: producer -> consumer), act on it (writes and sub-resources of the item), go back or
-leave. Think times follow the usual rules of thumb: 2-5 s between browsing steps, 30-60 s when
+leave. Each next step is weighted by its method (reads 1, writes 1/4, deletes 1/10): users read
+far more than they write, and a page that leads only to an action is mostly left unacted on. Think times follow the usual rules of thumb: 2-5 s between browsing steps, 30-60 s when
 reading an item. Path parameters without a producer draw from data pools built from the spec's
 examples, enums and defaults (or a documented default pool).
 """
@@ -39,6 +40,12 @@ from inferload.model.workload import (
 from inferload.spec.model import Catalog
 from inferload.spec.model import Operation as SpecOperation
 
+# How likely a user is to take a next step, by its method, against reading: APIs' traffic is
+# mostly reads (80-90% is the usual figure), so a page that links to one action (a pull request
+# to its merge) is read again or left far more often than the action is taken.
+_FOLLOW = {"GET": 1.0, "POST": 0.25, "PUT": 0.25, "PATCH": 0.25, "DELETE": 0.1}
+FOLLOW_SHARE = 0.7  # of a step's next moves go to what it leads to, when that is a read
+BACK_SHARE = 0.1  # back to an entry (a collection); the rest of the moves end the session
 BROWSE = default_think_time(median_s=3.5, p90_s=5.0)  # 2-5 s between browsing steps
 READ = default_think_time(median_s=45.0, p90_s=60.0)  # 30-60 s reading an item
 _OPS_PATHS = {"health", "healthz", "metrics", "ping", "status", "ready", "readyz", "live", "livez"}
@@ -73,12 +80,13 @@ def infer_from_spec(catalog: Catalog, spec_path: str) -> Workload:
             if op is not login and op.operation_id not in logout
         ][:5]
     )
+    likely = {op_id: _FOLLOW.get(by_id[op_id].method, 0.25) for op_id in by_id}
     chain: dict[str, dict[str, float]] = {}
     if login is not None and secured:
         chain[START] = {login.operation_id: 1.0}
-        chain[login.operation_id] = _spread({}, entries, 1.0)
+        chain[login.operation_id] = _spread({}, entries, 1.0, likely)
     else:
-        chain[START] = _spread({}, entries, 1.0)
+        chain[START] = _spread({}, entries, 1.0, likely)
     frontier = [target for targets in chain.values() for target in targets]
     while frontier:
         state = frontier.pop()
@@ -86,11 +94,13 @@ def infer_from_spec(catalog: Catalog, spec_path: str) -> Workload:
             continue
         targets: dict[str, float] = {}
         nexts = [n for n in following.get(state, []) if n != state]
-        _spread(targets, nexts, 0.7 if nexts else 0.0)
+        # only writes to follow (a pull request to its merge): the user mostly goes back or leaves
+        followed = FOLLOW_SHARE * max((likely[n] for n in nexts), default=0.0)
+        _spread(targets, nexts, followed, likely)
         back = [e for e in entries if e != state]
-        _spread(targets, back, 0.1 if back else 0.0)
+        _spread(targets, back, BACK_SHARE + (FOLLOW_SHARE - followed) / 3 if back else 0.0, likely)
         if logout and state not in logout:
-            _spread(targets, sorted(logout), 0.05)
+            _spread(targets, sorted(logout), 0.05, likely)
         targets[END] = targets.get(END, 0.0) + max(0.0, 1.0 - sum(targets.values()))
         chain[state] = {t: p for t, p in sorted(targets.items()) if p > 1e-12}
         frontier.extend(t for t in chain[state] if t not in chain)
@@ -150,9 +160,13 @@ def infer_from_spec(catalog: Catalog, spec_path: str) -> Workload:
     )  # fmt: skip
 
 
-def _spread(into: dict[str, float], targets: list[str], share: float) -> dict[str, float]:
+def _spread(
+    into: dict[str, float], targets: list[str], share: float, likely: dict[str, float]
+) -> dict[str, float]:
+    """`share` of the moves to `targets`, each by how likely a user is to take it (`_FOLLOW`)."""
+    total = sum(likely[target] for target in targets)
     for target in targets:
-        into[target] = into.get(target, 0.0) + share / len(targets)
+        into[target] = into.get(target, 0.0) + share * likely[target] / total
     return into
 
 

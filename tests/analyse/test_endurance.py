@@ -48,10 +48,12 @@ def resources(rss_mb: list[float]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=["t", "metric", "value"], orient="row")
 
 
-def advice_for(run: RawSamples, monitored: pl.DataFrame) -> tuple[str, str]:
+def advice_for(
+    run: RawSamples, monitored: pl.DataFrame, profile: str = "soak"
+) -> tuple[str, str]:
     levels = [level(run)]
     drift = held_level_drift(levels, run, monitored)
-    found = recommend(levels, None, Bottleneck(None, (), ()), [], 0, 2.0, SLA, "soak", drift)
+    found = recommend(levels, None, Bottleneck(None, (), ()), [], 0, 2.0, SLA, profile, drift)
     return found[0].action, found[0].evidence
 
 
@@ -87,3 +89,13 @@ def test_a_short_or_stepped_run_has_no_drift_to_read() -> None:
     assert held_level_drift([level(run, MIN_HELD_S - 1)], run, resources([1, 2, 3])) is None
     two = [level(run, HELD_S / 2), level(run, HELD_S)]
     assert held_level_drift(two, run, resources([1, 2, 3])) is None
+
+
+def test_a_steady_hold_is_a_baseline_only_for_a_soak_that_met_the_sla() -> None:
+    steady = resources([120, 121, 120])
+    assert advice_for(samples([40, 41, 40]), steady, "load")[0].startswith("Run the breakpoint")
+    slow = samples([900, 910, 900])  # over the SLA's 500 ms p95 all along, without drifting
+    assert advice_for(slow, steady)[0].startswith("Make the service meet its SLA at low load")
+    grows = resources([120, 180, 260])  # a leak is the finding whatever the profile
+    action, _ = advice_for(samples([40, 41, 40]), grows, "load")
+    assert action.startswith("Find what accumulates")

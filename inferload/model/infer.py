@@ -225,13 +225,16 @@ def _base_path(catalog: Catalog, report: IngestReport) -> str:
     """The base path production's requests carried: the one most matched path shapes used, ties
     to the spec's server order. A spec's servers are often stale, and a gateway may strip the
     prefix before the logging server: a script sending `/api/v3/pets` where production sent
-    `/pets` would meet only 404s. The first server's path when no request matched."""
+    `/pets` would meet only 404s. The first server's path when no request matched. Only the
+    document's servers (or none) compete: the scripts put one base path before every operation,
+    and an operation's own `servers` (`/internal`) speak for that operation alone."""
     servers = [server.base_path for server in catalog.servers]
-    if report.base_paths:
+    seen = {base: count for base, count in report.base_paths.items() if base in servers or not base}
+    if seen:
         return min(
-            report.base_paths,
+            seen,
             key=lambda base: (
-                -report.base_paths[base],
+                -seen[base],
                 servers.index(base) if base in servers else len(servers),
             ),
         )

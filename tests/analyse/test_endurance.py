@@ -48,9 +48,7 @@ def resources(rss_mb: list[float]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=["t", "metric", "value"], orient="row")
 
 
-def advice_for(
-    run: RawSamples, monitored: pl.DataFrame, profile: str = "soak"
-) -> tuple[str, str]:
+def advice_for(run: RawSamples, monitored: pl.DataFrame, profile: str = "soak") -> tuple[str, str]:
     levels = [level(run)]
     drift = held_level_drift(levels, run, monitored)
     found = recommend(levels, None, Bottleneck(None, (), ()), [], 0, 2.0, SLA, profile, drift)

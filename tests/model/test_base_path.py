@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from inferload.cli import main
 from tests.conftest import SPECS
 from tests.logs.builders import T0, combined, write_log
+from tests.spec.builders import get, openapi3, write_spec
 
 PETSTORE = SPECS / "petstore-v3" / "openapi.yaml"
 
@@ -103,3 +104,31 @@ def test_without_logs_the_run_instructions_name_the_spec_server(tmp_path: Path) 
     assert runner.invoke(main, ["generate", str(out), "-o", str(tmp_path / "out")]).exit_code == 0
     readme = " ".join((tmp_path / "out" / "README.md").read_text().split())
     assert "followed by `/api/v3` (the spec's first server)" in readme
+
+
+def test_an_operations_own_server_does_not_become_every_operations_base_path(
+    tmp_path: Path,
+) -> None:
+    """`/internal` serves two operations only (their own `servers`); most logged shapes carry
+    it, but the scripts put one base path before every operation: the document's `/v1`."""
+    internal = {"servers": [{"url": "/internal"}]}
+    spec = write_spec(
+        tmp_path,
+        openapi3(
+            {
+                "/items": {"get": get("listItems")},
+                "/jobs": {**internal, "get": get("listJobs")},
+                "/queues": {**internal, "get": get("listQueues")},
+            },
+            servers=[{"url": "https://api.example.com/v1"}],
+        ),
+    )
+    log = write_log(
+        tmp_path / "access.log",
+        [combined(T0 + 60 * i, f"GET {path}") for i, path in
+         enumerate(["/v1/items", "/internal/jobs", "/internal/queues"] * 3)],
+    )  # fmt: skip
+    out = tmp_path / "workload.yaml"
+    result = CliRunner().invoke(main, ["infer", "--spec", str(spec), "--logs", str(log), "-o", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(out.read_text())["api"]["base_path"] == "/v1"

@@ -134,6 +134,33 @@ def test_run_commands_ask_only_for_the_credentials_the_api_takes(
     assert "login step" not in plan
 
 
+def test_the_next_step_after_generate_passes_the_credentials_the_scripts_need(
+    lms_workload_file: Path, workload: Workload, tmp_path: Path
+) -> None:
+    """The scripts refuse to start without them: the suggested `run` command must carry them."""
+
+    def next_step(workload_file: Path, out: Path) -> str:
+        result = CliRunner().invoke(main, ["generate", str(workload_file), "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        return " ".join(result.output.split()).split("next: ", 1)[1]
+
+    assert "--env LOGIN_USERNAME=... --env LOGIN_PASSWORD=... -o RESULTS" in next_step(
+        lms_workload_file, tmp_path / "login"
+    )
+    token_api = workload.model_copy(  # the sample service's bearer scheme, and no login call
+        update={"auth": workload.auth.model_copy(update={"login_operation": None})}
+    )
+    token_file = tmp_path / "token.yaml"
+    token_file.write_text(dump_workload(token_api))
+    assert "--env API_TOKEN=... -o RESULTS" in next_step(token_file, tmp_path / "token")
+    open_api = workload.model_copy(
+        update={"auth": workload.auth.model_copy(update={"login_operation": None, "schemes": []})}
+    )
+    open_file = tmp_path / "open.yaml"
+    open_file.write_text(dump_workload(open_api))
+    assert "--base-url http://127.0.0.1:8800 -o RESULTS" in next_step(open_file, tmp_path / "open")
+
+
 def test_the_kill_switch_is_where_each_engine_has_it(
     lms_workload_file: Path, tmp_path: Path
 ) -> None:

@@ -48,6 +48,29 @@ def servers_from_openapi3(raw_servers: Any) -> tuple[Server, ...]:
     return tuple(servers) or (Server(url="/", base_path=""),)
 
 
+def server_problems(raw_servers: Any) -> list[str]:
+    """Server URLs that are neither absolute, nor a path, nor a host without its scheme (`TODO`,
+    `v1`): relative to where the document is served, which inferload does not know. Read as a
+    path from the root; said, since a placeholder left in a spec makes every request miss."""
+    if not isinstance(raw_servers, list):
+        return []
+    found = []
+    for index, raw in enumerate(raw_servers):
+        url = raw.get("url") if isinstance(raw, dict) else None
+        if (
+            isinstance(url, str)
+            and url
+            and not url.startswith("/")
+            and "://" not in url
+            and not _SCHEMELESS_HOST.match(url.split("?", 1)[0])
+        ):
+            found.append(
+                f"servers.{index}.url {url!r} is relative to where the document is served: read "
+                f"as the base path {_base_path_of(url) or '/'} (BASE_PATH changes it in the scripts)"
+            )
+    return found
+
+
 def servers_from_swagger2(document: dict[str, Any]) -> tuple[Server, ...]:
     base_path = str(document.get("basePath") or "/")
     host = document.get("host")

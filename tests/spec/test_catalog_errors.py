@@ -213,6 +213,7 @@ def test_server_variables_and_path_level_servers(tmp_path: Path) -> None:
         ("[::1]:8080/x", "/x"),
         ("staging:8080/v2", "/v2"),
         ("v1", "/v1"),  # relative to where the document is served: a path, not a host
+        ("/api", "/api"),
         ("api/v1", "/api/v1"),
     ],
 )
@@ -222,7 +223,15 @@ def test_a_server_url_written_without_its_scheme_has_its_host_left_out_of_the_ba
     """Specs often write `servers: [{url: localhost:8080/api}]`: requests go to `/api/...`,
     not to `/localhost:8080/api/...`."""
     spec = write_spec(tmp_path, openapi3({"/a": {"get": get("a")}}, servers=[{"url": url}]))
-    assert build_catalog(spec).operation("a").base_paths == (base_path,)
+    catalog = build_catalog(spec)
+    assert catalog.operation("a").base_paths == (base_path,)
+    # a bare word is relative to where the document is served (a `TODO` left in a spec): said
+    said = [p for p in catalog.problems if p.startswith("servers.0.url")]
+    assert said == (
+        [f"servers.0.url {url!r} is relative to where the document is served: read as the base "
+         f"path {base_path} (BASE_PATH changes it in the scripts)"]
+        if url in ("v1", "api/v1") else []
+    )  # fmt: skip
 
 
 def test_cache_returns_an_equal_catalog_and_notices_edits(tmp_path: Path) -> None:

@@ -125,8 +125,11 @@ def _without_a_knee(rising: list[Level], sla: Sla, profile: str) -> list[Recomme
     first, top = rising[0], rising[-1]
     sustained = max_sustained(rising, sla)
     if profile == "smoke":
+        users = (
+            f" from {first.users:.0f} users" if first.users >= 0.5 else ""
+        )  # short sessions: ~0 at once
         outcome = (
-            f"{first.overall.requests:,} requests from {first.users:.0f} users: p95 {first.overall.p95_ms:.0f} ms, "
+            f"{first.overall.requests:,} requests{users}: p95 {first.overall.p95_ms:.0f} ms, "
             f"errors {100 * first.overall.error_rate:.2f}%"
         )
         if sustained is not None:

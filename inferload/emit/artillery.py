@@ -112,6 +112,11 @@ def render_artillery(plan: dict[str, Any]) -> dict[str, str]:
     }
 
 
+SMOKE_ARRIVALS_PER_S = (
+    1  # Artillery's smoke: sessions arriving each second, whatever the plan's rate
+)
+
+
 def _phases(profile: dict[str, Any]) -> list[dict[str, Any]]:
     """Artillery phases from the profile's stages (rates are sessions per second)."""
     phases: list[dict[str, Any]] = []
@@ -124,7 +129,8 @@ def _phases(profile: dict[str, Any]) -> list[dict[str, Any]]:
         rate = target
     if profile.get("smoke"):
         # a few users walking every journey: one arrival a second, at most five at once
-        return [{"duration": int(profile["stages"][0][0]), "arrivalRate": 1, "maxVusers": 5}]
+        return [{"duration": int(profile["stages"][0][0]), "arrivalRate": SMOKE_ARRIVALS_PER_S,
+                 "maxVusers": 5}]  # fmt: skip
     return phases
 
 

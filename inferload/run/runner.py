@@ -28,6 +28,7 @@ import psutil
 
 from inferload import __version__
 from inferload.design.profiles import KILL_SWITCH_DELAY_S, kill_switch_rate
+from inferload.emit.artillery import SMOKE_ARRIVALS_PER_S
 from inferload.errors import ErrorKind, InferloadError, Location, refuse_overwrite
 from inferload.run.accounts import count_accounts, shared_accounts_note
 from inferload.run.commands import artillery_report, engine_command, engine_version, periods_env
@@ -127,7 +128,7 @@ def run_load_test(
     )
     cwd = script_dir
     env = engine_environment(**run_env, **dict(request.extra_env))
-    stages = _stage_windows(profile, request.duration_scale)
+    stages = _stage_windows(profile, request.duration_scale, request.tool, request.profile)
     drain_s = max(30.0, plan["targets"].get("drain_s", 0) * min(request.think_scale, 1.0))  # as k6
     waits_s = plan["arrivals"]["cap_s"] * request.duration_scale  # the last sessions' random starts
     bound_s = (stages[-1].end_s if stages else 60.0) + drain_s + waits_s + _MARGIN_S
@@ -284,11 +285,19 @@ def _prepare_results(folder: Path, force: bool) -> None:
     folder.mkdir(parents=True, exist_ok=True)
 
 
-def _stage_windows(profile: dict[str, Any], duration_scale: float) -> tuple[StageWindow, ...]:
+def _stage_windows(
+    profile: dict[str, Any], duration_scale: float, tool: str, name: str
+) -> tuple[StageWindow, ...]:
+    """The profile's stages as the engine runs them. Artillery's smoke is one arrival a second
+    (`SMOKE_ARRIVALS_PER_S`), not the plan's rate (k6's is a closed model: a few looping VUs)."""
     windows = []
     offset = 0.0
     rate = float(profile["start"])
-    for duration, target in profile["stages"]:
+    stages = profile["stages"]
+    if tool == "artillery" and name == "smoke":
+        rate = float(SMOKE_ARRIVALS_PER_S)
+        stages = [(duration, rate) for duration, _ in stages]
+    for duration, target in stages:
         length = max(1.0, round(duration * duration_scale))
         windows.append(
             StageWindow(

@@ -56,6 +56,8 @@ def test_artillery_run_is_monitored_and_reported(
     assert not (results / "artillery-periods.jsonl").exists()  # the report has them all
     assert manifest["engine_version"].startswith("artillery 2.")
     assert len(manifest["script_sha256"]) == 64 and manifest["stages"][0]["end_s"] == 12
+    # Artillery's smoke sends a session a second, not the plan's rate (the levels' "offered")
+    assert (manifest["stages"][0]["from_per_s"], manifest["stages"][0]["to_per_s"]) == (1, 1)
     scaled = yaml.safe_load((results / "artillery-script.yml").read_text())
     assert scaled["config"]["environments"]["smoke"]["phases"][0]["duration"] == 12
     samples = [json.loads(line) for line in (results / "resources.jsonl").read_text().splitlines()]

@@ -56,18 +56,19 @@ def server_problems(raw_servers: Any) -> list[str]:
         return []
     found = []
     for index, raw in enumerate(raw_servers):
-        url = raw.get("url") if isinstance(raw, dict) else None
-        if (
-            isinstance(url, str)
-            and url
-            and not url.startswith("/")
-            and "://" not in url
-            and not _SCHEMELESS_HOST.match(url.split("?", 1)[0])
-        ):
-            found.append(
-                f"servers.{index}.url {url!r} is relative to where the document is served: read "
-                f"as the base path {_base_path_of(url) or '/'} (BASE_PATH changes it in the scripts)"
-            )
+        if not isinstance(raw, dict) or not isinstance(raw.get("url"), str):
+            continue
+        for url in _expand_variables(raw["url"], raw.get("variables") or {}):  # `{baseUrl}`
+            if (
+                url
+                and not url.startswith("/")
+                and "://" not in url
+                and not _SCHEMELESS_HOST.match(url.split("?", 1)[0])
+            ):
+                found.append(
+                    f"servers.{index}.url {url!r} is relative to where the document is served: read "
+                    f"as the base path {_base_path_of(url) or '/'} (BASE_PATH changes it in the scripts)"
+                )
     return found
 
 

@@ -234,6 +234,18 @@ def test_a_server_url_written_without_its_scheme_has_its_host_left_out_of_the_ba
     )  # fmt: skip
 
 
+def test_a_server_url_that_is_one_variable_is_read_through_its_default(tmp_path: Path) -> None:
+    """`url: "{baseUrl}"` is no relative URL: its default is the URL."""
+    server = {
+        "url": "{baseUrl}",
+        "variables": {"baseUrl": {"default": "https://api.example.com/v2"}},
+    }
+    spec = write_spec(tmp_path, openapi3({"/a": {"get": get("a")}}, servers=[server]))
+    catalog = build_catalog(spec)
+    assert catalog.operation("a").base_paths == ("/v2",)
+    assert not [p for p in catalog.problems if p.startswith("servers.")]
+
+
 def test_cache_returns_an_equal_catalog_and_notices_edits(tmp_path: Path) -> None:
     (tmp_path / "paths").mkdir()
     (tmp_path / "paths" / "things.yaml").write_text(

@@ -286,8 +286,8 @@ def test_a_soak_report_compares_the_held_levels_first_and_last_thirds(tmp_path: 
     markdown = (out / "REPORT.md").read_text()
     assert "## Over time\n\nLevel 1 was held for 15 min." in markdown
     assert "| first third |" in markdown and "| last third |" in markdown
-    assert "- `rss_bytes`: 130 MB -> 250 MB" in markdown
-    assert "Latency drifted up while the load held steady." in markdown
+    assert "\n- `rss_bytes`: 130 MB -> 250 MB\n" in markdown
+    assert "\nLatency drifted up while the load held steady.\n" in markdown
     assert "Find what accumulates while the load holds steady" in markdown
     assert "breakpoint" not in markdown.split("## Recommendations")[1].split("## Caveats")[0]
     assert "\n\n\n" not in markdown

@@ -30,7 +30,7 @@ from inferload.design.plan import design
 from inferload.design.targets import load_targets
 from inferload.emit.artillery import render_artillery
 from inferload.emit.k6 import render_k6
-from inferload.emit.plan_doc import render_plan, run_credentials
+from inferload.emit.plan_doc import credential_variables, render_plan
 from inferload.emit.pools import POOL_FOLDER
 from inferload.errors import refuse_overwrite
 from inferload.logs import IngestOptions, LogIngest
@@ -259,7 +259,7 @@ def generate_command(
         target.write_text(text, encoding="utf-8")
     stdout.print(f"wrote {_listing(files)} under {output}")
     # the credentials the scripts refuse to start without, as `run` takes them
-    credentials = "".join(f"--env {pair} " for pair in run_credentials(plan["auth"]).split())
+    credentials = "".join(f"--env {name}=... " for name in credential_variables(plan["auth"]))
     stdout.print(
         f"next: inferload run {output} --profile smoke --base-url http://127.0.0.1:8800 "
         f"{credentials}-o RESULTS",

@@ -80,11 +80,9 @@ def recommend(
         # a level held long: what grew over it is the finding; for a soak that met the SLA,
         # that nothing did (the question a soak asks is whether the service holds, not where
         # it breaks)
-        grew = drift is not None and (
-            drift.latency_drifted or drift.errors_appeared or drift.growths
-        )
-        held = drift is not None and profile == "soak" and max_sustained(rising, sla) is not None
-        if drift is not None and (grew or held):
+        if drift is not None and (
+            drift.drifted or (profile == "soak" and max_sustained(rising, sla) is not None)
+        ):
             found.append(_over_time(drift))
         else:
             found.extend(_without_a_knee(rising, sla, profile))
@@ -177,7 +175,7 @@ def _over_time(drift: Drift) -> Recommendation:
         f"{resource_value(growth.last, growth.metric)}"
         for growth in drift.growths
     ]
-    if drift.latency_drifted or drift.errors_appeared or drift.growths:
+    if drift.drifted:
         return Recommendation(
             "Find what accumulates while the load holds steady (a leak, a table or queue that grows without "
             "an index or a bound, a cache that never evicts, connections not returned): it turns into an "

@@ -53,6 +53,11 @@ class Drift:
         """Errors in the last third at least twice the first's, and 1 in 1,000 requests."""
         return self.last.error_rate >= max(2 * self.first.error_rate, 0.001)
 
+    @property
+    def drifted(self) -> bool:
+        """Latency, errors or a resource of the target grew while the load held."""
+        return self.latency_drifted or self.errors_appeared or bool(self.growths)
+
 
 def held_level_drift(
     levels: list[Level], samples: Samples, resources: pl.DataFrame

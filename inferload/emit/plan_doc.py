@@ -22,7 +22,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
     profiles = [_profile(name, p) for name, p in plan["profiles"].items()]
     scripts = ", ".join(f"`{_SCRIPTS[tool]}`" for tool in tools)
     goals = _goals(plan["targets"])
-    credentials = run_credentials(plan["auth"])
+    credentials = "".join(f"{name}=... " for name in credential_variables(plan["auth"]))
     kill_percent = 100 * kill_switch_rate(plan["targets"]["sla"]["error_rate"])
     staging = _staging(plan["allow_hosts"])
     base = _base(workload)
@@ -93,12 +93,12 @@ def _staging(allow_hosts: list[str]) -> dict[str, str]:
     return {"host": "staging.example.internal", "allow": "ALLOW_HOSTS=staging.example.internal "}
 
 
-def run_credentials(auth: dict[str, Any]) -> str:
-    """The variables a run command needs for this API's auth ("" for an open API)."""
+def credential_variables(auth: dict[str, Any]) -> list[str]:
+    """The variables a run needs for this API's auth (none for an open API)."""
     scheme = auth["scheme"]
     if auth["login"] or (scheme and scheme["type"] == "http" and scheme["scheme"] == "basic"):
-        return "LOGIN_USERNAME=... LOGIN_PASSWORD=... "
-    return "API_TOKEN=... " if scheme else ""
+        return ["LOGIN_USERNAME", "LOGIN_PASSWORD"]
+    return ["API_TOKEN"] if scheme else []
 
 
 def _cell(text: str) -> str:

@@ -204,3 +204,17 @@ def _words(operation_id: str) -> str:
 def persona_id(index: int, name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
     return f"p{index + 1}-{slug}" if slug else f"p{index + 1}"
+
+
+_NUMBERED = re.compile(r"p(\d+)(?=-|$)")  # the head `persona_id` writes: `p3-browse-courses`
+
+
+def persona_number(identifier: str) -> int | None:
+    """The number `persona_id` gave (`p3-browse-courses` -> 3), None for an id an engineer wrote."""
+    found = _NUMBERED.match(identifier)
+    return int(found.group(1)) if found else None
+
+
+def renumbered(identifier: str, number: int) -> str:
+    """`persona_id`'s id under another number (`p1-browse` -> `p4-browse`)."""
+    return _NUMBERED.sub(f"p{number}", identifier, count=1)

@@ -9,9 +9,9 @@ keep their ids and names across refreshes (refresh/identity.py).
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass
 
+from inferload.model.personas import persona_number, renumbered
 from inferload.model.workload import Load, Measured, Persona, Provenance, Workload
 from inferload.refresh.identity import match_personas
 
@@ -28,11 +28,11 @@ def merge_refresh(old: Workload, fresh: Workload) -> Refreshed:
     taken = {old.personas[j].id for j in matches.values()}
     # A new persona keeps its number unless an old persona has it (kept, or no longer seen):
     # then it takes the first number nobody has, so no two personas read "p1-...".
-    old_numbers = {number for p in old.personas if (number := _number(p.id))}
+    old_numbers = {number for p in old.personas if (number := persona_number(p.id))}
     reserved = old_numbers | {
         number
         for index, p in enumerate(fresh.personas)
-        if index not in matches and (number := _number(p.id))
+        if index not in matches and (number := persona_number(p.id))
     }
     personas: list[Persona] = []
     for index, persona in enumerate(fresh.personas):
@@ -47,10 +47,10 @@ def merge_refresh(old: Workload, fresh: Workload) -> Refreshed:
                 )
         else:
             identifier = persona.id
-            if _number(identifier) in old_numbers:
+            if persona_number(identifier) in old_numbers:
                 number = next(n for n in itertools.count(1) if n not in reserved)
                 reserved.add(number)
-                identifier = _NUMBERED.sub(f"p{number}-", identifier, count=1)
+                identifier = renumbered(identifier, number)
             personas.append(
                 persona.model_copy(
                     update={"id": _unused(identifier, taken | {p.id for p in personas})}
@@ -109,15 +109,6 @@ def _load(old: Load, fresh: Load) -> tuple[Load, list[str]]:
         if isinstance(value, Measured) and value.provenance == Provenance.USER
     }
     return fresh.model_copy(update=kept), sorted(kept)
-
-
-_NUMBERED = re.compile(r"p(\d+)-")  # a generated persona id's head: `p3-browse-courses`
-
-
-def _number(identifier: str) -> int | None:
-    """The number of a persona id (`p3-browse-courses` -> 3), None for one an engineer named."""
-    found = _NUMBERED.match(identifier)
-    return int(found.group(1)) if found else None
 
 
 def _unused(identifier: str, taken: set[str]) -> str:

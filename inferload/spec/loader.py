@@ -22,7 +22,7 @@ from inferload.spec.documents import DocumentSet
 from inferload.spec.model import Catalog, SourceFile
 from inferload.spec.openapi3 import OpenAPI3Builder
 from inferload.spec.schemas import SchemaRegistry
-from inferload.spec.servers import server_problems, servers_from_openapi3, servers_from_swagger2
+from inferload.spec.servers import servers_from_openapi3, servers_from_swagger2
 from inferload.spec.swagger2 import Swagger2Builder
 
 # raised whenever a spec builds to a different catalog (3: base paths of scheme-less servers;
@@ -72,8 +72,7 @@ def build_catalog(path: str | Path, root_bytes: bytes | None = None) -> Catalog:
         webhooks: tuple[str, ...] = ()
     else:
         builder = OpenAPI3Builder(documents, registry, problems)
-        servers = servers_from_openapi3(document.get("servers"))
-        problems.extend(server_problems(document.get("servers")))
+        servers = servers_from_openapi3(document.get("servers"), problems)
         webhooks = builder.webhooks()
     schemes = builder.security_schemes()
     operations = unique_operation_ids(builder.operations(schemes), problems)

@@ -30,46 +30,39 @@ def normalise_base_path(path: str) -> str:
     return "" if path == "/" else path
 
 
-def servers_from_openapi3(raw_servers: Any) -> tuple[Server, ...]:
+def servers_from_openapi3(
+    raw_servers: Any, problems: list[str] | None = None
+) -> tuple[Server, ...]:
+    """`problems`, when given, gets the URLs relative to where the document is served (`TODO`,
+    `v1`: neither absolute, nor a path, nor a host without its scheme). inferload does not know
+    that place: they are read as a path from the root, and said, since a placeholder left in a
+    spec makes every request miss."""
     if not isinstance(raw_servers, list) or not raw_servers:
         return (Server(url="/", base_path=""),)
     servers: list[Server] = []
-    for raw in raw_servers:
-        if not isinstance(raw, dict) or not isinstance(raw.get("url"), str):
-            continue
-        for url in _expand_variables(raw["url"], raw.get("variables") or {}):
-            servers.append(
-                Server(
-                    url=url,
-                    base_path=_base_path_of(url),
-                    description=str(raw.get("description", "")),
-                )
-            )
-    return tuple(servers) or (Server(url="/", base_path=""),)
-
-
-def server_problems(raw_servers: Any) -> list[str]:
-    """Server URLs that are neither absolute, nor a path, nor a host without its scheme (`TODO`,
-    `v1`): relative to where the document is served, which inferload does not know. Read as a
-    path from the root; said, since a placeholder left in a spec makes every request miss."""
-    if not isinstance(raw_servers, list):
-        return []
-    found = []
     for index, raw in enumerate(raw_servers):
         if not isinstance(raw, dict) or not isinstance(raw.get("url"), str):
             continue
-        for url in _expand_variables(raw["url"], raw.get("variables") or {}):  # `{baseUrl}`
-            if (
-                url
-                and not url.startswith("/")
-                and "://" not in url
-                and not _SCHEMELESS_HOST.match(url.split("?", 1)[0])
-            ):
-                found.append(
-                    f"servers.{index}.url {url!r} is relative to where the document is served: read "
-                    f"as the base path {_base_path_of(url) or '/'} (BASE_PATH changes it in the scripts)"
+        for url in _expand_variables(raw["url"], raw.get("variables") or {}):  # `{baseUrl}` too
+            base_path = _base_path_of(url)
+            servers.append(
+                Server(url=url, base_path=base_path, description=str(raw.get("description", "")))
+            )
+            if problems is not None and _relative_to_document(url):
+                problems.append(
+                    f"servers.{index}.url {url!r} is relative to where the document is served: "
+                    f"read as the base path {base_path or '/'} (BASE_PATH changes it in the scripts)"
                 )
-    return found
+    return tuple(servers) or (Server(url="/", base_path=""),)
+
+
+def _relative_to_document(url: str) -> bool:
+    return (
+        bool(url)
+        and not url.startswith("/")
+        and "://" not in url
+        and not (_SCHEMELESS_HOST.match(url.split("?", 1)[0]))
+    )
 
 
 def servers_from_swagger2(document: dict[str, Any]) -> tuple[Server, ...]:

@@ -155,6 +155,7 @@ def workload_summary(workload: Workload) -> dict[str, Any]:
             for p in workload.personas
         ],
         "operations": len(workload.operations),
+        "login_operation": workload.auth.login_operation,
         "load": {
             "normal_arrival_rate_per_s": load.normal_arrival_rate_per_s.value,
             "peak_arrival_rate_per_s": load.peak_arrival_rate_per_s.value,
@@ -192,6 +193,14 @@ def print_workload_summary(stdout: Console, workload: Workload) -> None:
         f"peak concurrency {concurrency}; "
         f"{figure(load.requests_per_s_mean.value)} requests/s mean, {load.requests_per_s_peak.value:.0f} peak"
     )
+    if workload.auth.login_operation:
+        stdout.print(f"[bold]Login[/bold]: {workload.auth.login_operation}")
+    elif workload.auth.schemes:
+        stdout.print(
+            f"[bold]Login[/bold]: none found (schemes: {', '.join(workload.auth.schemes)}): runs "
+            "need their credentials (TEST-PLAN.md says which), or set auth.login_operation in "
+            "workload.yaml if the API logs in"
+        )
     high = [op_id for op_id, op in workload.operations.items() if op.priority == "high"]
     shown = ", ".join(high[:_HIGH_SHOWN]) or "-"
     more = (

@@ -24,9 +24,10 @@ from inferload.model.journeys import (
     transition_probabilities,
 )
 from inferload.model.load import load_levels
+from inferload.model.login import login_rank, takes_password
 from inferload.model.personas import cluster_sessions, persona_id, persona_names
 from inferload.model.pools import data_pools
-from inferload.model.priorities import is_auth_operation, prioritise
+from inferload.model.priorities import prioritise
 from inferload.model.producers import correlations
 from inferload.model.workload import (
     Api,
@@ -210,15 +211,19 @@ def _operations(
 
 
 def _auth(catalog: Catalog, operations: dict[str, Operation]) -> Auth:
-    login = [
-        (op.requests, op_id)
-        for op_id, op in operations.items()
-        if is_auth_operation(op_id, op.method, op.path)
-    ]
+    """The login: the surest by name or summary (see `login`), then one taking a password,
+    then the one production called most."""
+    ranked = []
+    for op_id, op in operations.items():
+        spec_op = catalog.operation(op_id) if catalog.has_operation(op_id) else None
+        rank = login_rank(op_id, op.method, op.path, spec_op.summary if spec_op else "")
+        if rank is not None:
+            password = spec_op is not None and takes_password(catalog, spec_op)
+            ranked.append((rank, not password, -op.requests, op_id))
     schemes = sorted(
         {key for op in catalog.operations for requirement in op.security for key in requirement}
     )
-    return Auth(login_operation=max(login)[1] if login else None, schemes=schemes)
+    return Auth(login_operation=min(ranked)[-1] if ranked else None, schemes=schemes)
 
 
 def _base_path(catalog: Catalog, report: IngestReport) -> str:

@@ -2,16 +2,17 @@
 
 One persona walks what an API's users typically do: log in first when operations are secured,
 open a collection (`GET /pets`), look at an item of it (`GET /pets/{petId}`, its id taken from
-the list: producer -> consumer), act on it (writes and sub-resources of the item), go back or
-leave. Each next step is weighted by its method (reads 1, writes 1/4, deletes 1/10): users read
-far more than they write, and a page that leads only to an action is mostly left unacted on. Think times follow the usual rules of thumb: 2-5 s between browsing steps, 30-60 s when
+the list: producer -> consumer), act on it (writes and sub-resources of the item), go back to
+what can be read or leave (one step in eight), some signing out first. Each next step is
+weighted by its method (reads 1, writes 1/4, deletes 1/10): users read far more than they
+write, and a page that leads only to an action is mostly left unacted on. Think times follow
+the usual rules of thumb: 2-5 s between browsing steps, 30-60 s when
 reading an item. Path parameters without a producer draw from data pools built from the spec's
 examples, enums and defaults (or a documented default pool).
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from inferload import __version__
 from inferload.model.chains import expected_visits
 from inferload.model.infer import file_sha256
 from inferload.model.journeys import top_journeys
+from inferload.model.login import logs_out, spec_login
 from inferload.model.producers import correlations
 from inferload.model.thinktime import default_think_time
 from inferload.model.workload import (
@@ -45,7 +47,11 @@ from inferload.spec.model import Operation as SpecOperation
 # to its merge) is read again or left far more often than the action is taken.
 _FOLLOW = {"GET": 1.0, "POST": 0.25, "PUT": 0.25, "PATCH": 0.25, "DELETE": 0.1}
 FOLLOW_SHARE = 0.7  # of a step's next moves go to what it leads to, when that is a read
-BACK_SHARE = 0.1  # back to an entry (a collection); the rest of the moves end the session
+# Of each step's moves, those that end the session: a visit of eight steps on average (web
+# analytics count 4-8 pages a visit, and a page makes one call or more). The rest go back to
+# an entry (a collection, a dashboard); a step that leads nowhere else only goes back or ends.
+LEAVE_SHARE = 0.125
+LOGOUT_SHARE = 0.15  # of the sessions that end, those that sign out first (when the API can)
 BROWSE = default_think_time(median_s=3.5, p90_s=5.0)  # 2-5 s between browsing steps
 READ = default_think_time(median_s=45.0, p90_s=60.0)  # 30-60 s reading an item
 _OPS_PATHS = {"health", "healthz", "metrics", "ping", "status", "ready", "readyz", "live", "livez"}
@@ -58,12 +64,10 @@ def infer_from_spec(catalog: Catalog, spec_path: str) -> Workload:
         if not op.deprecated and op.method not in ("HEAD", "OPTIONS", "TRACE")
         and op.path.rstrip("/").rsplit("/", 1)[-1].lower() not in _OPS_PATHS
     ]  # fmt: skip
-    login = _login(candidates)
+    login = spec_login(catalog, candidates)
     secured = any(op.security and any(op.security) for op in candidates)
     by_id = {op.operation_id: op for op in candidates}
-    logout = {
-        op.operation_id for op in candidates if "logout" in (op.operation_id + op.path).lower()
-    }
+    logout = {op.operation_id for op in candidates if logs_out(op.operation_id, op.path)}
     following = _following(candidates, catalog)
     plain = [
         op.operation_id
@@ -81,6 +85,7 @@ def infer_from_spec(catalog: Catalog, spec_path: str) -> Workload:
         ][:5]
     )
     likely = {op_id: _FOLLOW.get(by_id[op_id].method, 0.25) for op_id in by_id}
+    reads_first = [e for e in entries if by_id[e].method == "GET"]
     chain: dict[str, dict[str, float]] = {}
     if login is not None and secured:
         chain[START] = {login.operation_id: 1.0}
@@ -92,16 +97,21 @@ def infer_from_spec(catalog: Catalog, spec_path: str) -> Workload:
         state = frontier.pop()
         if state in chain or state == END:
             continue
+        if state in logout:  # signed out: what follows would be another visit
+            chain[state] = {END: 1.0}
+            continue
         targets: dict[str, float] = {}
         nexts = [n for n in following.get(state, []) if n != state]
         # only writes to follow (a pull request to its merge): the user mostly goes back or leaves
         followed = FOLLOW_SHARE * max((likely[n] for n in nexts), default=0.0)
         _spread(targets, nexts, followed, likely)
-        back = [e for e in entries if e != state]
-        _spread(targets, back, BACK_SHARE + (FOLLOW_SHARE - followed) / 3 if back else 0.0, likely)
-        if logout and state not in logout:
-            _spread(targets, sorted(logout), 0.05, likely)
-        targets[END] = targets.get(END, 0.0) + max(0.0, 1.0 - sum(targets.values()))
+        # back to a read (a collection), not to a create: a user creates from the collection
+        back = [e for e in reads_first if e != state] or [e for e in entries if e != state]
+        _spread(targets, back, 1.0 - LEAVE_SHARE - followed if back else 0.0, likely)
+        leaving = max(0.0, 1.0 - sum(targets.values()))
+        if logout:  # most users just leave (close the tab, the app); few sign out first
+            _spread(targets, sorted(logout), leaving * LOGOUT_SHARE, likely)
+        targets[END] = targets.get(END, 0.0) + leaving * (1 - LOGOUT_SHARE if logout else 1)
         chain[state] = {t: p for t, p in sorted(targets.items()) if p > 1e-12}
         frontier.extend(t for t in chain[state] if t not in chain)
     reads = {
@@ -213,21 +223,6 @@ def _item_reads(collection: str, operations: list[SpecOperation]) -> list[SpecOp
     if items:
         return items
     return [op for op in under_item if "{" not in op.path[len(collection) + 2 :].split("}", 1)[-1]]
-
-
-def _login(operations: list[SpecOperation]) -> SpecOperation | None:
-    found = [
-        op for op in operations
-        if not any(op.security) and re.search(r"(?i)(login|log_in|signin|sign_in|token)", op.operation_id + op.path)
-    ]  # fmt: skip
-    found.sort(
-        key=lambda op: (
-            0 if "login" in (op.operation_id + op.path).lower() else 1,
-            op.method != "POST",
-            op.path,
-        )
-    )
-    return found[0] if found else None
 
 
 def _spec_pools(ops: dict[str, SpecOperation]) -> dict[str, DataPool]:

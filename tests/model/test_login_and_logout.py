@@ -1,0 +1,153 @@
+"""The login is found however the API names it, and a logout ends the session.
+
+Overseerr signs in at `POST /auth/local` ("Sign in using a local account": no "login" in its
+path or id) and logs out at `POST /auth/logout`. Its spec-only model had no login at all, and
+its users logged out mid-session and browsed on (the most frequent request of a run)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from inferload.cli import main
+from inferload.logs import IngestOptions, LogIngest
+from inferload.model.infer import infer_from_logs
+from inferload.model.login import login_rank, logs_out
+from inferload.model.spec_only import infer_from_spec
+from inferload.model.workload import END
+from inferload.spec import load_catalog
+from tests.conftest import SPECS
+from tests.logs.builders import T0, combined, write_log
+from tests.spec.builders import get, openapi3, write_spec
+
+OVERSEERR = SPECS / "overseerr-cookie-auth" / "overseerr-api.yml"
+
+
+def test_overseerrs_sign_in_is_its_login_and_its_logout_ends_the_session() -> None:
+    catalog = load_catalog(OVERSEERR)
+    workload = infer_from_spec(catalog, str(OVERSEERR))
+    (persona,) = workload.personas
+    assert workload.auth.login_operation == "POST /auth/local"  # email + password, not Plex's
+    assert persona.transitions["$start"] == {"POST /auth/local": 1.0}
+    assert persona.transitions["POST /auth/logout"] == {END: 1.0}
+    # most users just leave: a few sessions in twenty sign out (it was 82% of them, and the
+    # most frequent request of a run)
+    signing_out = workload.operations["POST /auth/logout"].share * persona.session_length_steps
+    assert 0.05 <= signing_out <= 0.2
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "method", "path", "summary", "rank"),
+    [
+        ("loginUser", "GET", "/user/login", "Logs user into the system", 0),
+        ("Login", "POST", "/users/login", "", 0),
+        ("POST /auth/local", "POST", "/auth/local", "Sign in using a local account", 1),
+        ("createSession", "POST", "/sessions", "", 2),
+        ("POST /oauth/token", "POST", "/oauth/token", "", 2),
+        ("POST /auth/logout", "POST", "/auth/logout", "Sign out and clear session cookie", None),
+        ("signOut", "POST", "/auth/sign-out", "", None),
+        ("POST /auth/reset-password", "POST", "/auth/reset-password", "", None),
+        ("register", "POST", "/auth/register", "Sign up", None),
+        ("refreshToken", "POST", "/auth/token/refresh", "", None),
+        ("changePassword", "PUT", "/users/{id}/password", "", None),
+        ("listTokens", "GET", "/tokens", "", None),
+        ("createUser", "POST", "/user", "Create user", None),
+    ],
+)
+def test_what_is_a_login(
+    operation_id: str, method: str, path: str, summary: str, rank: int | None
+) -> None:
+    assert login_rank(operation_id, method, path, summary) == rank
+
+
+def _auth_spec() -> dict[str, Any]:
+    secured: dict[str, Any] = {"security": [{"session": []}]}
+    credentials = {
+        "content": {"application/json": {"schema": {"type": "object", "properties": {
+            "username": {"type": "string"}, "password": {"type": "string"}}}}},
+    }  # fmt: skip
+    return openapi3(
+        {
+            "/auth/local": {"post": {**get("signIn"), "summary": "Sign in", "security": [],
+                                     "requestBody": credentials}},
+            "/auth/logout": {"post": {**get("signOut"), **secured}},
+            "/items": {"get": {**get("listItems"), **secured}},
+        },
+        components={"securitySchemes": {"session": {"type": "apiKey", "in": "cookie",
+                                                    "name": "sid"}}},
+    )  # fmt: skip
+
+
+def test_from_logs_the_login_is_not_the_logout_called_more_often(tmp_path: Path) -> None:
+    """Users logged out more often than in (their sessions outlived a login): the login is
+    still the sign-in, not the most called `POST /auth/...`."""
+    spec = write_spec(tmp_path, _auth_spec())
+    lines = []
+    for index in range(30):
+        at, ip = T0 + 3600 * index, f"203.0.113.{index + 1}"
+        session = ["GET /items", "GET /items", "POST /auth/logout", "POST /auth/logout"]
+        if index % 3 == 0:
+            session.insert(0, "POST /auth/local")
+        lines += [combined(at + 7 * step, request, ip=ip) for step, request in enumerate(session)]
+    log = write_log(tmp_path / "access.log", lines)
+    catalog = load_catalog(spec)
+    ingest = LogIngest([log], catalog, IngestOptions(salt=b"x", aggregate_operations=True))
+    workload = infer_from_logs(catalog, ingest, spec_path=str(spec))
+    assert workload.operations["signOut"].requests > workload.operations["signIn"].requests
+    assert workload.auth.login_operation == "signIn"
+
+
+@pytest.mark.parametrize(
+    "relative",
+    ["petstore-v3/openapi.yaml", "realworld-conduit/openapi.yml",
+     "overseerr-cookie-auth/overseerr-api.yml"],
+)  # fmt: skip
+def test_a_spec_only_session_logs_in_once_and_browses_on(relative: str) -> None:
+    """Sessions were 2-3 steps: one in three requests was a login (a costly call, at a share
+    no production sees), and a session ended two pages after signing in. A user now leaves
+    after eight steps on average, and goes back to what can be read, never to signing up
+    again: the creates among the entries are where a session starts or a collection leads."""
+    spec = SPECS / relative
+    catalog = load_catalog(spec)
+    workload = infer_from_spec(catalog, str(spec))
+    (persona,) = workload.personas
+    login = workload.auth.login_operation
+    assert login is not None
+    assert 6 <= persona.session_length_steps <= 12
+    assert workload.operations[login].share <= 0.15
+    creates = [
+        op.operation_id for op in catalog.operations
+        if op.method == "POST" and not op.path_parameters and op.operation_id != login
+        and op.operation_id in persona.transitions and not logs_out(op.operation_id, op.path)
+    ]  # fmt: skip
+    assert creates
+    for create in creates:
+        sources = {source for source, targets in persona.transitions.items() if create in targets}
+        leading = {
+            source for source in sources
+            if source not in ("$start", login)
+            and catalog.operation(source).path.rstrip("/") != catalog.operation(create).path.rstrip("/")
+        }  # fmt: skip
+        assert not leading, (create, leading)
+
+
+def test_infer_names_the_login_it_found_or_says_none_was(tmp_path: Path) -> None:
+    runner = CliRunner()
+    shown = runner.invoke(main, ["infer", "--spec", str(OVERSEERR), "-o", str(tmp_path / "a.yaml")])
+    assert shown.exit_code == 0, shown.output
+    assert "Login: POST /auth/local" in shown.output
+    machine = runner.invoke(
+        main, ["infer", "--spec", str(OVERSEERR), "-o", str(tmp_path / "b.yaml"), "--json"]
+    )
+    assert json.loads(machine.output)["summary"]["login_operation"] == "POST /auth/local"
+    spec = _auth_spec()
+    del spec["paths"]["/auth/local"]
+    none = runner.invoke(
+        main, ["infer", "--spec", str(write_spec(tmp_path, spec)), "-o", str(tmp_path / "c.yaml")]
+    )
+    assert none.exit_code == 0, none.output
+    assert "Login: none found (schemes: session)" in " ".join(none.output.split())

@@ -34,6 +34,13 @@ _PASSWORD = re.compile(r"(?i)^(password|passwd|pass)$")
 _TOKEN_FIELDS = ("token", "access_token", "accessToken", "jwt", "id_token", "session")
 
 
+# what a script's first line says its journeys come from, by the plan's `inferred_from`
+ORIGINS = {
+    "logs": "journeys, mix and think times inferred from production traffic",
+    "spec": "journeys from the OpenAPI spec alone (no logs: the mix and think times are defaults)",
+}
+
+
 def design(workload: Workload, catalog: Catalog, targets: Targets) -> dict[str, Any]:
     resolved = resolve(workload, targets)
     profiles = design_profiles(resolved)
@@ -43,6 +50,7 @@ def design(workload: Workload, catalog: Catalog, targets: Targets) -> dict[str, 
     pools = {name: pool for name, pool in workload.data_pools.items() if pool.values}
     return {
         "api": workload.api.model_dump(),
+        "inferred_from": "logs" if workload.source.logs else "spec",
         "base_path": workload.api.base_path,
         "operations": {op_id: _operation(catalog, workload, pools, op_id) for op_id in sorted(_used_operations(workload))},
         "personas": [_persona(p, transitions) for p in workload.personas],

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from inferload.design.plan import ORIGINS
 from inferload.design.profiles import error_rate_below
 from inferload.emit.pools import pool_files
 from inferload.templating import environment
@@ -99,7 +100,8 @@ def render_artillery(plan: dict[str, Any]) -> dict[str, str]:
         ],
     }
     header = (
-        f"# Artillery load test for {json.dumps(plan['api']['title'], ensure_ascii=True)}: journeys inferred from production.\n"
+        f"# Artillery load test for {json.dumps(plan['api']['title'], ensure_ascii=True)}: "
+        f"{ORIGINS[plan['inferred_from']]}.\n"
         "# Run: BASE_URL=http://127.0.0.1:8800 npx artillery run -e smoke script.yml  (profiles: "
         + ", ".join(plan["profiles"])
         + ")\n"

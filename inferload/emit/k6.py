@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from inferload.design.plan import ORIGINS
 from inferload.emit.pools import pool_files
 from inferload.templating import environment
 
@@ -37,6 +38,7 @@ def render_k6(plan: dict[str, Any]) -> dict[str, str]:
         .get_template("k6/script.js.j2")
         .render(
             title=json.dumps(plan["api"]["title"], ensure_ascii=True),
+            origin=ORIGINS[plan["inferred_from"]],
             personas=personas,
             system_tags=json.dumps(list(K6_SYSTEM_TAGS)),
         )

@@ -233,3 +233,23 @@ def test_a_big_journey_graph_is_drawn_by_its_busiest_transitions(workload: Workl
         's3["end"]', "s2 -->|100%| s3",
     ]  # fmt: skip
     assert note == ""
+
+
+def test_the_scripts_say_where_their_journeys_come_from(
+    lms_workload_file: Path, workload: Workload, tmp_path: Path
+) -> None:
+    """A model from the spec alone was announced as "inferred from production traffic"."""
+    generate_plan(lms_workload_file, tmp_path / "logs")
+    spec_only = workload.model_copy(
+        update={"source": workload.source.model_copy(update={"logs": []})}
+    )
+    spec_file = tmp_path / "spec-only.yaml"
+    spec_file.write_text(dump_workload(spec_only))
+    generate_plan(spec_file, tmp_path / "spec")
+    for folder, origin in (("logs", "inferred from production traffic"),
+                           ("spec", "from the OpenAPI spec alone")):  # fmt: skip
+        k6 = (tmp_path / folder / "k6" / "script.js").read_text().splitlines()[0]
+        artillery = (tmp_path / folder / "artillery" / "script.yml").read_text().splitlines()[0]
+        for first_line in (k6, artillery):
+            assert origin in first_line, first_line
+    assert "production" not in (tmp_path / "spec" / "k6" / "script.js").read_text().splitlines()[0]

@@ -9,9 +9,16 @@ samples behind each transition probability (drift tests) and describe a persona 
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import math
+import random
+
 import numpy as np
 
-from inferload.model.workload import START, Persona
+from inferload.model.workload import END, START, Persona
+
+_MAX_STEPS = 200  # a session's steps at most, as the scripts stop one
 
 
 def expected_visits(persona: Persona) -> dict[str, float]:
@@ -53,3 +60,50 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     y = np.array([b.get(k, 0.0) for k in keys])
     norm = float(np.linalg.norm(x) * np.linalg.norm(y))
     return float(x @ y) / norm if norm else 0.0
+
+
+def expected_think_s(persona: Persona) -> float:
+    """Mean seconds a session spends thinking, from its first request to its last: each
+    transition between two steps, as often as the chain takes it, times its law's mean (a
+    lognormal's: exp(mu + sigma^2 / 2)). What a session walking the chain lasts, response
+    times aside."""
+    visits = expected_visits(persona)
+    laws = persona.think_times
+    return sum(
+        visits.get(source, 0.0)
+        * probability
+        * math.exp(
+            (law := laws.get(f"{source}->{target}", persona.default_think)).mu + law.sigma**2 / 2
+        )
+        for source, targets in persona.transitions.items()
+        if source != START
+        for target, probability in targets.items()
+        if target != END
+    )
+
+
+def think_quantile_s(persona: Persona, quantile: float, walks: int = 2000) -> float:
+    """The `quantile` of a session's think seconds, from `walks` seeded walks of the chain
+    (the same figure on every run): a sum of lognormals over a random number of steps has no
+    closed form. A walk stops after `_MAX_STEPS`, as the scripts' sessions do."""
+    rng = random.Random(0)
+    edges = {
+        source: (list(targets), list(itertools.accumulate(targets.values())))
+        for source, targets in persona.transitions.items()
+    }
+    totals = []
+    for _ in range(walks):
+        state, total = START, 0.0
+        for _ in range(_MAX_STEPS):
+            targets, cumulative = edges.get(state, ([END], [1.0]))
+            at = bisect.bisect_left(cumulative, rng.random() * cumulative[-1])
+            target = targets[min(at, len(targets) - 1)]
+            if target == END:
+                break
+            if state != START:
+                law = persona.think_times.get(f"{state}->{target}", persona.default_think)
+                total += rng.lognormvariate(law.mu, law.sigma)
+            state = target
+        totals.append(total)
+    totals.sort()
+    return totals[min(int(quantile * len(totals)), len(totals) - 1)]

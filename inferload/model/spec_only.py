@@ -18,7 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from inferload import __version__
-from inferload.model.chains import expected_visits
+from inferload.model.chains import (
+    expected_think_s,
+    expected_visits,
+    operation_profile,
+    think_quantile_s,
+)
 from inferload.model.infer import file_sha256
 from inferload.model.journeys import top_journeys
 from inferload.model.login import logs_out, spec_login
@@ -164,7 +169,7 @@ def infer_from_spec(catalog: Catalog, spec_path: str) -> Workload:
                   schemes=sorted({k for op in candidates for r in op.security for k in r})),
         operations=operations,
         personas=[persona],
-        load=_default_load(),
+        load=_default_load(persona),
         data_pools=_spec_pools(ops),
         correlations=correlations(catalog, set(states)),
     )  # fmt: skip
@@ -255,24 +260,42 @@ def _spec_pools(ops: dict[str, SpecOperation]) -> dict[str, DataPool]:
     return pools
 
 
-def _default_load() -> Load:
+def _default_load(persona: Persona) -> Load:
+    """The arrival rates are placeholders; how long a session lasts and what it sends follow
+    from the journeys (the chain's steps and their think times), so that Little's law sizes
+    the sessions the scripts will run: a flat 5 minutes made nine steps of 3.5 s, half a
+    minute, eight times the concurrency."""
     note = "no logs: a placeholder to set in targets.yaml"
+    normal, peak, peak_minute = 1.0, 3.0, 5.0
+    duration, duration_p90 = expected_think_s(persona), think_quantile_s(persona, 0.9)
+    requests = sum(operation_profile(persona).values())  # per session
+    walked = (
+        f"what the journeys imply: {persona.session_length_steps:.1f} steps a session and "
+        "their default think times"
+    )
     return Load(
-        normal_arrival_rate_per_s=Measured(value=1.0, provenance=DEFAULT, note=note),
+        normal_arrival_rate_per_s=Measured(value=normal, provenance=DEFAULT, note=note),
         peak_arrival_rate_per_s=Measured(
-            value=3.0, provenance=DEFAULT, note="3x normal, a common peak factor"
+            value=peak, provenance=DEFAULT, note="3x normal, a common peak factor"
         ),
         peak_minute_arrival_rate_per_s=Measured(
-            value=5.0, provenance=DEFAULT, note="5x normal for a minute"
+            value=peak_minute, provenance=DEFAULT, note="5x normal for a minute"
         ),
-        session_duration_s=Measured(value=300.0, provenance=DEFAULT, note="5 minutes"),
-        session_duration_p90_s=Measured(value=900.0, provenance=DEFAULT),
+        session_duration_s=Measured(value=round(duration, 1), provenance=DEFAULT, note=walked),
+        session_duration_p90_s=Measured(value=round(duration_p90, 1), provenance=DEFAULT, note=walked),
         peak_concurrent_sessions=Measured(
-            value=900.0, provenance=DEFAULT, note="Little's law on the defaults"
+            value=round(peak * duration, 1), provenance=DEFAULT, note="Little's law on the defaults"
         ),
         littles_law_concurrency=Measured(
-            value=900.0, provenance=DEFAULT, note="peak arrival rate x session duration"
+            value=round(peak * duration, 1), provenance=DEFAULT,
+            note="peak arrival rate x session duration",
         ),
-        requests_per_s_mean=Measured(value=10.0, provenance=DEFAULT, note=note),
-        requests_per_s_peak=Measured(value=30.0, provenance=DEFAULT, note=note),
-    )
+        requests_per_s_mean=Measured(
+            value=round(normal * requests, 1), provenance=DEFAULT,
+            note="normal arrival rate x requests per session",
+        ),
+        requests_per_s_peak=Measured(
+            value=round(peak_minute * requests, 1), provenance=DEFAULT,
+            note="the peak minute's arrival rate x requests per session",
+        ),
+    )  # fmt: skip

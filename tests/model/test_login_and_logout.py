@@ -7,6 +7,7 @@ its users logged out mid-session and browsed on (the most frequent request of a 
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from inferload.logs import IngestOptions, LogIngest
 from inferload.model.infer import infer_from_logs
 from inferload.model.login import login_rank, logs_out
 from inferload.model.spec_only import infer_from_spec
-from inferload.model.workload import END
+from inferload.model.workload import END, dump_workload
 from inferload.spec import load_catalog
 from tests.conftest import SPECS
 from tests.logs.builders import T0, combined, write_log
@@ -151,3 +152,41 @@ def test_infer_names_the_login_it_found_or_says_none_was(tmp_path: Path) -> None
     )
     assert none.exit_code == 0, none.output
     assert "Login: none found (schemes: session)" in " ".join(none.output.split())
+
+
+def test_a_spec_only_session_lasts_what_its_journeys_take(tmp_path: Path) -> None:
+    """The duration was a flat 5 minutes (so 900 sessions in flight at peak) whatever the
+    journeys: Little's law sized for sessions eight times longer than the scripts run. It is
+    what walking the chain takes, thinking between steps, checked here by walking it."""
+    spec = SPECS / "petstore-v3/openapi.yaml"
+    workload = infer_from_spec(load_catalog(spec), str(spec))
+    (persona,) = workload.personas
+    rng = random.Random(3)
+    walked = []
+    for _ in range(4000):
+        state, total = "$start", 0.0
+        while True:
+            targets = persona.transitions[state]
+            target = rng.choices(list(targets), weights=list(targets.values()))[0]
+            if target == END:
+                break
+            if state != "$start":
+                law = persona.think_times.get(f"{state}->{target}", persona.default_think)
+                total += rng.lognormvariate(law.mu, law.sigma)
+            state = target
+        walked.append(total)
+    load = workload.load
+    mean = sum(walked) / len(walked)
+    assert load.session_duration_s.value == pytest.approx(mean, rel=0.06)
+    p90 = sorted(walked)[int(0.9 * len(walked))]
+    assert load.session_duration_p90_s.value == pytest.approx(p90, rel=0.1)
+    peak = load.peak_arrival_rate_per_s.value
+    assert load.littles_law_concurrency.value == pytest.approx(peak * mean, rel=0.06)
+    requests = load.requests_per_s_mean.value / load.normal_arrival_rate_per_s.value
+    assert requests == pytest.approx(persona.session_length_steps, rel=0.01)
+    plan = tmp_path / "out"
+    runner = CliRunner()
+    (tmp_path / "w.yaml").write_text(dump_workload(workload))
+    assert runner.invoke(main, ["generate", str(tmp_path / "w.yaml"), "-o", str(plan)]).exit_code == 0  # fmt: skip
+    text = (plan / "TEST-PLAN.md").read_text()
+    assert f"Mean session duration {load.session_duration_s.value:.0f} s" in text

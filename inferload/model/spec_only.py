@@ -151,11 +151,12 @@ def infer_from_spec(catalog: Catalog, spec_path: str) -> Workload:
     visits = expected_visits(persona)  # the mix and the length the chain implies
     length = sum(visits.values())
     persona = persona.model_copy(update={"session_length_steps": length})
+    signing = logout | ({login.operation_id} if login else set())  # in and out: no data written
     operations = {
         op_id: Operation(
             method=op.method, path=op.path, requests=0, share=visits[op_id] / length,
-            priority="high" if (login and op_id == login.operation_id) or op.is_write else "medium",
-            reasons=["authentication"] if (login and op_id == login.operation_id) else (["writes data"] if op.is_write else ["in the spec's journeys"]),
+            priority="high" if op_id in signing or op.is_write else "medium",
+            reasons=["authentication"] if op_id in signing else (["writes data"] if op.is_write else ["in the spec's journeys"]),
             provenance=Provenance.SPEC, success_statuses=list(op.success_statuses),
         )
         for op_id, op in ops.items()

@@ -35,6 +35,7 @@ def test_overseerrs_sign_in_is_its_login_and_its_logout_ends_the_session() -> No
     assert workload.auth.login_operation == "POST /auth/local"  # email + password, not Plex's
     assert persona.transitions["$start"] == {"POST /auth/local": 1.0}
     assert persona.transitions["POST /auth/logout"] == {END: 1.0}
+    assert workload.operations["POST /auth/logout"].reasons == ["authentication"]  # no data written
     # most users just leave: a few sessions in twenty sign out (it was 82% of them, and the
     # most frequent request of a run)
     signing_out = workload.operations["POST /auth/logout"].share * persona.session_length_steps

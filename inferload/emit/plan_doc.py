@@ -9,6 +9,7 @@ from typing import Any
 from inferload.design.profiles import kill_switch_rate
 from inferload.emit.pools import pool_paths
 from inferload.model.chains import expected_visits
+from inferload.model.journeys import typical_journey
 from inferload.model.workload import END, START, DataPool, Workload
 from inferload.templating import environment
 
@@ -160,6 +161,9 @@ def _persona(persona: Any) -> dict[str, Any]:
         }
         for journey in persona.top_journeys
     ]
+    steps = round(persona.session_length_steps)
+    shortest = min((len(journey.steps) for journey in persona.top_journeys), default=steps)
+    typical = typical_journey(persona.transitions, steps) if steps > shortest + 1 else None
     guards = "; ".join(
         f"{_cell(g.operation)} only after {_cell(g.requires or '')}"
         if g.kind == "requires"
@@ -167,7 +171,8 @@ def _persona(persona: Any) -> dict[str, Any]:
         for g in persona.guards
     )
     return {"id": persona.id, "name": _cell(persona.name), "weight": persona.weight, "length": persona.session_length_steps,
-            "journeys": journeys, "guards": guards, "graph": graph, "left_out": left_out}  # fmt: skip
+            "journeys": journeys, "guards": guards, "graph": graph, "left_out": left_out,
+            "typical": " -> ".join(_cell(step) for step in typical) if typical else None}  # fmt: skip
 
 
 def _label(state: str) -> str:

@@ -159,6 +159,31 @@ def top_journeys(
     return [Journey(steps=path[1:-1], probability=probability) for probability, path in best]
 
 
+def typical_journey(chain: dict[str, dict[str, float]], steps: int) -> list[str] | None:
+    """The likeliest complete journey of exactly `steps` steps (None when there is none). The
+    likeliest journeys overall are the shortest, since each step multiplies the odds by less
+    than one: a chain whose sessions take nine steps lists two-step ones first. This one shows
+    what a session of the mean length does (best path per state and length: a Viterbi pass)."""
+    best: dict[str, tuple[float, list[str]]] = {START: (1.0, [])}
+    for _ in range(steps):
+        reached: dict[str, tuple[float, list[str]]] = {}
+        for state in sorted(best):
+            probability, path = best[state]
+            for target, p in chain.get(state, {}).items():
+                if target == END:
+                    continue
+                candidate = (probability * p, [*path, target])
+                if target not in reached or candidate[0] > reached[target][0]:
+                    reached[target] = candidate
+        best = reached
+    ending = [
+        (probability * chain.get(state, {}).get(END, 0.0), path)
+        for state, (probability, path) in sorted(best.items())
+    ]
+    ending = [entry for entry in ending if entry[0] > 0]
+    return max(ending, key=lambda entry: entry[0])[1] if ending else None
+
+
 def is_well_formed(chain: dict[str, dict[str, float]]) -> bool:
     """Every state is reachable from $start and can reach $end."""
     graph = journey_graph(chain)
@@ -170,4 +195,4 @@ def is_well_formed(chain: dict[str, dict[str, float]]) -> bool:
     return bool(nodes <= reachable and nodes <= finishing)
 
 
-__all__ = ["MIN_SAMPLES", "journey_graph", "top_journeys"]
+__all__ = ["MIN_SAMPLES", "journey_graph", "top_journeys", "typical_journey"]

@@ -18,7 +18,7 @@ import yaml
 from inferload.design.plan import ORIGINS
 from inferload.design.profiles import error_rate_below
 from inferload.emit.pools import pool_files
-from inferload.templating import environment
+from inferload.templating import TEMPLATES, environment
 
 REQUEST_TIMEOUT_S = 60  # k6's default request timeout
 
@@ -102,13 +102,16 @@ def render_artillery(plan: dict[str, Any]) -> dict[str, str]:
     header = (
         f"# Artillery load test for {json.dumps(plan['api']['title'], ensure_ascii=True)}: "
         f"{ORIGINS[plan['inferred_from']]}.\n"
-        "# Run: BASE_URL=http://127.0.0.1:8800 npx artillery run -e smoke script.yml  (profiles: "
+        "# Run: BASE_URL=http://127.0.0.1:8800 ARTILLERY_DISABLE_TELEMETRY=true"
+        " NODE_OPTIONS=--require=./offline.js npx artillery run -e smoke script.yml  (profiles: "
         + ", ".join(plan["profiles"])
         + ")\n"
     )
     return {
         "artillery/script.yml": header + yaml.safe_dump(script, sort_keys=False, width=120),
         "artillery/processor.js": processor,
+        # preloaded by the README's command: Artillery's own telemetry off, for good
+        "artillery/offline.js": (TEMPLATES / "artillery" / "offline.js").read_text(),
         "artillery/plan.json": json.dumps(plan, indent=1, sort_keys=True, ensure_ascii=True) + "\n",
         **{f"artillery/{path}": text for path, text in pools.items()},
     }

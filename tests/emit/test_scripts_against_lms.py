@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -16,6 +17,7 @@ from inferload.cli import main
 from inferload.run.engines import engine_environment, find_artillery, find_k6
 from tests.conftest import FIXTURES
 from tests.engines.fast_recording_server import FastRecordingServer
+from tests.engines.recording_server import RecordingServer
 from tests.engines.runs import run_artillery, run_k6, script_start
 from tests.lms_server import RunningService, lms_service, seeded_database
 
@@ -173,24 +175,37 @@ def readme_smoke_command(folder: Path, engine: str) -> tuple[str, dict[str, str]
     return cd[3:], environment, [word for word in words if not re.match(r"^[A-Z_]+=", word)]
 
 
+def _by_hand(environment: dict[str, str], proxy: str) -> dict[str, str]:
+    """A shell's environment with only what the README's line sets: none of `inferload run`'s
+    telemetry settings, and a proxy that records whatever would leave for a host over https."""
+    plain = {k: v for k, v in os.environ.items()
+             if k not in ("K6_NO_USAGE_REPORT", "ARTILLERY_DISABLE_TELEMETRY", "NODE_OPTIONS")}  # fmt: skip
+    return plain | environment | {"HTTPS_PROXY": proxy}  # both report over https
+
+
 def test_the_readmes_smoke_commands_run_as_written(
     generated: Path, service: RunningService, tmp_path: Path
 ) -> None:
     """The generated folder's README says how to run it. Its smoke lines for k6 and Artillery
     run as written from the folder it names: only the address, the accounts and a shorter run
     are set (think times x0.01; DURATION_SCALE for k6, an --overrides of the phases for
-    Artillery)."""
+    Artillery). Run by hand so, the engines send nothing but the load: k6 reported each run to
+    its makers and Artillery sent its telemetry, as only `inferload run` turned them off."""
     accounts = {"LOGIN_USERNAME": "user1@lms.example", "LOGIN_PASSWORD": "lms-demo-password",
                 "THINK_SCALE": "0.01"}  # fmt: skip
     folder, environment, command = readme_smoke_command(generated, "k6")
-    assert command == ["k6", "run", "script.js"] and environment["PROFILE"] == "smoke"
+    assert command == ["k6", "run", "--no-usage-report", "script.js"]
+    assert environment["PROFILE"] == "smoke"
     environment |= accounts | {"BASE_URL": service.base_url, "DURATION_SCALE": "0.1",
                                "SUMMARY_PATH": str(tmp_path / "summary.json")}  # fmt: skip
-    completed = subprocess.run(
-        [str(find_k6()), *command[1:]], cwd=generated / folder, env=engine_environment(**environment),
-        capture_output=True, text=True, timeout=180, check=False,
-    )  # fmt: skip
+    with RecordingServer() as elsewhere:
+        completed = subprocess.run(
+            [str(find_k6()), *command[1:]], cwd=generated / folder,
+            env=_by_hand(environment, elsewhere.base_url),
+            capture_output=True, text=True, timeout=180, check=False,
+        )  # fmt: skip
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert elsewhere.requests == []
     assert (
         json.loads((tmp_path / "summary.json").read_text())["metrics"]["http_reqs"]["values"][
             "count"
@@ -203,12 +218,15 @@ def test_the_readmes_smoke_commands_run_as_written(
     # (Artillery merges an environment before the overrides: an override of the environment's
     # own phases is not applied, and the run took its 60 s)
     shorter = json.dumps({"config": {"phases": [{"duration": 5, "arrivalRate": 2}]}})
-    completed = subprocess.run(
-        [str(find_artillery()), *command[2:], "--overrides", shorter], cwd=generated / folder,
-        env=engine_environment(**environment), capture_output=True, text=True, timeout=180, check=False,
-    )  # fmt: skip
+    with RecordingServer() as elsewhere:
+        completed = subprocess.run(
+            [str(find_artillery()), *command[2:], "--overrides", shorter], cwd=generated / folder,
+            env=_by_hand(environment, elsewhere.base_url),
+            capture_output=True, text=True, timeout=180, check=False,
+        )  # fmt: skip
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert "Checks:" in completed.stdout  # the SLA was checked, and held
+    assert elsewhere.requests == []
 
 
 def test_artillery_waits_for_a_slow_answer_as_k6_does(generated: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import rstr
 
 from inferload.design.encoding import UNIQUE, encoding_of
-from inferload.spec.model import Catalog, Operation
+from inferload.spec.model import Catalog, Operation, resolve_schema
 
 _MAX_DEPTH = 6
 
@@ -181,12 +181,3 @@ def file_properties(catalog: Catalog, schema: Any) -> frozenset[str]:
         for name, sub in resolved.items()
         if isinstance(sub, dict) and (sub.get("type") == "file" or sub.get("format") == "binary")
     )
-
-
-def resolve_schema(catalog: Catalog, schema: Any) -> Any:
-    for _ in range(20):
-        if isinstance(schema, dict) and "$ref" in schema:
-            schema = catalog.schemas.get(schema["$ref"]) or {}
-        else:
-            break
-    return schema

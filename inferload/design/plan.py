@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from inferload.design import encoding
-from inferload.design.bodies import body_variants, example_body, file_properties, resolve_schema
+from inferload.design.bodies import body_variants, example_body, file_properties
 from inferload.design.profiles import (
     KILL_SWITCH_DELAY_S,
     Profile,
@@ -23,7 +23,7 @@ from inferload.design.profiles import (
 )
 from inferload.design.targets import Resolved, Targets, resolve
 from inferload.model.workload import END, START, DataPool, Workload
-from inferload.spec.model import Catalog, Operation
+from inferload.spec.model import Catalog, Operation, resolve_schema
 
 # A lattice of arrivals, each shifted by an independent uniform delay over K intervals, has
 # counts whose variance is within 1/K of their mean in windows of a few intervals: Poisson's.

@@ -102,21 +102,24 @@ def render_artillery(plan: dict[str, Any]) -> dict[str, str]:
     header = (
         f"# Artillery load test for {json.dumps(plan['api']['title'], ensure_ascii=True)}: "
         f"{ORIGINS[plan['inferred_from']]}.\n"
-        "# Run: BASE_URL=http://127.0.0.1:8800 ARTILLERY_DISABLE_TELEMETRY=true"
-        " NODE_OPTIONS=--require=./offline.js npx artillery run -e smoke script.yml  (profiles: "
+        f"# Run: BASE_URL=http://127.0.0.1:8800 {BY_HAND_OFFLINE}npx artillery run -e smoke script.yml  (profiles: "
         + ", ".join(plan["profiles"])
         + ")\n"
     )
     return {
         "artillery/script.yml": header + yaml.safe_dump(script, sort_keys=False, width=120),
         "artillery/processor.js": processor,
-        # preloaded by the README's command: Artillery's own telemetry off, for good
-        "artillery/offline.js": (TEMPLATES / "artillery" / "offline.js").read_text(),
+        "artillery/offline.js": OFFLINE_PRELOAD.read_text(),
         "artillery/plan.json": json.dumps(plan, indent=1, sort_keys=True, ensure_ascii=True) + "\n",
         **{f"artillery/{path}": text for path, text in pools.items()},
     }
 
 
+# Artillery sends telemetry, and a PostHog event even with it off (see offline.js): the folder
+# carries the preload that stops it, which `inferload run` loads too, and the commands a user runs
+# by hand set both
+OFFLINE_PRELOAD = TEMPLATES / "artillery" / "offline.js"
+BY_HAND_OFFLINE = "ARTILLERY_DISABLE_TELEMETRY=true NODE_OPTIONS=--require=./offline.js "
 SMOKE_ARRIVALS_PER_S = (
     1  # Artillery's smoke: sessions arriving each second, whatever the plan's rate
 )

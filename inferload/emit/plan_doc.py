@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from inferload.design.profiles import kill_switch_rate
+from inferload.emit.artillery import BY_HAND_OFFLINE
 from inferload.emit.pools import pool_paths
 from inferload.model.chains import expected_visits
 from inferload.model.journeys import typical_journey
@@ -16,11 +17,6 @@ from inferload.templating import environment
 # a pool whose values were asked for in fewer of production's requests than this is flagged
 HOT_DATA_COVERAGE = 0.8
 _SCRIPTS = {"k6": "k6/script.js", "artillery": "artillery/script.yml"}  # by tool
-
-
-# Before `npx artillery run`: its telemetry off, and the event it sends regardless stopped by the
-# preload the folder carries (see templates/artillery/offline.js)
-ARTILLERY_OFFLINE = "ARTILLERY_DISABLE_TELEMETRY=true NODE_OPTIONS=--require=./offline.js "
 
 
 def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]) -> dict[str, str]:
@@ -57,7 +53,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
         kill_percent=kill_percent,
         staging=staging,
         base=base,
-        artillery_offline=ARTILLERY_OFFLINE,
+        artillery_offline=BY_HAND_OFFLINE,
         drain=_duration(plan["targets"]["drain_s"]),
         arrivals=plan["arrivals"],
     )  # fmt: skip
@@ -72,7 +68,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
             kill_percent=kill_percent,
             staging=staging,
             base=base,
-            artillery_offline=ARTILLERY_OFFLINE,
+            artillery_offline=BY_HAND_OFFLINE,
         )  # fmt: skip
     )
     return {"TEST-PLAN.md": text, "README.md": readme}

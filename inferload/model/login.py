@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from inferload.spec.model import Catalog, Operation
+from inferload.spec.model import Catalog, Operation, resolve_schema
 
 _SIGNS_IN = re.compile(r"(?i)(log[-_ ]?in|sign[-_ ]?in|authenticat)")
 _ISSUES_A_SESSION = re.compile(r"(?i)(token|session|auth)")
@@ -61,11 +61,7 @@ def takes_password(catalog: Catalog, operation: Operation) -> bool:
     if operation.request_body is None:
         return False
     for media in operation.request_body.content:
-        schema = media.schema
-        for _ in range(20):  # a chain of `$ref`s, as far as it goes
-            if not isinstance(schema, dict) or "$ref" not in schema:
-                break
-            schema = catalog.schemas.get(schema["$ref"])
+        schema = resolve_schema(catalog, media.schema)
         properties = schema.get("properties") if isinstance(schema, dict) else None
         if isinstance(properties, dict) and any(_PASSWORD.match(str(k)) for k in properties):
             return True

@@ -21,7 +21,6 @@ from inferload import __version__
 from inferload.model.chains import (
     expected_think_s,
     expected_visits,
-    operation_profile,
     think_quantile_s,
 )
 from inferload.model.infer import file_sha256
@@ -269,7 +268,7 @@ def _default_load(persona: Persona) -> Load:
     note = "no logs: a placeholder to set in targets.yaml"
     normal, peak, peak_minute = 1.0, 3.0, 5.0
     duration, duration_p90 = expected_think_s(persona), think_quantile_s(persona, 0.9)
-    requests = sum(operation_profile(persona).values())  # per session
+    requests = persona.session_length_steps  # per session: a step is one request here
     walked = (
         f"what the journeys imply: {persona.session_length_steps:.1f} steps a session and "
         "their default think times"

@@ -13,11 +13,10 @@ import shutil
 import sys
 from pathlib import Path
 
+from inferload.emit.artillery import OFFLINE_PRELOAD
 from inferload.errors import ErrorKind, InferloadError
-from inferload.templating import TEMPLATES
 
 _PROJECT_TOOLS = Path(__file__).resolve().parents[2] / "tools" / "node_modules" / ".bin"
-_ARTILLERY_OFFLINE = TEMPLATES / "artillery" / "offline.js"  # the generated folders carry it too
 
 
 def find_k6() -> Path:
@@ -43,7 +42,7 @@ def engine_environment(**extra: str) -> dict[str, str]:
         PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1",
     )
     env.update(extra)
-    preload = f"--require {json.dumps(str(_ARTILLERY_OFFLINE))}"  # quoted: a path may hold spaces
+    preload = f"--require {json.dumps(str(OFFLINE_PRELOAD))}"  # quoted: a path may hold spaces
     env["NODE_OPTIONS"] = f"{env.get('NODE_OPTIONS', '')} {preload}".strip()  # kept with the user's
     return env
 

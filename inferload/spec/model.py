@@ -174,3 +174,14 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     return value
+
+
+def resolve_schema(catalog: Catalog, schema: Any) -> Any:
+    """`schema` with its `$ref`s followed to the registered schema they name (a chain as far as
+    20 links; a missing target reads as `{}`)."""
+    for _ in range(20):
+        if isinstance(schema, dict) and "$ref" in schema:
+            schema = catalog.schemas.get(schema["$ref"]) or {}
+        else:
+            break
+    return schema

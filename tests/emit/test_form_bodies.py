@@ -1,6 +1,6 @@
 """Form and multipart request bodies, end to end with both engines: an API in Stripe's style (an
 OAuth2 password login and charges as `application/x-www-form-urlencoded`, nested fields in
-`deepObject` style) and a multipart upload. The server decodes what it receives as a web
+`deepObject` style), a multipart upload and a JSON body that is a string. The server decodes what it receives as a web
 framework would; credentials with `&`, `=`, `+` and spaces must arrive intact."""
 
 from __future__ import annotations
@@ -91,6 +91,16 @@ paths:
                   required: [keep]
                   properties: {keep: {type: boolean}}
       responses: {"200": {description: stored}}
+  /v1/notes:
+    post:
+      operationId: addNote
+      security: [{bearer: []}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: string, enum: ["refund \\"asked\\""]}
+      responses: {"200": {description: noted}}
 components:
   securitySchemes:
     bearer: {type: http, scheme: bearer}
@@ -122,7 +132,7 @@ def assert_bodies_decode(received: list[Received]) -> None:
     by_path: dict[str, list[Received]] = {}
     for request in received:
         by_path.setdefault(request.path, []).append(request)
-    assert {"/oauth/token", "/v1/charges", "/v1/files"} <= set(by_path), sorted(by_path)
+    assert {"/oauth/token", "/v1/charges", "/v1/files", "/v1/notes"} <= set(by_path), sorted(by_path)
     for login in by_path["/oauth/token"]:
         assert login.content_type == FORM
         assert parse_qs(login.body.decode(), strict_parsing=True) == {
@@ -149,6 +159,9 @@ def assert_bodies_decode(received: list[Received]) -> None:
             and parts["file"].get_content_type() == "application/octet-stream"
         )
         assert json.loads(parts["options"].get_content()) == {"keep": True}
+    for note in by_path["/v1/notes"]:  # a JSON body that is a string is a JSON string
+        assert note.content_type == "application/json"
+        assert json.loads(note.body) == 'refund "asked"'
 
 
 @pytest.mark.parametrize("engine", ["k6", "artillery"])

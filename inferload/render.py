@@ -156,6 +156,7 @@ def workload_summary(workload: Workload) -> dict[str, Any]:
         ],
         "operations": len(workload.operations),
         "login_operation": workload.auth.login_operation,
+        "left_out": dict(workload.left_out),
         "load": {
             "normal_arrival_rate_per_s": load.normal_arrival_rate_per_s.value,
             "peak_arrival_rate_per_s": load.peak_arrival_rate_per_s.value,
@@ -209,3 +210,11 @@ def print_workload_summary(stdout: Console, workload: Workload) -> None:
         else ""
     )
     stdout.print(f"[bold]High-priority operations[/bold] ({len(high)}): {shown}{more}")
+    left_out = list(workload.left_out)
+    if left_out:
+        listed = ", ".join(left_out[:_HIGH_SHOWN])
+        rest = f" and {len(left_out) - _HIGH_SHOWN} more" if len(left_out) > _HIGH_SHOWN else ""
+        stdout.print(
+            f"[bold]Left out of the journeys[/bold] ({len(left_out)}): {listed}{rest} "
+            "(workload.yaml's left_out says why)"
+        )

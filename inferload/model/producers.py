@@ -8,8 +8,10 @@ is the link's `$response.body#/...` when given, else the id field the schemas su
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from typing import Any, Literal
 
+from inferload.model.navigation import spec_values
 from inferload.model.workload import Correlation, Provenance
 from inferload.spec.model import Catalog, Operation
 
@@ -119,6 +121,62 @@ def _id_pointer(catalog: Catalog, producer: Operation, parameter: str, is_list: 
         if name in properties:
             return f"{prefix}/{name}"
     return None
+
+
+def field_producers(
+    catalog: Catalog,
+    operations: list[Operation],
+    known: dict[str, dict[str, Correlation]],
+) -> dict[str, dict[str, Correlation]]:
+    """For the path parameters that no link or collection supplies (`known`) and the spec gives
+    no value: a read whose response carries a field of the parameter's name. Conduit's
+    `GET /profiles/{username}` has no `GET /profiles`, but its articles name their author's
+    `username`: a user reaches a profile from what they read. A field inside a list comes
+    first (one of many, as a user picks one), then the shortest path."""
+    wanted = [
+        (consumer, parameter.name)
+        for consumer in operations
+        for parameter in consumer.path_parameters
+        if parameter.name not in known.get(consumer.operation_id, {})
+        and not spec_values(parameter, catalog)
+    ]
+    if not wanted:
+        return {}
+    fields: dict[str, list[tuple[bool, int, str, str]]] = defaultdict(list)
+    for producer in operations:
+        if producer.method == "GET":
+            for name, in_list, pointer in _fields(catalog, _success_schema(catalog, producer)):
+                rank = (not in_list, pointer.count("/"), pointer, producer.operation_id)
+                fields[name].append(rank)
+    found: dict[str, dict[str, Correlation]] = {}
+    for consumer, name in wanted:
+        needing = {
+            op.operation_id for op in operations if any(p.name == name for p in op.path_parameters)
+        }
+        best = min((r for r in fields.get(name, []) if r[3] not in needing), default=None)
+        if best is not None:  # (a read that needs the value itself cannot supply it)
+            found.setdefault(consumer.operation_id, {})[name] = Correlation(
+                producer=best[3], pointer=best[2], via="field", provenance=Provenance.SPEC
+            )
+    return found
+
+
+def _fields(
+    catalog: Catalog, schema: Any, prefix: str = "", in_list: bool = False
+) -> list[tuple[str, bool, str]]:
+    """(property name, whether a list holds it, JSON pointer) for each property of `schema`,
+    as deep as five levels (a list's first item stands for the list)."""
+    schema = _resolve(catalog, schema)
+    if prefix.count("/") >= 5 or not schema:
+        return []
+    if schema.get("type") == "array" or "items" in schema:
+        return _fields(catalog, schema.get("items"), f"{prefix}/0", True)
+    found = []
+    for name, sub in (schema.get("properties") or {}).items():
+        pointer = f"{prefix}/{name.replace('~', '~0').replace('/', '~1')}"
+        found.append((name, in_list, pointer))
+        found += _fields(catalog, sub, pointer, in_list)
+    return found
 
 
 def _success_schema(catalog: Catalog, producer: Operation) -> dict[str, Any] | None:

@@ -8,7 +8,8 @@ weighted by its method (reads 1, writes 1/4, deletes 1/10): users read far more 
 write, and a page that leads only to an action is mostly left unacted on. Think times follow
 the usual rules of thumb: 2-5 s between browsing steps, 30-60 s when
 reading an item. Path parameters without a producer draw from data pools built from the spec's
-examples, enums and defaults (or a documented default pool).
+examples, enums and defaults (or a documented default pool). What no step leads to is brought
+in where the spec allows (see `navigation`); the rest is listed in `left_out`, with the reason.
 """
 
 from __future__ import annotations
@@ -26,13 +27,15 @@ from inferload.model.chains import (
 from inferload.model.infer import file_sha256
 from inferload.model.journeys import top_journeys
 from inferload.model.login import logs_out, spec_login
-from inferload.model.producers import correlations
+from inferload.model.navigation import connect, following_steps, spec_values, why_unreached
+from inferload.model.producers import correlations, field_producers
 from inferload.model.thinktime import default_think_time
 from inferload.model.workload import (
     END,
     START,
     Api,
     Auth,
+    Correlation,
     DataPool,
     Load,
     Measured,
@@ -43,7 +46,7 @@ from inferload.model.workload import (
     Source,
     Workload,
 )
-from inferload.spec.model import Catalog
+from inferload.spec.model import Catalog, resolve_schema
 from inferload.spec.model import Operation as SpecOperation
 
 # How likely a user is to take a next step, by its method, against reading: APIs' traffic is
@@ -63,30 +66,31 @@ DEFAULT = Provenance.DEFAULT
 
 
 def infer_from_spec(catalog: Catalog, spec_path: str) -> Workload:
-    candidates = [
-        op for op in catalog.operations
-        if not op.deprecated and op.method not in ("HEAD", "OPTIONS", "TRACE")
-        and op.path.rstrip("/").rsplit("/", 1)[-1].lower() not in _OPS_PATHS
-    ]  # fmt: skip
+    candidates, left_out = _user_operations(catalog)
     login = spec_login(catalog, candidates)
     secured = any(op.security and any(op.security) for op in candidates)
     by_id = {op.operation_id: op for op in candidates}
     logout = {op.operation_id for op in candidates if logs_out(op.operation_id, op.path)}
-    following = _following(candidates, catalog)
+    following = following_steps(candidates, catalog)
+    known = correlations(catalog, {op.operation_id for op in candidates})
+    by_field = field_producers(catalog, candidates, known)
+    producers = {
+        consumer: {name: c.producer for name, c in found.items()}
+        for consumer, found in _with_fields(known, by_field).items()
+    }
+    signing = logout | ({login.operation_id} if login else set())  # in and out: no data written
     plain = [
         op.operation_id
         for op in candidates
-        if not op.path_parameters and op is not login and op.operation_id not in logout
+        if not op.path_parameters and op.operation_id not in signing
     ]
     creates = [o for o in plain if by_id[o].method == "POST" and following.get(o)]
+    entries = [o for o in plain if by_id[o].method == "GET"] + creates
+    entries += connect(catalog, candidates, entries, following, producers, excluded=signing)
     entries = (
-        [o for o in plain if by_id[o].method == "GET"] + creates
+        entries
         or plain
-        or [
-            op.operation_id
-            for op in candidates
-            if op is not login and op.operation_id not in logout
-        ][:5]
+        or [op.operation_id for op in candidates if op.operation_id not in signing][:5]
     )
     likely = {op_id: _FOLLOW.get(by_id[op_id].method, 0.25) for op_id in by_id}
     reads_first = [e for e in entries if by_id[e].method == "GET"]
@@ -124,6 +128,13 @@ def infer_from_spec(catalog: Catalog, spec_path: str) -> Workload:
         if state in by_id and by_id[state].method == "GET" and by_id[state].path_parameters
     }
     used = {state for state in chain if state != START}
+    for op in candidates:
+        if op.operation_id not in used:
+            left_out[op.operation_id] = (
+                "a login, and no operation of the journeys needs credentials"
+                if op is login
+                else why_unreached(catalog, op, producers)
+            )
     think = {
         f"{source}->{target}": (READ if source in reads else BROWSE)
         for source, targets in chain.items()
@@ -150,7 +161,6 @@ def infer_from_spec(catalog: Catalog, spec_path: str) -> Workload:
     visits = expected_visits(persona)  # the mix and the length the chain implies
     length = sum(visits.values())
     persona = persona.model_copy(update={"session_length_steps": length})
-    signing = logout | ({login.operation_id} if login else set())  # in and out: no data written
     operations = {
         op_id: Operation(
             method=op.method, path=op.path, requests=0, share=visits[op_id] / length,
@@ -170,9 +180,39 @@ def infer_from_spec(catalog: Catalog, spec_path: str) -> Workload:
         operations=operations,
         personas=[persona],
         load=_default_load(persona),
-        data_pools=_spec_pools(ops),
-        correlations=correlations(catalog, set(states)),
+        data_pools=_spec_pools(catalog, ops),
+        correlations=_with_fields(correlations(catalog, set(states)), by_field, set(states)),
+        left_out=dict(sorted(left_out.items())),
     )  # fmt: skip
+
+
+def _with_fields(
+    found: dict[str, dict[str, Correlation]],
+    by_field: dict[str, dict[str, Correlation]],
+    states: set[str] | None = None,
+) -> dict[str, dict[str, Correlation]]:
+    """`found` and, where it has none, the producers by field name (within `states`)."""
+    merged = {consumer: dict(params) for consumer, params in found.items()}
+    for consumer, params in by_field.items():
+        for name, correlation in params.items():
+            if states is None or {consumer, correlation.producer} <= states:
+                merged.setdefault(consumer, {}).setdefault(name, correlation)
+    return dict(sorted(merged.items()))
+
+
+def _user_operations(catalog: Catalog) -> tuple[list[SpecOperation], dict[str, str]]:
+    """The operations a user's visit may call, and why each other one is left out."""
+    candidates, left_out = [], {}
+    for op in catalog.operations:
+        if op.deprecated:
+            left_out[op.operation_id] = "deprecated"
+        elif op.method in ("HEAD", "OPTIONS", "TRACE"):
+            left_out[op.operation_id] = f"{op.method}: a client's or a proxy's, not a user's"
+        elif op.path.rstrip("/").rsplit("/", 1)[-1].lower() in _OPS_PATHS:
+            left_out[op.operation_id] = "an operations endpoint (health, metrics), not a user's"
+        else:
+            candidates.append(op)
+    return candidates, left_out
 
 
 def _spread(
@@ -185,52 +225,7 @@ def _spread(
     return into
 
 
-def _following(operations: list[SpecOperation], catalog: Catalog) -> dict[str, list[str]]:
-    """What a user does next in the spec's terms: a collection leads to its items and to
-    creating one; a create leads to the item; an item to its actions and sub-resources; a
-    response with OpenAPI links to the operations they name. Where the spec has no GET of the
-    item itself (`POST /tickets` and `GET /tickets/{ticketId}/qr`, no `GET /tickets/{ticketId}`),
-    the collection and the create lead to what can be read of the item instead: else those
-    operations, often an API's core flow, would be out of every journey."""
-    following: dict[str, list[str]] = defaultdict(list)
-    for op in operations:
-        collection = op.path.rstrip("/")
-        if op.method in ("GET", "POST") and not op.path.endswith("}"):
-            following[op.operation_id].extend(
-                other.operation_id for other in _item_reads(collection, operations)
-            )
-        for other in operations:
-            if other is op:
-                continue
-            if (
-                op.method == "GET"
-                and op.path.endswith("}")
-                and other.path.startswith(collection)
-                and (other.path != op.path or other.method != "GET")
-            ):
-                following[op.operation_id].append(other.operation_id)
-        for response in op.responses:
-            for link in response.links:
-                if link.operation_id and catalog.has_operation(link.operation_id):
-                    following[op.operation_id].append(link.operation_id)
-    known = {op.operation_id for op in operations}
-    return {k: [t for t in dict.fromkeys(v) if t in known] for k, v in following.items()}
-
-
-def _item_reads(collection: str, operations: list[SpecOperation]) -> list[SpecOperation]:
-    """The GETs of `collection`'s item (`{collection}/{id}`), else the GETs under the item
-    that need no other parameter (`{collection}/{id}/qr`)."""
-    under_item = [
-        op for op in operations if op.method == "GET" and op.path.startswith(collection + "/{")
-    ]
-    depth = collection.count("/") + 1
-    items = [op for op in under_item if op.path.rstrip("/").count("/") == depth]
-    if items:
-        return items
-    return [op for op in under_item if "{" not in op.path[len(collection) + 2 :].split("}", 1)[-1]]
-
-
-def _spec_pools(ops: dict[str, SpecOperation]) -> dict[str, DataPool]:
+def _spec_pools(catalog: Catalog, ops: dict[str, SpecOperation]) -> dict[str, DataPool]:
     pools: dict[str, DataPool] = {}
     users: dict[str, list[str]] = defaultdict(list)
     values: dict[str, list[Any]] = {}
@@ -238,16 +233,12 @@ def _spec_pools(ops: dict[str, SpecOperation]) -> dict[str, DataPool]:
     for op_id, op in ops.items():
         for parameter in op.path_parameters:
             users[parameter.name].append(op_id)
-            found = list(parameter.examples)
-            schema = parameter.schema or {}
-            found += [schema[k] for k in ("example", "default") if k in schema] + list(
-                schema.get("enum") or []
-            )
+            found = spec_values(parameter, catalog)
             if found:
                 values[parameter.name] = values.get(parameter.name, []) + found
                 provenance[parameter.name] = Provenance.SPEC
             elif parameter.name not in values:
-                kind = schema.get("type")
+                kind = (resolve_schema(catalog, parameter.schema) or {}).get("type")
                 values[parameter.name] = [1, 2, 3] if kind in ("integer", "number") else ["example"]
                 provenance[parameter.name] = DEFAULT
     for name, found in sorted(values.items()):

@@ -194,7 +194,10 @@ class Correlation(_Frozen):
     pointer: str | None = Field(
         default=None, description="JSON pointer into the producer's response body"
     )
-    via: Literal["link", "collection", "create"]
+    via: Literal["link", "collection", "create", "field"] = Field(
+        description="link: an OpenAPI link; collection/create: the list or the create of the "
+        "item's collection; field: a read whose response carries a field of the parameter's name"
+    )
     provenance: Provenance
 
 
@@ -240,6 +243,11 @@ class Workload(_Frozen):
     data_pools: dict[str, DataPool] = {}
     correlations: dict[str, dict[str, Correlation]] = Field(
         default={}, description="consumer operation -> path parameter -> producer"
+    )
+    left_out: dict[str, str] = Field(
+        default={},
+        description="operation id -> why no journey runs it (models inferred from the spec "
+        "alone; from logs, the journeys run what production called)",
     )
 
     @model_validator(mode="after")

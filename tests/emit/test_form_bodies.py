@@ -132,7 +132,9 @@ def assert_bodies_decode(received: list[Received]) -> None:
     by_path: dict[str, list[Received]] = {}
     for request in received:
         by_path.setdefault(request.path, []).append(request)
-    assert {"/oauth/token", "/v1/charges", "/v1/files", "/v1/notes"} <= set(by_path), sorted(by_path)
+    assert {"/oauth/token", "/v1/charges", "/v1/files", "/v1/notes"} <= set(by_path), sorted(
+        by_path
+    )
     for login in by_path["/oauth/token"]:
         assert login.content_type == FORM
         assert parse_qs(login.body.decode(), strict_parsing=True) == {

@@ -9,7 +9,7 @@ multiply W by THINK_SCALE at run time.
 
 | profile | shape |
 |---|---|
-| smoke | ~2 sessions in flight for 1 min: does every journey work? |
+| smoke | ~2 sessions in flight for 1 min: does every journey work? (k6: two users, a think time between their sessions) |
 | load | ramp to normal in 5 min, hold 30 min, ramp down 2 min |
 | stress | 1x, 1.5x, 2x, 2.5x, 3x normal for 5 min each, then 5 min back at normal (recovery) |
 | spike | normal 2 min, burst to the spike rate in 10 s for 1 min, normal 3 min; twice |

@@ -4,14 +4,11 @@ require to be unique get a `{{unique}}` marker the scripts replace per iteration
 
 from __future__ import annotations
 
-import random
-import re
 from typing import Any
-
-import rstr
 
 from inferload.design.encoding import UNIQUE, encoding_of
 from inferload.spec.model import Catalog, Operation, resolve_schema
+from inferload.spec.samples import STRINGS_BY_FORMAT, bounded, matches, matching
 
 _MAX_DEPTH = 6
 
@@ -56,7 +53,7 @@ def value_for(catalog: Catalog, schema: Any, name: str, depth: int, variant: int
     if schema.get("enum"):
         return schema["enum"][variant % len(schema["enum"])]
     if variant and schema.get("type") in ("integer", "number") and "example" not in schema:
-        return type(_bounded(schema, 1))(_bounded(schema, 1 + variant))
+        return type(bounded(schema, 1))(bounded(schema, 1 + variant))
     for key in ("example", "default"):
         if key in schema and not variant:
             return schema[key]
@@ -94,25 +91,12 @@ def value_for(catalog: Catalog, schema: Any, name: str, depth: int, variant: int
             value_for(catalog, schema.get("items") or {}, name, depth + 1) for _ in range(count)
         ]
     if kind == "integer":
-        return int(_bounded(schema, 1))
+        return int(bounded(schema, 1))
     if kind == "number":
-        return float(_bounded(schema, 1.5))
+        return float(bounded(schema, 1.5))
     if kind == "boolean":
         return True
     return _string(schema, name)
-
-
-def _bounded(schema: dict[str, Any], preferred: float) -> float:
-    low = schema.get("minimum", schema.get("exclusiveMinimum"))
-    high = schema.get("maximum", schema.get("exclusiveMaximum"))
-    value = preferred
-    if isinstance(low, int | float):
-        value = max(
-            value, low + (1 if "exclusiveMinimum" in schema and "minimum" not in schema else 0)
-        )
-    if isinstance(high, int | float):
-        value = min(value, high)
-    return value
 
 
 def _string(schema: dict[str, Any], name: str) -> str:
@@ -120,14 +104,8 @@ def _string(schema: dict[str, Any], name: str) -> str:
     lowered = name.lower()
     if kind == "email" or "email" in lowered:
         return f"load-{UNIQUE}@example.test"
-    if kind == "date-time":
-        return "2025-01-01T00:00:00Z"
-    if kind == "date":
-        return "2025-01-01"
-    if kind == "uuid":
-        return "00000000-0000-4000-8000-000000000000"
-    if kind in ("uri", "url"):
-        return "https://example.test/item"
+    if kind in STRINGS_BY_FORMAT:
+        return STRINGS_BY_FORMAT[kind]
     if "password" in lowered:
         return "Load-test-passw0rd"
     minimum = int(schema.get("minLength", 0))
@@ -137,38 +115,12 @@ def _string(schema: dict[str, Any], name: str) -> str:
     text = text.ljust(minimum, "x")
     text = text if UNIQUE in text else text[: max(maximum, 1)]
     pattern = schema.get("pattern")
-    if isinstance(pattern, str) and not _matches(pattern, text):
-        return _matching(pattern, name, minimum, maximum) or text
+    if isinstance(pattern, str) and not matches(pattern, text.replace(UNIQUE, _UNIQUE_SHAPE)):
+        return matching(pattern, name, minimum, maximum) or text
     return text
 
 
 _UNIQUE_SHAPE = "1-1-123456789"  # what the scripts put for the marker: VU, iteration, clock
-
-
-def _matches(pattern: str, text: str) -> bool:
-    r"""Whether `text` (its marker as the scripts fill it) matches; a pattern Python cannot
-    read (ECMAScript's `\p{L}`, say) cannot be checked, so the value stands."""
-    try:
-        return re.search(pattern, text.replace(UNIQUE, _UNIQUE_SHAPE)) is not None
-    except re.error:
-        return True
-
-
-def _matching(pattern: str, name: str, minimum: int, maximum: int) -> str | None:
-    """A string within the bounds that matches `pattern`: the property's name if it does (with
-    its letters only, else), or the shortest of a few strings drawn from the pattern. The draw
-    is seeded by the name, so the same spec gives the same values."""
-    letters = re.sub("[^A-Za-z]", "", name)
-    drawn = rstr.Rstr(random.Random(name))
-    candidates = [name, letters, *sorted((drawn.xeger(pattern) for _ in range(20)), key=len)]
-    return next(
-        (
-            text
-            for text in candidates
-            if text and minimum <= len(text) <= maximum and _matches(pattern, text)
-        ),
-        None,
-    )
 
 
 def file_properties(catalog: Catalog, schema: Any) -> frozenset[str]:

@@ -24,6 +24,7 @@ from inferload.design.profiles import (
 from inferload.design.targets import Resolved, Targets, resolve
 from inferload.model.workload import END, START, DataPool, Workload
 from inferload.spec.model import Catalog, Operation, resolve_schema
+from inferload.spec.samples import scalar_sample
 
 # A lattice of arrivals, each shifted by an independent uniform delay over K intervals, has
 # counts whose variance is within 1/K of their mean in windows of a few intervals: Poisson's.
@@ -106,7 +107,7 @@ def _operation(
                     "pool": pool if pool in pools else None,
                     "example": example
                     if example is not None
-                    else _schema_default(catalog, parameter.schema),
+                    else scalar_sample(catalog, parameter.schema, parameter.name, fallback="a"),
                     "required": parameter.required,
                 }
     return {
@@ -199,19 +200,6 @@ def _with_credential_markers(value: Any, fields: dict[str, list[str]]) -> Any:
             *parents, last = fields[field]
             _at(marked, parents)[last] = marker
     return marked
-
-
-def _schema_default(catalog: Catalog, schema: dict[str, Any] | None) -> Any:
-    """A query value when the spec gives none: an array's is one item (Petstore's
-    `status=available`, not a value outside its items' enum)."""
-    schema = resolve_schema(catalog, schema) or {}
-    if schema.get("type") == "array":
-        return _schema_default(catalog, schema.get("items"))
-    if "default" in schema:
-        return schema["default"]
-    if schema.get("enum"):
-        return schema["enum"][0]
-    return 1 if schema.get("type") in ("integer", "number") else "a"
 
 
 def _persona(persona: Any, transitions: list[dict[str, list[Any]]]) -> dict[str, Any]:

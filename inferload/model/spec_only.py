@@ -48,6 +48,7 @@ from inferload.model.workload import (
 )
 from inferload.spec.model import Catalog, resolve_schema
 from inferload.spec.model import Operation as SpecOperation
+from inferload.spec.samples import bounded, scalar_sample
 
 # How likely a user is to take a next step, by its method, against reading: APIs' traffic is
 # mostly reads (80-90% is the usual figure), so a page that links to one action (a pull request
@@ -237,9 +238,14 @@ def _spec_pools(catalog: Catalog, ops: dict[str, SpecOperation]) -> dict[str, Da
             if found:
                 values[parameter.name] = values.get(parameter.name, []) + found
                 provenance[parameter.name] = Provenance.SPEC
-            elif parameter.name not in values:
-                kind = (resolve_schema(catalog, parameter.schema) or {}).get("type")
-                values[parameter.name] = [1, 2, 3] if kind in ("integer", "number") else ["example"]
+            elif parameter.name not in values:  # a placeholder the schema accepts
+                schema = resolve_schema(catalog, parameter.schema) or {}
+                numeric = schema.get("type") in ("integer", "number") and "enum" not in schema
+                values[parameter.name] = (
+                    [type(bounded(schema, 1))(bounded(schema, n)) for n in (1, 2, 3)]
+                    if numeric
+                    else [scalar_sample(catalog, schema, parameter.name)]
+                )
                 provenance[parameter.name] = DEFAULT
     for name, found in sorted(values.items()):
         distinct = list(dict.fromkeys(str(v) for v in found))

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import yaml
+
 from inferload.design.bodies import value_for
 from inferload.design.encoding import (
     PASSWORD,
@@ -28,6 +30,7 @@ from inferload.model.spec_only import infer_from_spec
 from inferload.spec import load_catalog
 from tests.conftest import SPECS, fixture_catalog
 from tests.emit.test_form_bodies import SPEC
+from tests.spec.builders import get, openapi3
 
 
 def test_form_fields_follow_the_styles_the_spec_gives() -> None:
@@ -127,3 +130,31 @@ def test_a_form_login_holds_markers_and_the_examples_values_written_as_the_form(
         "username": f"username-{UNIQUE}",
         "password": "Load-test-passw0rd",
     }
+
+
+def test_placeholders_for_parameters_without_a_value_are_ones_the_schema_accepts(
+    tmp_path: Path,
+) -> None:
+    """A placeholder the server refuses is an error no user makes: the spec-only pool held
+    `example` for Redocly's menu item ids (`^prd_[0-9a-z]{26}$`), and a required query value
+    without an example was `a` whatever its type (a date, a flag)."""
+    starter = "redocly-openapi-starter-multifile/openapi/openapi.yaml"
+    workload = infer_from_spec(fixture_catalog(starter), str(SPECS / starter))
+    pattern = "^prd_[0-9abcdefghjkmnpqrstvwxyz]{26}$"
+    (placeholder,) = workload.data_pools["menuItemId"].values
+    assert workload.data_pools["menuItemId"].provenance.value == "default"
+    assert re.fullmatch(pattern, placeholder.value), placeholder.value
+
+    query = lambda name, schema: {"name": name, "in": "query", "required": True, "schema": schema}  # noqa: E731
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(openapi3({"/reports": {"get": get("listReports", parameters=[
+        query("since", {"type": "string", "format": "date"}),
+        query("draft", {"type": "boolean"}),
+        query("code", {"type": "string", "pattern": "^[A-Z]{3}$"}),
+        query("page", {"type": "integer", "minimum": 5}),
+    ])}})))  # fmt: skip
+    catalog = load_catalog(spec)
+    plan = design(infer_from_spec(catalog, str(spec)), catalog, Targets())
+    examples = {k: v["example"] for k, v in plan["operations"]["listReports"]["query"].items()}
+    assert examples["since"] == "2025-01-01" and examples["draft"] is True
+    assert re.fullmatch("[A-Z]{3}", examples["code"]) and examples["page"] == 5

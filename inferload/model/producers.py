@@ -132,12 +132,14 @@ def field_producers(
     no value: a read whose response carries a field of the parameter's name. Conduit's
     `GET /profiles/{username}` has no `GET /profiles`, but its articles name their author's
     `username`: a user reaches a profile from what they read. A field inside a list comes
-    first (one of many, as a user picks one), then the shortest path."""
+    first (one of many, as a user picks one), then the shortest path. Names every resource
+    has (`id`, `name`) are not matched: whose id a response lists cannot be told by name."""
     wanted = [
         (consumer, parameter.name)
         for consumer in operations
         for parameter in consumer.path_parameters
         if parameter.name not in known.get(consumer.operation_id, {})
+        and parameter.name.lower() not in _GENERIC_NAMES
         and not spec_values(parameter, catalog)
     ]
     if not wanted:
@@ -161,11 +163,17 @@ def field_producers(
     return found
 
 
+# names every resource has: an `id` field of whatever a response lists is no item's id
+_GENERIC_NAMES = frozenset({"id", "uuid", "key", "name", "code", "number", "slug", "type"})
+
+
 def _fields(
     catalog: Catalog, schema: Any, prefix: str = "", in_list: bool = False
 ) -> list[tuple[str, bool, str]]:
-    """(property name, whether a list holds it, JSON pointer) for each property of `schema`,
-    as deep as five levels (a list's first item stands for the list)."""
+    """(property name, whether a list holds it, JSON pointer) for each property of `schema`
+    that can hold an id: a string, or an integer named so (`menuItemId`); not an object or a
+    count that shares the name (Stripe's `card` of a payment method, its balance's `card`
+    amount). As deep as five levels (a list's first item stands for the list)."""
     schema = _resolve(catalog, schema)
     if prefix.count("/") >= 5 or not schema:
         return []
@@ -174,8 +182,11 @@ def _fields(
     found = []
     for name, sub in (schema.get("properties") or {}).items():
         pointer = f"{prefix}/{name.replace('~', '~0').replace('/', '~1')}"
-        found.append((name, in_list, pointer))
-        found += _fields(catalog, sub, pointer, in_list)
+        kind = _resolve(catalog, sub).get("type")
+        if kind == "string" or (kind == "integer" and name.lower().endswith("id")):
+            found.append((name, in_list, pointer))
+        else:
+            found += _fields(catalog, sub, pointer, in_list)
     return found
 
 

@@ -119,3 +119,25 @@ def test_what_no_journey_can_run_is_listed_with_the_reason(tmp_path: Path) -> No
     assert "Left out of the journeys (6): deleteWidget, getPage, getThing" in shown.output
     as_json = runner.invoke(main, ["infer", "--spec", str(spec), "-o", str(output), "--force", "--json"])  # fmt: skip
     assert json.loads(as_json.output)["summary"]["left_out"] == workload.left_out
+
+
+def test_only_an_id_like_field_of_a_specific_name_supplies_a_parameter(tmp_path: Path) -> None:
+    """`{id}` is every resource's: a list's `id` is no other item's. A field sharing the
+    parameter's name but holding an object or a count is no id either (Stripe's payment
+    methods list a `card` object, its balance a `card` amount)."""
+    listing = {"200": {"description": "ok", "content": {"application/json": {"schema": {
+        "type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "string"}, "card": {"type": "object", "properties": {"brand": {"type": "string"}}},
+            "seats": {"type": "integer"}, "ownerId": {"type": "integer"},
+        }}}}}}}  # fmt: skip
+    spec = write_spec(tmp_path, openapi3({
+        "/orders": {"get": get("listOrders", responses=listing)},
+        "/refunds/{id}": {"get": operation("getRefund", path_param("id"))},
+        "/cards/{card}": {"get": operation("getCard", path_param("card"))},
+        "/seats/{seats}": {"get": operation("getSeats", path_param("seats"))},
+        "/owners/{ownerId}": {"get": operation("getOwner", path_param("ownerId"))},
+    }))  # fmt: skip
+    workload = infer_from_spec(load_catalog(spec), str(spec))
+    assert set(workload.left_out) == {"getRefund", "getCard", "getSeats"}
+    owner = workload.correlations["getOwner"]["ownerId"]
+    assert (owner.producer, owner.pointer, owner.via) == ("listOrders", "/0/ownerId", "field")

@@ -37,6 +37,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
              "priority": op.priority, "reasons": _cell("; ".join(op.reasons))}
             for op_id, op in sorted(workload.operations.items(), key=lambda kv: -kv[1].share)
         ],
+        left_out=[{"id": _cell(op_id), "why": _cell(why)} for op_id, why in workload.left_out.items()],
         personas=[_persona(p) for p in workload.personas],
         profiles=profiles,
         tools=tools,

@@ -119,6 +119,11 @@ def test_what_no_journey_can_run_is_listed_with_the_reason(tmp_path: Path) -> No
     assert "Left out of the journeys (6): deleteWidget, getPage, getThing" in shown.output
     as_json = runner.invoke(main, ["infer", "--spec", str(spec), "-o", str(output), "--force", "--json"])  # fmt: skip
     assert json.loads(as_json.output)["summary"]["left_out"] == workload.left_out
+    emitted = runner.invoke(main, ["generate", str(output), "--tool", "k6", "-o", str(tmp_path / "out")])  # fmt: skip
+    assert emitted.exit_code == 0, emitted.output
+    plan = (tmp_path / "out" / "TEST-PLAN.md").read_text()
+    assert "no journey runs these 6 operation(s)" in plan
+    assert "| getThing | the spec gives {thingId} no example, default or producer |" in plan
 
 
 def test_only_an_id_like_field_of_a_specific_name_supplies_a_parameter(tmp_path: Path) -> None:

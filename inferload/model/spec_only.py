@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from inferload import __version__
+from inferload.errors import ErrorKind, InferloadError
 from inferload.model.chains import (
     expected_think_s,
     expected_visits,
@@ -68,6 +69,15 @@ DEFAULT = Provenance.DEFAULT
 
 def infer_from_spec(catalog: Catalog, spec_path: str) -> Workload:
     candidates, left_out = _user_operations(catalog)
+    if not candidates:
+        raise InferloadError(
+            ErrorKind.INVALID,
+            f"{spec_path}: no operation a user can call ({len(catalog.operations)} in `paths`"
+            + (f", all left out: {'; '.join(sorted(set(left_out.values())))}" if left_out else "")
+            + ")",
+            hint="webhooks and callbacks are calls the API makes, not its users: a load test "
+            "needs the API's own paths",
+        )
     login = spec_login(catalog, candidates)
     secured = any(op.security and any(op.security) for op in candidates)
     by_id = {op.operation_id: op for op in candidates}

@@ -146,3 +146,20 @@ def test_only_an_id_like_field_of_a_specific_name_supplies_a_parameter(tmp_path:
     assert set(workload.left_out) == {"getRefund", "getCard", "getSeats"}
     owner = workload.correlations["getOwner"]["ownerId"]
     assert (owner.producer, owner.pointer, owner.via) == ("listOrders", "/0/ownerId", "field")
+
+
+def test_a_spec_with_nothing_a_user_can_call_is_refused_with_the_reason(tmp_path: Path) -> None:
+    """OpenAPI 3.1's webhook example has webhooks and no paths: `infer` failed with an
+    IndexError traceback."""
+    webhooks = SPECS / "oai-examples" / "v3.1" / "webhook-example.yaml"
+    runner = CliRunner()
+    refused = runner.invoke(
+        main, ["infer", "--spec", str(webhooks), "-o", str(tmp_path / "w.yaml")]
+    )
+    assert refused.exit_code == 2, refused.output
+    assert "no operation a user can call (0 in `paths`)" in refused.output
+    assert "Traceback" not in refused.output and not (tmp_path / "w.yaml").exists()
+    probes = write_spec(tmp_path, openapi3({"/healthz": {"get": get("health")}}))
+    refused = runner.invoke(main, ["infer", "--spec", str(probes), "-o", str(tmp_path / "w.yaml")])
+    assert refused.exit_code == 2
+    assert "all left out: an operations endpoint (health, metrics), not a user's" in refused.output

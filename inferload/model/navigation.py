@@ -114,6 +114,7 @@ def spec_values(parameter: Parameter, catalog: Catalog) -> list[Any]:
 
 
 def reachable(starts: Iterable[str], following: dict[str, list[str]]) -> set[str]:
+    """Every state a walk from `starts` can reach."""
     seen: set[str] = set()
     frontier = list(starts)
     while frontier:
@@ -145,9 +146,8 @@ def connect(
     ordered = sorted(operations, key=lambda o: (o.path.count("/"), o.path, o.method))
     while True:
         reached = reachable(entries, following)
-        unreached = [
-            op for op in ordered if op.operation_id not in reached | excluded and op.path_parameters
-        ]
+        done = reached | excluded
+        unreached = [op for op in ordered if op.operation_id not in done and op.path_parameters]
         linked = False
         for op in unreached:
             sources = producers.get(op.operation_id, {})
@@ -166,7 +166,7 @@ def connect(
             (
                 op.operation_id
                 for op in ordered
-                if op.operation_id not in reached | excluded
+                if op.operation_id not in done
                 and op.method in DIRECT_ENTRY_METHODS
                 and all(spec_values(p, catalog) for p in op.path_parameters)
             ),

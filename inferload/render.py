@@ -14,7 +14,9 @@ from inferload.spec.model import Operation
 from inferload.spec.summary import SpecSummary
 from inferload.templating import figure
 
-_HIGH_SHOWN = 12  # a spec-only Stripe workload has 209: the line names this many
+_NAMES_SHOWN = (
+    12  # a spec-only Stripe workload has 240 high-priority operations: a line names this many
+)
 
 
 def print_spec_summary(stdout: Console, summary: SpecSummary) -> None:
@@ -203,18 +205,22 @@ def print_workload_summary(stdout: Console, workload: Workload) -> None:
             "workload.yaml if the API logs in"
         )
     high = [op_id for op_id, op in workload.operations.items() if op.priority == "high"]
-    shown = ", ".join(high[:_HIGH_SHOWN]) or "-"
-    more = (
-        f" and {len(high) - _HIGH_SHOWN} more (workload.yaml lists them)"
-        if len(high) > _HIGH_SHOWN
-        else ""
-    )
-    stdout.print(f"[bold]High-priority operations[/bold] ({len(high)}): {shown}{more}")
-    left_out = list(workload.left_out)
-    if left_out:
-        listed = ", ".join(left_out[:_HIGH_SHOWN])
-        rest = f" and {len(left_out) - _HIGH_SHOWN} more" if len(left_out) > _HIGH_SHOWN else ""
+    stdout.print(_named("High-priority operations", high, "workload.yaml lists them", always=False))
+    if workload.left_out:
         stdout.print(
-            f"[bold]Left out of the journeys[/bold] ({len(left_out)}): {listed}{rest} "
-            "(workload.yaml's left_out says why)"
+            _named(
+                "Left out of the journeys",
+                list(workload.left_out),
+                "workload.yaml's left_out says why",
+                always=True,
+            )
         )
+
+
+def _named(title: str, names: list[str], where: str, *, always: bool) -> str:
+    """`title (n): a, b and 3 more (where)`: the first names of a long list, and where the rest
+    are (`always`: even when none is cut)."""
+    shown = ", ".join(names[:_NAMES_SHOWN]) or "-"
+    more = f" and {len(names) - _NAMES_SHOWN} more" if len(names) > _NAMES_SHOWN else ""
+    note = f" ({where})" if always or more else ""
+    return f"[bold]{title}[/bold] ({len(names)}): {shown}{more}{note}"

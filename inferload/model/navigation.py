@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
 
-from inferload.spec.model import Catalog, Operation, Parameter, resolve_schema
+from inferload.spec.model import Catalog, Operation
+from inferload.spec.samples import spec_values
 
 # A visit may start by reading or by a search or create (POST); an update or delete of the
 # spec's example item would hit that one item in every session (and remove it in the first).
@@ -83,34 +83,9 @@ def _key_length(tail: str) -> int:
     return len(segments) if keyed else 0
 
 
-# an integer bounded this narrowly is a coordinate, a rating, a page of a few (1-3, 1-5, 0-23):
-# each of its values is one a user may pick
-_ENUMERABLE_RANGE = 100
-
-
 def _parent(path: str) -> str:
     """`/pet/{petId}` -> `/pet`: the collection an item belongs to."""
     return path.rsplit("/", 1)[0]
-
-
-def spec_values(parameter: Parameter, catalog: Catalog) -> list[Any]:
-    """The values the spec gives a parameter: its examples, its schema's example and default,
-    its enum, or every value of a narrowly bounded integer."""
-    schema = resolve_schema(catalog, parameter.schema) or {}
-    values = [
-        *parameter.examples,
-        *(schema[k] for k in ("example", "default") if k in schema),
-        *(schema.get("enum") or []),
-    ]
-    low, high = schema.get("minimum"), schema.get("maximum")
-    if (
-        schema.get("type") == "integer"
-        and isinstance(low, int)
-        and isinstance(high, int)
-        and 0 <= high - low < _ENUMERABLE_RANGE
-    ):
-        values += range(low, high + 1)
-    return values
 
 
 def reachable(starts: Iterable[str], following: dict[str, list[str]]) -> set[str]:
@@ -144,6 +119,11 @@ def connect(
     the entries added are returned."""
     entries, added = list(entries), list[str]()
     ordered = sorted(operations, key=lambda o: (o.path.count("/"), o.path, o.method))
+    valued = {  # the parameters the spec gives values, once: each pass asks again
+        (op.operation_id, p.name): bool(spec_values(p, catalog))
+        for op in operations
+        for p in op.path_parameters
+    }
     while True:
         reached = reachable(entries, following)
         done = reached | excluded
@@ -154,7 +134,7 @@ def connect(
             named = {sources[p.name] for p in op.path_parameters if p.name in sources}
             if named and all(
                 sources.get(p.name) in reached
-                or (p.name not in sources and spec_values(p, catalog))
+                or (p.name not in sources and valued[op.operation_id, p.name])
                 for p in op.path_parameters
             ):
                 for producer in sorted(named):
@@ -168,7 +148,7 @@ def connect(
                 for op in ordered
                 if op.operation_id not in done
                 and op.method in DIRECT_ENTRY_METHODS
-                and all(spec_values(p, catalog) for p in op.path_parameters)
+                and all(valued[op.operation_id, p.name] for p in op.path_parameters)
             ),
             None,
         )

@@ -11,9 +11,9 @@ import re
 from collections import defaultdict
 from typing import Any, Literal
 
-from inferload.model.navigation import spec_values
 from inferload.model.workload import Correlation, Provenance
-from inferload.spec.model import Catalog, Operation
+from inferload.spec.model import Catalog, Operation, resolve_schema
+from inferload.spec.samples import spec_values
 
 _PARAM = re.compile(r"\{([^{}/]+)\}")
 
@@ -150,12 +150,13 @@ def field_producers(
             for name, in_list, pointer in _fields(catalog, _success_schema(catalog, producer)):
                 rank = (not in_list, pointer.count("/"), pointer, producer.operation_id)
                 fields[name].append(rank)
+    needing: dict[str, set[str]] = defaultdict(set)  # parameter -> the operations taking it
+    for op in operations:
+        for parameter in op.path_parameters:
+            needing[parameter.name].add(op.operation_id)
     found: dict[str, dict[str, Correlation]] = {}
     for consumer, name in wanted:
-        needing = {
-            op.operation_id for op in operations if any(p.name == name for p in op.path_parameters)
-        }
-        best = min((r for r in fields.get(name, []) if r[3] not in needing), default=None)
+        best = min((r for r in fields.get(name, []) if r[3] not in needing[name]), default=None)
         if best is not None:  # (a read that needs the value itself cannot supply it)
             found.setdefault(consumer.operation_id, {})[name] = Correlation(
                 producer=best[3], pointer=best[2], via="field", provenance=Provenance.SPEC
@@ -182,8 +183,10 @@ def _fields(
     found = []
     for name, sub in (schema.get("properties") or {}).items():
         pointer = f"{prefix}/{name.replace('~', '~0').replace('/', '~1')}"
-        kind = _resolve(catalog, sub).get("type")
-        if kind == "string" or (kind == "integer" and name.lower().endswith("id")):
+        sub = _resolve(catalog, sub)
+        if sub.get("type") == "string" or (
+            sub.get("type") == "integer" and name.lower().endswith("id")
+        ):
             found.append((name, in_list, pointer))
         else:
             found += _fields(catalog, sub, pointer, in_list)
@@ -200,10 +203,9 @@ def _success_schema(catalog: Catalog, producer: Operation) -> dict[str, Any] | N
 
 
 def _resolve(catalog: Catalog, schema: Any, depth: int = 0) -> dict[str, Any]:
-    while isinstance(schema, dict) and "$ref" in schema and depth < 20:
-        schema = catalog.schemas.get(schema["$ref"])
-        depth += 1
-    if isinstance(schema, dict) and "allOf" in schema:
+    """`schema` with its `$ref`s followed and an `allOf` merged into one object's properties."""
+    schema = resolve_schema(catalog, schema)
+    if isinstance(schema, dict) and "allOf" in schema and depth < 20:
         merged: dict[str, Any] = {"properties": {}}
         for part in schema["allOf"]:
             resolved = _resolve(catalog, part, depth + 1)

@@ -28,7 +28,7 @@ from inferload.model.chains import (
 from inferload.model.infer import file_sha256
 from inferload.model.journeys import top_journeys
 from inferload.model.login import logs_out, spec_login
-from inferload.model.navigation import connect, following_steps, spec_values, why_unreached
+from inferload.model.navigation import connect, following_steps, why_unreached
 from inferload.model.producers import correlations, field_producers
 from inferload.model.thinktime import default_think_time
 from inferload.model.workload import (
@@ -49,7 +49,7 @@ from inferload.model.workload import (
 )
 from inferload.spec.model import Catalog, resolve_schema
 from inferload.spec.model import Operation as SpecOperation
-from inferload.spec.samples import bounded, scalar_sample
+from inferload.spec.samples import bounded, scalar_sample, spec_values
 
 # How likely a user is to take a next step, by its method, against reading: APIs' traffic is
 # mostly reads (80-90% is the usual figure), so a page that links to one action (a pull request

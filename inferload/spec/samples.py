@@ -1,7 +1,8 @@
 """A value a parameter's schema accepts, for parameters the spec gives no example: a server
 that validates (a mock such as Prism, or the API itself) refuses `example` for an id written
 `^prd_[0-9a-z]{26}$`, and `a` for a query value that must be a date. Used by the spec-only data
-pools (the model) and the scripts' fallback query values and request bodies (the design)."""
+pools (the model) and the scripts' fallback query values and request bodies (the design); and
+the values the spec itself gives a parameter (`spec_values`), which come first."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 import rstr
 
-from inferload.spec.model import Catalog, resolve_schema
+from inferload.spec.model import Catalog, Parameter, resolve_schema
 
 STRINGS_BY_FORMAT = {
     "date-time": "2025-01-01T00:00:00Z",
@@ -20,6 +21,31 @@ STRINGS_BY_FORMAT = {
     "uri": "https://example.test/item",
     "url": "https://example.test/item",
 }
+
+
+# an integer bounded this narrowly is a coordinate, a rating, a page of a few (1-3, 1-5, 0-23):
+# each of its values is one a user may pick
+_ENUMERABLE_RANGE = 100
+
+
+def spec_values(parameter: Parameter, catalog: Catalog) -> list[Any]:
+    """The values the spec gives a parameter: its examples, its schema's example and default,
+    its enum, or every value of a narrowly bounded integer."""
+    schema = resolve_schema(catalog, parameter.schema) or {}
+    values = [
+        *parameter.examples,
+        *(schema[k] for k in ("example", "default") if k in schema),
+        *(schema.get("enum") or []),
+    ]
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if (
+        schema.get("type") == "integer"
+        and isinstance(low, int)
+        and isinstance(high, int)
+        and 0 <= high - low < _ENUMERABLE_RANGE
+    ):
+        values += range(low, high + 1)
+    return values
 
 
 def scalar_sample(catalog: Catalog, schema: Any, name: str, fallback: str = "example") -> Any:

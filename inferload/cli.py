@@ -44,6 +44,7 @@ from inferload.render import (
     print_ingest_report,
     print_matches,
     print_operations,
+    print_spec_problems,
     print_spec_summary,
     print_workload_summary,
     workload_summary,
@@ -187,12 +188,21 @@ def infer_command(
     output.write_text(dump_workload(workload))
     if as_json:
         click.echo(
-            json.dumps({"workload": str(output), "summary": workload_summary(workload)}, indent=2)
+            json.dumps(
+                {
+                    "workload": str(output),
+                    "summary": workload_summary(workload),
+                    "spec_problems": list(catalog.problems if catalog else ()),
+                },
+                indent=2,
+            )
         )
         return
     if report is not None:
         print_ingest_report(stdout, report)
     print_workload_summary(stdout, workload)
+    if catalog is not None:
+        print_spec_problems(stdout, str(spec_path), catalog.problems)
     stdout.print(f"wrote {output}")
 
 

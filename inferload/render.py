@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from inferload.logs.model import IngestReport
@@ -17,6 +18,7 @@ from inferload.templating import figure
 _NAMES_SHOWN = (
     12  # a spec-only Stripe workload has 240 high-priority operations: a line names this many
 )
+_PROBLEMS_SHOWN = 3  # each is a sentence: more would bury the summary
 
 
 def print_spec_summary(stdout: Console, summary: SpecSummary) -> None:
@@ -56,7 +58,7 @@ def print_spec_summary(stdout: Console, summary: SpecSummary) -> None:
         stdout.print(f"[bold]Webhooks[/bold] (not load-tested): {', '.join(summary.webhooks)}")
     stdout.print(f"[bold]Problems found[/bold] ({len(summary.problems)})")
     for problem in summary.problems[:30]:
-        stdout.print(f"  - {problem}")
+        stdout.print(f"  - {escape(problem)}")
     if len(summary.problems) > 30:
         stdout.print(f"  ... {len(summary.problems) - 30} more (see --json)")
 
@@ -217,10 +219,26 @@ def print_workload_summary(stdout: Console, workload: Workload) -> None:
         )
 
 
+def print_spec_problems(stdout: Console, spec_path: str, problems: tuple[str, ...]) -> None:
+    """What `inferload spec` calls problems, said by `infer` too: a placeholder server URL
+    (`TODO`) becomes every scripted request's base path, a `$ref` lost to a YAML comment
+    leaves a body without its fields, and the user would otherwise learn it from the run."""
+    if not problems:
+        return
+    stdout.print(f"[bold]Spec problems[/bold] ({len(problems)}):")
+    for problem in problems[:_PROBLEMS_SHOWN]:
+        stdout.print(f"  - {escape(problem)}")
+    if len(problems) > _PROBLEMS_SHOWN:
+        stdout.print(
+            f"  ... and {len(problems) - _PROBLEMS_SHOWN} more: "
+            f"`inferload spec {escape(spec_path)}` lists them all"
+        )
+
+
 def _named(title: str, names: list[str], where: str, *, always: bool) -> str:
     """`title (n): a, b and 3 more (where)`: the first names of a long list, and where the rest
     are (`always`: even when none is cut)."""
-    shown = ", ".join(names[:_NAMES_SHOWN]) or "-"
+    shown = escape(", ".join(names[:_NAMES_SHOWN])) or "-"
     more = f" and {len(names) - _NAMES_SHOWN} more" if len(names) > _NAMES_SHOWN else ""
     note = f" ({where})" if always or more else ""
     return f"[bold]{title}[/bold] ({len(names)}): {shown}{more}{note}"

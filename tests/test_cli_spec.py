@@ -91,3 +91,23 @@ def test_missing_file_and_bad_match_argument_exit_2(tmp_path: Path) -> None:
     assert code == 2 and "no such file" in err
     code, _, err = run("spec", PETSTORE, "--match", "GET")
     assert code == 2 and "METHOD URL" in err
+
+
+def test_infer_says_the_spec_problems_that_change_the_scripts(tmp_path: Path) -> None:
+    """A placeholder server URL becomes every scripted request's base path: `infer` says so,
+    with the rest of the spec's problems, instead of leaving it to `inferload spec`."""
+    from tests.spec.builders import get, openapi3, write_spec
+
+    paths = {f"/things{n}": {"get": get(f"listThings{n}")} for n in range(4)}
+    paths["/[draft]"] = {"get": {"operationId": "draft"}}  # no responses: a problem
+    paths["/drafts"] = {"get": {"operationId": "d1"}, "put": {"operationId": "d2"}}
+    spec = write_spec(tmp_path, openapi3(paths, servers=[{"url": "TODO"}]))
+    code, out, _ = run("infer", "--spec", str(spec), "-o", str(tmp_path / "w.yaml"))
+    assert code == 0
+    assert "Spec problems (4):" in out
+    assert "servers.0.url 'TODO' is relative to where the document is served" in out
+    assert "paths./[draft].get: no responses documented" in out  # brackets are not markup
+    assert f"... and 1 more: `inferload spec {spec}` lists them all" in out
+    code, out, _ = run("infer", "--spec", str(spec), "-o", str(tmp_path / "j.yaml"), "--json")
+    assert code == 0
+    assert len(json.loads(out)["spec_problems"]) == 4

@@ -157,7 +157,7 @@ def infer_from_spec(catalog: Catalog, spec_path: str) -> Workload:
     ops = {op_id: catalog.operation(op_id) for op_id in states}
     persona = Persona(
         id="p1-spec-explorer",
-        name="browses collections, reads and updates items",
+        name=_journey_name(ops, login.operation_id if login else None, logout),
         weight=1.0,
         sessions=0,
         provenance=Provenance.SPEC,
@@ -195,6 +195,28 @@ def infer_from_spec(catalog: Catalog, spec_path: str) -> Workload:
         correlations=_with_fields(correlations(catalog, set(states)), by_field, set(states)),
         left_out=dict(sorted(left_out.items())),
     )  # fmt: skip
+
+
+_VERBS = {"POST": "creates", "PUT": "updates", "PATCH": "updates", "DELETE": "deletes"}
+
+
+def _journey_name(ops: dict[str, SpecOperation], login: str | None, logout: set[str]) -> str:
+    """What the persona does, from the operations its journeys run (`logs in; browses
+    collections; reads items; creates and deletes items; signs out`): a reader of the plan
+    sees that an API of three POSTs is not browsed."""
+    signing = logout | {login}
+    reads = [op for op in ops.values() if op.method == "GET" and op.operation_id not in signing]
+    methods = {op.method for op in ops.values() if op.operation_id not in signing}
+    verbs = list(dict.fromkeys(verb for method, verb in _VERBS.items() if method in methods))
+    writes = ", ".join(verbs[:-1]) + " and " + verbs[-1] if len(verbs) > 1 else "".join(verbs)
+    parts = [
+        *(["logs in"] if login in ops else []),
+        *(["browses collections"] if any(not op.path_parameters for op in reads) else []),
+        *(["reads items"] if any(op.path_parameters for op in reads) else []),
+        *([f"{writes} items"] if writes else []),
+        *(["signs out"] if logout & set(ops) else []),
+    ]
+    return "; ".join(parts) or "visits the API"
 
 
 def _with_fields(

@@ -191,3 +191,23 @@ def test_a_spec_only_session_lasts_what_its_journeys_take(tmp_path: Path) -> Non
     assert runner.invoke(main, ["generate", str(tmp_path / "w.yaml"), "-o", str(plan)]).exit_code == 0  # fmt: skip
     text = (plan / "TEST-PLAN.md").read_text()
     assert f"Mean session duration {load.session_duration_s.value:.0f} s" in text
+
+
+def test_a_spec_only_persona_is_named_after_what_its_journeys_do(tmp_path: Path) -> None:
+    """Every spec-only persona was "browses collections, reads and updates items": an API of
+    three POSTs (RMI's key exchange) too. The name now says what the journeys run."""
+    rmi = SPECS / "rmi-cookie-auth" / "user.yaml"
+    petstore = SPECS / "petstore-v3" / "openapi.yaml"
+    names = {
+        spec.parent.name: infer_from_spec(load_catalog(spec), str(spec)).personas[0].name
+        for spec in (rmi, petstore)
+    }
+    assert names == {
+        "rmi-cookie-auth": "creates items; signs out",
+        "petstore-v3": "logs in; browses collections; reads items; "
+        "creates, updates and deletes items; signs out",
+    }
+    reads = write_spec(tmp_path, openapi3({"/things": {"get": get("listThings")}}))
+    assert (
+        infer_from_spec(load_catalog(reads), str(reads)).personas[0].name == "browses collections"
+    )

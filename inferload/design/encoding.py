@@ -11,7 +11,7 @@ exploded. `deepObject` writes nested keys in brackets (`metadata[plan]=pro`, `ex
 as Stripe asks. A nested object with no style written gets brackets too: OpenAPI defines no
 other form for it, and web frameworks (Rails, PHP, Express's `qs`) read brackets.
 
-Markers (`{{unique}}`, and a login's credential markers) pass through unescaped: the scripts
+Markers (`{{unique}}`, `{{callback}}` and a login's credential markers) pass through unescaped: the scripts
 replace them per request, with values that need no escaping or that they escape themselves.
 """
 
@@ -28,7 +28,10 @@ BOUNDARY = "----FormBoundary7MA4YWxkTrZu0gW"
 UNIQUE = "{{unique}}"  # in a body: replaced by a value unique per request
 USERNAME = "{{username}}"
 PASSWORD = "{{password}}"
-_MARKERS = re.compile("(" + "|".join(re.escape(m) for m in (UNIQUE, USERNAME, PASSWORD)) + ")")
+CALLBACK = "{{callback}}"  # an address the server may call: replaced by CALLBACK_URL (`outbound`)
+_MARKERS = re.compile(
+    "(" + "|".join(re.escape(m) for m in (UNIQUE, USERNAME, PASSWORD, CALLBACK)) + ")"
+)
 Encoding = Literal["json", "form", "multipart", "text"]
 Styles = dict[str, tuple[str, bool]]  # property -> (style, explode)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from inferload.design import encoding
 from inferload.design.bodies import body_variants, example_body, file_properties
+from inferload.design.outbound import to_sink
 from inferload.design.profiles import (
     KILL_SWITCH_DELAY_S,
     Profile,
@@ -91,6 +92,7 @@ def _operation(
         catalog.operation(operation_id) if catalog.has_operation(operation_id) else None
     )
     body = body_variants(catalog, spec_op) if spec_op else None
+    urls: list[str] = []  # where the requests hand the server an address to call
     query = {}
     if spec_op:
         for parameter in spec_op.parameters:
@@ -103,11 +105,11 @@ def _operation(
                 else (parameter.schema or {}).get("example")
             )
             if pool in pools or parameter.required or example is not None:
+                if example is None:
+                    example = scalar_sample(catalog, parameter.schema, parameter.name, fallback="a")
                 query[parameter.name] = {
                     "pool": pool if pool in pools else None,
-                    "example": example
-                    if example is not None
-                    else scalar_sample(catalog, parameter.schema, parameter.name, fallback="a"),
+                    "example": to_sink(example, f"query.{parameter.name}", urls),
                     "required": parameter.required,
                 }
     return {
@@ -120,7 +122,8 @@ def _operation(
         "examples": {p.name: (p.examples[0] if p.examples else (p.schema or {}).get("example")) for p in (spec_op.path_parameters if spec_op else ())},
         "path_enums": _path_enums(catalog, spec_op, pools) if spec_op else {},
         "query": query,
-        "body": None if body is None or spec_op is None else _body(catalog, workload, spec_op, *body),
+        "body": None if body is None or spec_op is None else _body(catalog, workload, spec_op, *body, urls),
+        "sends_urls": list(dict.fromkeys(urls)),
         "secured": bool(spec_op and any(spec_op.security)),
         "security": [sorted(requirement) for requirement in spec_op.security] if spec_op else [],
         "success": [int(s) for s in info.success_statuses if s.isdigit()] or None,
@@ -163,13 +166,20 @@ def _joint_columns(workload: Workload, operation_id: str) -> list[str]:
 
 
 def _body(
-    catalog: Catalog, workload: Workload, operation: Operation, media_type: str, values: list[Any]
+    catalog: Catalog,
+    workload: Workload,
+    operation: Operation,
+    media_type: str,
+    values: list[Any],
+    urls: list[str],
 ) -> dict[str, Any]:
     """The body's Content-Type header, how it is written, and its variants: JSON as values (the
     scripts serialise them and put a login's credentials in by path), form and multipart as the
     text sent (see `encoding`). A form or multipart login holds markers where the credentials go,
-    and the example's own values for when the run gives none."""
+    and the example's own values for when the run gives none. Addresses the server may call
+    point at the callback marker (`outbound`); `urls` gets their places."""
     kind = encoding.encoding_of(media_type)
+    values = [to_sink(value, "body", urls) for value in values]
     entry: dict[str, Any] = {"media_type": encoding.header_for(media_type), "encoding": kind}
     if kind in ("form", "multipart"):
         media = next(m for m in operation.request_body.content if m.media_type == media_type)  # type: ignore[union-attr]

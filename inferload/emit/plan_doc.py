@@ -28,6 +28,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
     kill_percent = 100 * kill_switch_rate(plan["targets"]["sla"]["error_rate"])
     staging = _staging(plan["allow_hosts"])
     base = _base(workload)
+    addresses = _addresses(plan)
     text = environment().get_template("plan/TEST-PLAN.md.j2").render(
         api=plan["api"],
         source=_source(workload),
@@ -44,6 +45,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
         scripts=scripts,
         pools=", ".join(sorted(plan["pools"])) or "none",
         withheld=", ".join(f"`{_cell(name)}`" for name in sorted(_withheld(workload, plan))),
+        addresses=addresses,
         high=", ".join(op_id for op_id, op in workload.operations.items() if op.priority == "high") or "none",
         goals=goals,
         assumptions=_assumptions(workload, goals),
@@ -69,6 +71,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
             kill_percent=kill_percent,
             staging=staging,
             base=base,
+            addresses=addresses,
             artillery_offline=BY_HAND_OFFLINE,
         )  # fmt: skip
     )
@@ -88,6 +91,16 @@ def _base(workload: Workload) -> dict[str, str]:
     else:
         origin = "the spec's first server" if path else "the spec's first server has no base path"
     return {"path": _cell(path), "origin": origin}
+
+
+def _addresses(plan: dict[str, Any]) -> str:
+    """`POST /streams`: query.callbackUrl; ...: the requests that hand the server an address
+    it may call (a callback, a webhook), which the scripts point at CALLBACK_URL."""
+    return "; ".join(
+        f"`{_cell(op['method'] + ' ' + op['path'])}`: {_cell(', '.join(op['sends_urls']))}"
+        for op in plan["operations"].values()
+        if op["sends_urls"]
+    )
 
 
 def _staging(allow_hosts: list[str]) -> dict[str, str]:

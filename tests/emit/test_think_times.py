@@ -25,6 +25,7 @@ const PLAN = { correlations: {}, auth: {}, pools: {}, operations: {}, personas: 
 function edgesAt() { return null; }
 const BASE_URL = 'http://127.0.0.1:9';
 const ENV_ALLOW_HOSTS = '';
+const ENV_CALLBACK = '';
 const BASE_PATH = '';
 const THINK_SCALE = Number(__ENV.THINK_SCALE);
 const USERS = [];

@@ -24,7 +24,7 @@ from inferload.design.profiles import (
 )
 from inferload.design.targets import Resolved, Targets, resolve
 from inferload.model.workload import END, START, DataPool, Workload
-from inferload.spec.model import Catalog, Operation, resolve_schema
+from inferload.spec.model import Catalog, Operation, Parameter, resolve_schema
 from inferload.spec.samples import scalar_sample
 
 # A lattice of arrivals, each shifted by an independent uniform delay over K intervals, has
@@ -99,11 +99,7 @@ def _operation(
             if parameter.location != "query":
                 continue
             pool = f"query.{parameter.name}"
-            example = (
-                parameter.examples[0]
-                if parameter.examples
-                else (parameter.schema or {}).get("example")
-            )
+            example = _first_example(parameter)
             if pool in pools or parameter.required or example is not None:
                 if example is None:
                     example = scalar_sample(catalog, parameter.schema, parameter.name, fallback="a")
@@ -119,7 +115,7 @@ def _operation(
         # the path parameters drawn together from the pool named after the operation, as
         # production combined them (in the pool's column order); empty for none
         "joint_columns": _joint_columns(workload, operation_id),
-        "examples": {p.name: (p.examples[0] if p.examples else (p.schema or {}).get("example")) for p in (spec_op.path_parameters if spec_op else ())},
+        "examples": {p.name: _first_example(p) for p in (spec_op.path_parameters if spec_op else ())},
         "path_enums": _path_enums(catalog, spec_op, pools) if spec_op else {},
         "query": query,
         "body": None if body is None or spec_op is None else _body(catalog, workload, spec_op, *body, urls),
@@ -129,6 +125,11 @@ def _operation(
         "success": [int(s) for s in info.success_statuses if s.isdigit()] or None,
         "content_types": sorted({m.media_type.split(";")[0].strip().lower() for r in spec_op.responses if r.is_success for m in r.content}) if spec_op else [],
     }  # fmt: skip
+
+
+def _first_example(parameter: Parameter) -> Any:
+    """The parameter's first example, else its schema's, else None."""
+    return parameter.examples[0] if parameter.examples else (parameter.schema or {}).get("example")
 
 
 def _path_enums(

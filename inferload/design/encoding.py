@@ -86,6 +86,37 @@ def form_text(value: dict[str, Any], styles: Styles) -> str:
     return "&".join(f"{_escape(key)}={_escape(text)}" for key, text in pairs)
 
 
+def query_text(name: str, value: Any, style: str, explode: bool) -> str:
+    """A query parameter's value as its `style` writes it, percent-encoded (markers kept): an
+    array `tag=a&tag=b` (form, exploded) or `tag=a,b`, an object `color=red&size=3` (form,
+    exploded), `filter=color,red,size,3` or `filter[color]=red` (deepObject); `json` for a
+    parameter the spec gives as `content`. The delimiters stay literal, as OpenAPI writes them."""
+    if style == "json":
+        return f"{_escape(name)}={_escape(json.dumps(value))}"
+    if style == "deepObject" and isinstance(value, dict):  # brackets literal, as OpenAPI writes
+        return "&".join(
+            f"{_escape(key).replace('%5B', '[').replace('%5D', ']')}={_escape(text)}"
+            for key, text in _bracketed(name, value)
+        )
+    if isinstance(value, dict):
+        pairs = [(str(key), item) for key, item in value.items() if item is not None]
+        if explode and style == "form":
+            return "&".join(f"{_escape(key)}={_escape(_scalar(item))}" for key, item in pairs)
+        items = [part for pair in pairs for part in (pair[0], _scalar(pair[1]))]
+    elif isinstance(value, list):
+        items = [_scalar(item) for item in value if item is not None]
+        if explode:
+            return "&".join(f"{_escape(name)}={_escape(item)}" for item in items)
+    else:
+        return f"{_escape(name)}={_escape(_scalar(value))}"
+    delimiter = _DELIMITERS.get(style, ",")
+    return f"{_escape(name)}=" + delimiter.join(_escape(item) for item in items)
+
+
+# between an array's items when not exploded (a space and a tab percent-encoded)
+_DELIMITERS = {"form": ",", "spaceDelimited": "%20", "pipeDelimited": "|", "tabDelimited": "%09"}
+
+
 def _bracketed(key: str, value: Any) -> list[tuple[str, str]]:
     if isinstance(value, dict):
         return [pair for sub, item in value.items() for pair in _bracketed(f"{key}[{sub}]", item)]

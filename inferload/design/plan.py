@@ -103,9 +103,16 @@ def _operation(
             if pool in pools or parameter.required or example is not None:
                 if example is None:
                     example = scalar_sample(catalog, parameter.schema, parameter.name, fallback="a")
+                example = to_sink(example, f"query.{parameter.name}", urls)
                 query[parameter.name] = {
                     "pool": pool if pool in pools else None,
-                    "example": to_sink(example, f"query.{parameter.name}", urls),
+                    "example": example,
+                    # the example as the query string carries it (an array or object by the
+                    # parameter's style); a pool's values are single ones, `name=value`
+                    "text": encoding.query_text(
+                        parameter.name, example, parameter.style, parameter.explode
+                    )
+                    or None,
                     "required": parameter.required,
                 }
     return {

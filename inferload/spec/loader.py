@@ -26,8 +26,8 @@ from inferload.spec.servers import servers_from_openapi3, servers_from_swagger2
 from inferload.spec.swagger2 import Swagger2Builder
 
 # raised whenever a spec builds to a different catalog (3: base paths of scheme-less servers;
-# 4: relative server URLs among the problems)
-_CACHE_FORMAT = 4
+# 4: relative server URLs among the problems; 5: parameters' style and explode)
+_CACHE_FORMAT = 5
 SUPPORTED_VERSIONS = ("2.0", "3.0.x", "3.1.x", "3.2.x")
 
 

@@ -26,6 +26,11 @@ class Parameter:
     schema: dict[str, Any] | None
     examples: tuple[Any, ...] = ()
     deprecated: bool = False
+    # how a value is written (OpenAPI's `style`/`explode`; Swagger 2.0's `collectionFormat`;
+    # `json` for a parameter given as `content`): an array or object in a query string is
+    # `tag=a&tag=b`, `tag=a,b` or `filter[color]=red`, as the server reads it
+    style: str = "form"
+    explode: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,8 +135,15 @@ class OpenAPI3Builder:
                 self.problems.append(f"{param_where}: parameter without a valid name/in, skipped")
                 continue
             schema = node.get("schema")
+            style = str(node.get("style") or _DEFAULT_STYLE.get(node["in"], "form"))
+            resolve = partial(self._example, base=node_file, where=param_where)
+            examples = example_values(node, resolve)
             if schema is None and isinstance(node.get("content"), dict) and node["content"]:
-                schema = next(iter(node["content"].values())).get("schema")
+                media = next(iter(node["content"].values()))
+                media = media if isinstance(media, dict) else {}
+                schema = media.get("schema")
+                examples = examples or example_values(media, resolve)
+                style = "json"  # the value serialised as its media type says (JSON in practice)
             params.append(
                 Parameter(
                     name=str(node["name"]),
@@ -145,10 +152,10 @@ class OpenAPI3Builder:
                     schema=self.registry.normalise(schema, node_file, f"{param_where}.schema")
                     if schema is not None
                     else None,
-                    examples=example_values(
-                        node, partial(self._example, base=node_file, where=param_where)
-                    ),
+                    examples=examples,
                     deprecated=bool(node.get("deprecated", False)),
+                    style=style,
+                    explode=bool(node.get("explode", style == "form")),
                 )
             )
         return params
@@ -226,6 +233,10 @@ class OpenAPI3Builder:
                 )
             )
         return tuple(links)
+
+
+# OpenAPI's default style by location (`explode` defaults to true for `form` only)
+_DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
 
 
 def _encoding(raw: Any) -> tuple[tuple[str, str, bool], ...]:

@@ -48,6 +48,14 @@ _VALUE_FIELDS = (
     "multipleOf",
 )
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Swagger 2.0's `collectionFormat` -> OpenAPI 3's (style, explode); `csv` is the default
+_STYLES = {
+    "csv": ("form", False),
+    "multi": ("form", True),
+    "ssv": ("spaceDelimited", False),
+    "pipes": ("pipeDelimited", False),
+    "tsv": ("tabDelimited", False),
+}
 
 
 class Swagger2Builder:
@@ -143,6 +151,7 @@ class Swagger2Builder:
     def _parameter(self, node: dict[str, Any], base: Path) -> Parameter:
         schema = {k: node[k] for k in _VALUE_FIELDS if k in node}
         examples = (node["x-example"],) if "x-example" in node else ()
+        style, explode = _STYLES.get(str(node.get("collectionFormat", "csv")), _STYLES["csv"])
         return Parameter(
             name=str(node["name"]),
             location=node["in"],
@@ -151,6 +160,8 @@ class Swagger2Builder:
             if schema
             else None,
             examples=examples,
+            style=style,
+            explode=explode,
         )
 
     def _request_body(

@@ -78,11 +78,11 @@ def form_text(value: dict[str, Any], styles: Styles) -> str:
             pairs += _bracketed(name, item)
         elif isinstance(item, list) and not explode:
             delimiter = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
-            pairs.append((name, delimiter.join(_scalar(x) for x in item if x is not None)))
+            pairs.append((name, delimiter.join(scalar_text(x) for x in item if x is not None)))
         elif isinstance(item, list):
-            pairs += [(name, _scalar(x)) for x in item if x is not None]
+            pairs += [(name, scalar_text(x)) for x in item if x is not None]
         elif item is not None:
-            pairs.append((name, _scalar(item)))
+            pairs.append((name, scalar_text(item)))
     return "&".join(f"{_escape(key)}={_escape(text)}" for key, text in pairs)
 
 
@@ -101,14 +101,14 @@ def query_text(name: str, value: Any, style: str, explode: bool) -> str:
     if isinstance(value, dict):
         pairs = [(str(key), item) for key, item in value.items() if item is not None]
         if explode and style == "form":
-            return "&".join(f"{_escape(key)}={_escape(_scalar(item))}" for key, item in pairs)
-        items = [part for pair in pairs for part in (pair[0], _scalar(pair[1]))]
+            return "&".join(f"{_escape(key)}={_escape(scalar_text(item))}" for key, item in pairs)
+        items = [part for pair in pairs for part in (pair[0], scalar_text(pair[1]))]
     elif isinstance(value, list):
-        items = [_scalar(item) for item in value if item is not None]
+        items = [scalar_text(item) for item in value if item is not None]
         if explode:
             return "&".join(f"{_escape(name)}={_escape(item)}" for item in items)
     else:
-        return f"{_escape(name)}={_escape(_scalar(value))}"
+        return f"{_escape(name)}={_escape(scalar_text(value))}"
     delimiter = _DELIMITERS.get(style, ",")
     return f"{_escape(name)}=" + delimiter.join(_escape(item) for item in items)
 
@@ -122,7 +122,7 @@ def _bracketed(key: str, value: Any) -> list[tuple[str, str]]:
         return [pair for sub, item in value.items() for pair in _bracketed(f"{key}[{sub}]", item)]
     if isinstance(value, list):
         return [pair for i, item in enumerate(value) for pair in _bracketed(f"{key}[{i}]", item)]
-    return [] if value is None else [(key, _scalar(value))]
+    return [] if value is None else [(key, scalar_text(value))]
 
 
 def multipart_text(value: dict[str, Any], files: frozenset[str]) -> str:
@@ -138,24 +138,26 @@ def multipart_text(value: dict[str, Any], files: frozenset[str]) -> str:
                 f'Content-Disposition: form-data; name="{field}"; filename="{field}.bin"\r\n'
                 "Content-Type: application/octet-stream"
             )
-            text = _scalar(item)
+            text = scalar_text(item)
         elif isinstance(item, dict | list):
             head = (
                 f'Content-Disposition: form-data; name="{field}"\r\nContent-Type: application/json'
             )
             text = json.dumps(item)
         else:
-            head, text = f'Content-Disposition: form-data; name="{field}"', _scalar(item)
+            head, text = f'Content-Disposition: form-data; name="{field}"', scalar_text(item)
         parts.append(f"--{BOUNDARY}\r\n{head}\r\n\r\n{text}\r\n")
     return "".join(parts) + f"--{BOUNDARY}--\r\n"
 
 
 def as_written(value: Any, kind: Encoding) -> str:
     """One field's value as a body of `kind` writes it (markers kept)."""
-    return _escape(_scalar(value)) if kind == "form" else _scalar(value)
+    return _escape(scalar_text(value)) if kind == "form" else scalar_text(value)
 
 
-def _scalar(value: Any) -> str:
+def scalar_text(value: Any) -> str:
+    """A value as a query, form or header writes it: `true`, not Python's `True`; objects and
+    arrays as JSON."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict | list):

@@ -115,9 +115,12 @@ def _operation(
                     or None,
                     "required": parameter.required,
                 }
+    headers, fresh = _header_parameters(catalog, spec_op) if spec_op else ({}, [])
     return {
         "method": info.method,
         "path": info.path,
+        "headers": headers,
+        "fresh_headers": fresh,
         "path_params": [p.name for p in spec_op.path_parameters] if spec_op else re.findall(r"\{([^{}]+)\}", info.path),
         # the path parameters drawn together from the pool named after the operation, as
         # production combined them (in the pool's column order); empty for none
@@ -132,6 +135,44 @@ def _operation(
         "success": [int(s) for s in info.success_statuses if s.isdigit()] or None,
         "content_types": sorted({m.media_type.split(";")[0].strip().lower() for r in spec_op.responses if r.is_success for m in r.content}) if spec_op else [],
     }  # fmt: skip
+
+
+def _header_parameters(
+    catalog: Catalog, operation: Operation
+) -> tuple[dict[str, str], list[list[Any]]]:
+    """The header parameters the spec requires (a tenant, an API version): name -> value, its
+    example, else its default, enum or a value of its type; a server refuses a request without
+    them. An idempotency key or a request id gets a fresh value per request instead ([name,
+    whether a UUID]): one value for every request would have the server answer all but the first
+    from its idempotency store. Accept, Content-Type and Authorization are not parameters
+    (OpenAPI ignores them: the media types and the security schemes say those)."""
+    headers: dict[str, str] = {}
+    fresh: list[list[Any]] = []
+    for parameter in operation.parameters:
+        if (
+            parameter.location != "header"
+            or not parameter.required
+            or parameter.name.lower() in _NOT_HEADER_PARAMETERS
+        ):
+            continue
+        schema = resolve_schema(catalog, parameter.schema) or {}
+        if _PER_REQUEST_HEADER.search(parameter.name):
+            fresh.append([parameter.name, schema.get("format") == "uuid"])
+            continue
+        example = _first_example(parameter)
+        if example is None:
+            example = scalar_sample(catalog, schema, parameter.name, fallback="1")
+        text = (  # an array as OpenAPI's `simple` style writes it
+            ",".join(map(encoding.scalar_text, example))
+            if isinstance(example, list)
+            else encoding.scalar_text(example)
+        )
+        headers[parameter.name] = re.sub(r"[\x00-\x1f\x7f]+", " ", text).strip()
+    return headers, fresh
+
+
+_NOT_HEADER_PARAMETERS = frozenset({"accept", "content-type", "authorization"})
+_PER_REQUEST_HEADER = re.compile(r"(?i)idempotency|request[-_]?id|correlation[-_]?id|nonce")
 
 
 def _first_example(parameter: Parameter) -> Any:

@@ -21,12 +21,13 @@ class Received:
     content_type: str | None = None
     user_agent: str | None = None
     at: float = 0.0  # time.monotonic() when it came
+    headers: tuple[tuple[str, str], ...] = ()  # every header, as sent
 
 
 class RecordingServer:
     """`with RecordingServer() as server:` then point an engine at `server.base_url`.
-    `received`: each request's method, path, Authorization header, body, Content-Type and
-    User-Agent."""
+    `received`: each request's method, path, Authorization header, body, Content-Type,
+    User-Agent and all its headers."""
 
     def __init__(
         self,
@@ -55,6 +56,7 @@ class RecordingServer:
                             self.headers.get("Content-Type"),
                             self.headers.get("User-Agent"),
                             time.monotonic(),
+                            tuple(self.headers.items()),
                         )
                     )
                 status = answer(self.command, self.path)

@@ -1,5 +1,6 @@
-"""A throwaway HTTP server on 127.0.0.1 that records what it receives and answers JSON (200, or
-what `status_for(method, path)` says; `{"ok": true}`, or what `document_for(method, path)` says)."""
+"""A throwaway HTTP server on 127.0.0.1 (or another loopback address) that records what it
+receives and answers JSON (200, or what `status_for(method, path)` says; `{"ok": true}`, or what
+`document_for(method, path)` says; with the headers `headers_for(method, path)` adds)."""
 
 from __future__ import annotations
 
@@ -33,10 +34,13 @@ class RecordingServer:
         self,
         status_for: Callable[[str, str], int] | None = None,
         document_for: Callable[[str, str], object] | None = None,
+        headers_for: Callable[[str, str], dict[str, str]] | None = None,
+        host: str = "127.0.0.1",
     ) -> None:
         self.received: list[Received] = []
         answer = status_for or (lambda _method, _path: 200)
         document = document_for or (lambda _method, _path: {"ok": True})
+        extra_headers = headers_for or (lambda _method, _path: {})
         lock = threading.Lock()
         received = self.received
 
@@ -66,6 +70,8 @@ class RecordingServer:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
+                for name, value in extra_headers(self.command, self.path).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -75,9 +81,9 @@ class RecordingServer:
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer((host, 0), Handler)  # a loopback address
         self._server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.base_url = f"http://{host}:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

@@ -11,8 +11,9 @@ exploded. `deepObject` writes nested keys in brackets (`metadata[plan]=pro`, `ex
 as Stripe asks. A nested object with no style written gets brackets too: OpenAPI defines no
 other form for it, and web frameworks (Rails, PHP, Express's `qs`) read brackets.
 
-Markers (`{{unique}}`, `{{callback}}` and a login's credential markers) pass through unescaped: the scripts
-replace them per request, with values that need no escaping or that they escape themselves.
+Markers (`{{unique}}`, `{{callback}}` and a login's credential markers) pass through
+unescaped: the scripts replace them, with values that need no escaping or that they escape
+themselves.
 """
 
 from __future__ import annotations

@@ -115,7 +115,7 @@ def _operation(
                     or None,
                     "required": parameter.required,
                 }
-    headers, fresh = _header_parameters(catalog, spec_op) if spec_op else ({}, [])
+    headers, fresh = _header_parameters(catalog, spec_op, urls) if spec_op else ({}, [])
     return {
         "method": info.method,
         "path": info.path,
@@ -138,14 +138,15 @@ def _operation(
 
 
 def _header_parameters(
-    catalog: Catalog, operation: Operation
+    catalog: Catalog, operation: Operation, urls: list[str]
 ) -> tuple[dict[str, str], list[list[Any]]]:
     """The header parameters the spec requires (a tenant, an API version): name -> value, its
     example, else its default, enum or a value of its type; a server refuses a request without
     them. An idempotency key or a request id gets a fresh value per request instead ([name,
     whether a UUID]): one value for every request would have the server answer all but the first
     from its idempotency store. Accept, Content-Type and Authorization are not parameters
-    (OpenAPI ignores them: the media types and the security schemes say those)."""
+    (OpenAPI ignores them: the media types and the security schemes say those). An address
+    the server may call points at the callback marker (`outbound`); `urls` gets its place."""
     headers: dict[str, str] = {}
     fresh: list[list[Any]] = []
     for parameter in operation.parameters:
@@ -162,6 +163,7 @@ def _header_parameters(
         example = _first_example(parameter)
         if example is None:
             example = scalar_sample(catalog, schema, parameter.name, fallback="1")
+        example = to_sink(example, f"header.{parameter.name}", urls)
         text = (  # an array as OpenAPI's `simple` style writes it
             ",".join(map(encoding.scalar_text, example))
             if isinstance(example, list)

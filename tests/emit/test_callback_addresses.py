@@ -29,6 +29,10 @@ paths:
           in: query
           required: true
           schema: {type: string, format: uri, example: "https://tonys-server.com"}
+        - name: X-Notify-Url
+          in: header
+          required: true
+          schema: {type: string, example: "https://tonys-server.com/notify"}
       responses: {"201": {description: subscribed}}
   /webhooks:
     post:
@@ -84,7 +88,7 @@ def server() -> Iterator[RecordingServer]:
 
 def test_the_plan_names_the_addresses_and_where_they_point(generated: Path) -> None:
     plan = (generated / "TEST-PLAN.md").read_text()
-    assert "`POST /streams`: query.callbackUrl" in plan
+    assert "`POST /streams`: query.callbackUrl, header.X-Notify-Url" in plan
     assert "`POST /webhooks`: body.url" in plan
     assert "`POST /imports`: body.source_url" in plan
     for artifact in ("TEST-PLAN.md", "README.md", "k6/plan.json", "artillery/plan.json"):
@@ -109,6 +113,8 @@ def test_addresses_the_server_may_call_point_at_the_callback_url(
         seen.add(where.path)
         if where.path == "/streams":
             assert parse_qs(where.query) == {"callbackUrl": [base]}
+            sent = {name.lower(): value for name, value in request.headers}
+            assert sent["x-notify-url"] == f"{base}/notify"
         elif where.path == "/webhooks":
             assert json.loads(request.body) == {
                 "url": f"{base}/in?team=7",

@@ -103,6 +103,8 @@ def recommend(
     notable = [e for e in errors if e[2] >= max(_MIN_ERRORS, _MIN_ERROR_SHARE * requests)]
     for name, status, count in notable[:3]:
         meaning = _STATUS_MEANING.get(status, "read the service log for this status")
+        if status == "500" and profile == "smoke":  # two users: no load to blame
+            meaning = "the service fails on them without load (a bug, or its data or configuration): read its log for the stack traces"
         found.append(Recommendation(
             f"Fix the {status} answers of {name}: {meaning}.",
             f"{count} failed requests ({100 * count / max(total_errors, 1):.0f}% of all errors).",

@@ -23,6 +23,15 @@ _STATUS_MEANING = {
 }
 
 
+# what the same statuses mean in a smoke run, where there is no load to blame
+_WITHOUT_LOAD = {
+    "503": "the service is unavailable without load: it is down, still starting, or a dependency is",
+    "504": "an upstream times out without load: it is down or unreachable from the service",
+    "502": "the proxy cannot reach the backend even without load: check that it runs",
+    "500": "the service fails on them without load (a bug, or its data or configuration): read its log for the stack traces",
+}
+
+
 _MIN_ERRORS = 10  # a handful of failures in a stress run is noise, not a finding
 _MIN_ERROR_SHARE = 0.001
 
@@ -103,8 +112,8 @@ def recommend(
     notable = [e for e in errors if e[2] >= max(_MIN_ERRORS, _MIN_ERROR_SHARE * requests)]
     for name, status, count in notable[:3]:
         meaning = _STATUS_MEANING.get(status, "read the service log for this status")
-        if status == "500" and profile == "smoke":  # two users: no load to blame
-            meaning = "the service fails on them without load (a bug, or its data or configuration): read its log for the stack traces"
+        if profile == "smoke":  # a user or two: no load to blame
+            meaning = _WITHOUT_LOAD.get(status, meaning)
         found.append(Recommendation(
             f"Fix the {status} answers of {name}: {meaning}.",
             f"{count} failed requests ({100 * count / max(total_errors, 1):.0f}% of all errors).",

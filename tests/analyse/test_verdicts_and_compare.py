@@ -138,20 +138,22 @@ def test_without_a_knee_the_advice_follows_what_the_levels_show() -> None:
 
 
 def test_server_errors_are_blamed_on_load_only_when_there_was_load() -> None:
-    """A smoke run's 500s were "server errors appear under load" (two users: no load)."""
+    """A smoke run's 500s were "server errors appear under load", its 503s "the service shed
+    load" (a user or two: no load)."""
     from inferload.analyse.advice import recommend
     from inferload.analyse.bottleneck import Bottleneck
 
     sla = Sla(p95_ms=500, p99_ms=1000, error_rate=0.01)
     levels = [_level(0, 20, 100, 30, {})]
-    errors = [("GET /flights", "500", 35)]
+    errors = [("GET /flights", "500", 35), ("GET /fares", "503", 20)]
 
-    def advice(profile: str) -> str:
+    def advice(profile: str, status: str) -> str:
         found = recommend(
             levels, None, Bottleneck(None, (), ()), errors, 0, 10.0, sla, profile, None
         )
-        return next(r.action for r in found if r.action.startswith("Fix the 500"))
+        return next(r.action for r in found if r.action.startswith(f"Fix the {status}"))
 
-    assert "without load (a bug, or its data or configuration)" in advice("smoke")
-    assert "appear under load" not in advice("smoke")
-    assert "server errors appear under load" in advice("stress")
+    assert "without load (a bug, or its data or configuration)" in advice("smoke", "500")
+    assert "server errors appear under load" in advice("stress", "500")
+    assert "unavailable without load" in advice("smoke", "503")
+    assert "shed load" in advice("stress", "503")

@@ -48,7 +48,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
         addresses=addresses,
         high=", ".join(op_id for op_id, op in workload.operations.items() if op.priority == "high") or "none",
         goals=goals,
-        assumptions=_assumptions(workload, goals),
+        assumptions=_assumptions(workload, goals) + _fixed_queries(plan),
         lint=_lint(workload, plan),
         has_login=bool(plan["auth"]["login"]),
         accounts={name: math.ceil(plan["profiles"][name]["in_flight"]) for name in ("load", "stress")},
@@ -267,6 +267,20 @@ def _assumptions(workload: Workload, goals: list[tuple[str, str, str]]) -> list[
         if pool.provenance.value == "default":
             found.append(f"data pool {name}: placeholder values {[v.value for v in pool.values]}")
     return found
+
+
+def _fixed_queries(plan: dict[str, Any]) -> list[str]:
+    """The query values every request sends as the spec gives them (no pool of production's
+    values): a filter, a page or a date from the spec's example is one value for every user,
+    which a cache or an index may serve far better than production's spread of values."""
+    return [
+        f"query of `{_cell(op['method'] + ' ' + op['path'])}`: "
+        + ", ".join(f"`{_cell(name)}`" for name in fixed)
+        + " always the spec's example (or a value of its type): a pool `query.<name>` under"
+        " `data_pools` in workload.yaml varies it"
+        for op in plan["operations"].values()
+        if (fixed := [name for name, q in op["query"].items() if q["pool"] is None])
+    ]
 
 
 def _lint(workload: Workload, plan: dict[str, Any]) -> list[tuple[str, str]]:

@@ -253,3 +253,32 @@ def test_the_scripts_say_where_their_journeys_come_from(
         for first_line in (k6, artillery):
             assert origin in first_line, first_line
     assert "production" not in (tmp_path / "spec" / "k6" / "script.js").read_text().splitlines()[0]
+
+
+def test_query_values_taken_from_the_spec_are_listed_as_assumptions(tmp_path: Path) -> None:
+    """Museum's lists were sent `startDate`, `page` and `limit` from the spec's examples on
+    every request, a cache's best case, and the plan said nothing of it."""
+    from inferload.model.workload import DataPool, PoolValue, Provenance
+    from tests.conftest import SPECS
+
+    spec = SPECS / "redocly-museum-3.1" / "openapi.yaml"
+    workload_file = tmp_path / "w.yaml"
+    inferred = CliRunner().invoke(main, ["infer", "--spec", str(spec), "-o", str(workload_file)])
+    assert inferred.exit_code == 0, inferred.output
+    listed = [a for a in assumptions(generate_plan(workload_file, tmp_path / "a")) if "query" in a]
+    assert any(
+        item.startswith("query of `GET /special-events`: `startDate`, `endDate`, `page`, `limit`")
+        for item in listed
+    ), listed
+    workload = load_workload(workload_file)
+    pages = DataPool(
+        parameter="page", location="query", operations=["listSpecialEvents", "getMuseumHours"],
+        values=[PoolValue(value="1", weight=0.8), PoolValue(value="2", weight=0.2)],
+        provenance=Provenance.DEFAULT,
+    )  # fmt: skip
+    pooled = workload.model_copy(
+        update={"data_pools": {**workload.data_pools, "query.page": pages}}
+    )
+    workload_file.write_text(dump_workload(pooled))
+    listed = [a for a in assumptions(generate_plan(workload_file, tmp_path / "b")) if "query" in a]
+    assert listed and not any("`page`" in item for item in listed), listed

@@ -15,9 +15,8 @@ from inferload.spec.model import Operation
 from inferload.spec.summary import SpecSummary
 from inferload.templating import figure
 
-_NAMES_SHOWN = (
-    12  # a spec-only Stripe workload has 240 high-priority operations: a line names this many
-)
+# a spec-only Stripe workload has 240 high-priority operations: a line names this many
+_NAMES_SHOWN = 12
 _PROBLEMS_SHOWN = 3  # each is a sentence: more would bury the summary
 
 

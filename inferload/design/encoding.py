@@ -76,7 +76,7 @@ def form_text(value: dict[str, Any], styles: Styles) -> str:
     for name, item in value.items():
         style, explode = styles.get(name, ("form", True))
         if style == "deepObject" or isinstance(item, dict):
-            pairs += _bracketed(name, item)
+            pairs += [(_joined(path), text) for path, text in _bracketed((name,), item)]
         elif isinstance(item, list) and not explode:
             delimiter = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
             pairs.append((name, delimiter.join(scalar_text(x) for x in item if x is not None)))
@@ -96,8 +96,10 @@ def query_text(name: str, value: Any, style: str, explode: bool) -> str:
         return f"{_escape(name)}={_escape(json.dumps(value))}"
     if style == "deepObject" and isinstance(value, dict):  # brackets literal, as OpenAPI writes
         return "&".join(
-            f"{_escape(key).replace('%5B', '[').replace('%5D', ']')}={_escape(text)}"
-            for key, text in _bracketed(name, value)
+            _escape(path[0])
+            + "".join(f"[{_escape(key)}]" for key in path[1:])
+            + f"={_escape(text)}"
+            for path, text in _bracketed((name,), value)
         )
     if isinstance(value, dict):
         pairs = [(str(key), item) for key, item in value.items() if item is not None]
@@ -118,12 +120,19 @@ def query_text(name: str, value: Any, style: str, explode: bool) -> str:
 _DELIMITERS = {"form": ",", "spaceDelimited": "%20", "pipeDelimited": "|", "tabDelimited": "%09"}
 
 
-def _bracketed(key: str, value: Any) -> list[tuple[str, str]]:
+def _bracketed(path: tuple[str, ...], value: Any) -> list[tuple[tuple[str, ...], str]]:
+    """(key path, text) for each leaf of `value`: `metadata` -> (`metadata`, `plan`), `pro`;
+    a form writes the path `metadata[plan]` and escapes it whole, a query keeps the brackets."""
     if isinstance(value, dict):
-        return [pair for sub, item in value.items() for pair in _bracketed(f"{key}[{sub}]", item)]
+        return [pair for sub, item in value.items() for pair in _bracketed((*path, str(sub)), item)]
     if isinstance(value, list):
-        return [pair for i, item in enumerate(value) for pair in _bracketed(f"{key}[{i}]", item)]
-    return [] if value is None else [(key, scalar_text(value))]
+        return [pair for i, item in enumerate(value) for pair in _bracketed((*path, str(i)), item)]
+    return [] if value is None else [(path, scalar_text(value))]
+
+
+def _joined(path: tuple[str, ...]) -> str:
+    """`('metadata', 'plan')` -> `metadata[plan]`."""
+    return path[0] + "".join(f"[{key}]" for key in path[1:])
 
 
 def multipart_text(value: dict[str, Any], files: frozenset[str]) -> str:

@@ -28,10 +28,7 @@ def to_sink(value: Any, where: str, found: list[str]) -> Any:
         found.append(where)
         return CALLBACK + value[head.end() :]
     if isinstance(value, dict):
-        return {
-            key: to_sink(item, f"{where}.{key}" if where else str(key), found)
-            for key, item in value.items()
-        }
+        return {key: to_sink(item, f"{where}.{key}", found) for key, item in value.items()}
     if isinstance(value, list):
         return [to_sink(item, f"{where}[{index}]", found) for index, item in enumerate(value)]
     return value

@@ -97,7 +97,7 @@ def _addresses(plan: dict[str, Any]) -> str:
     """`POST /streams`: query.callbackUrl; ...: the requests that hand the server an address
     it may call (a callback, a webhook), which the scripts point at CALLBACK_URL."""
     return "; ".join(
-        f"`{_cell(op['method'] + ' ' + op['path'])}`: {_cell(', '.join(op['sends_urls']))}"
+        f"{_endpoint(op)}: {_cell(', '.join(op['sends_urls']))}"
         for op in plan["operations"].values()
         if op["sends_urls"]
     )
@@ -269,12 +269,17 @@ def _assumptions(workload: Workload, goals: list[tuple[str, str, str]]) -> list[
     return found
 
 
+def _endpoint(operation: dict[str, Any]) -> str:
+    """A plan operation as the plan names it: `GET /pets/{petId}`, in code."""
+    return f"`{_cell(operation['method'] + ' ' + operation['path'])}`"
+
+
 def _fixed_queries(plan: dict[str, Any]) -> list[str]:
     """The query values every request sends as the spec gives them (no pool of production's
     values): a filter, a page or a date from the spec's example is one value for every user,
     which a cache or an index may serve far better than production's spread of values."""
     return [
-        f"query of `{_cell(op['method'] + ' ' + op['path'])}`: "
+        f"query of {_endpoint(op)}: "
         + ", ".join(f"`{_cell(name)}`" for name in fixed)
         + " always the spec's example (or a value of its type): a pool `query.<name>` under"
         " `data_pools` in workload.yaml varies it"

@@ -78,8 +78,10 @@ def test_hostile_spec_gives_a_script_that_parses_and_sends_exactly_its_paths(
     assert inspect.returncode == 0, inspect.stderr
     with RecordingServer() as server:
         run = run_k6(
+            # enough sessions that the POST, two steps deep at 12% (list -> item -> note), is
+            # walked: a 3-second smoke run's 20-odd sessions missed it about one run in thirty
             k6_folder, timeout=120, BASE_URL=server.base_url, THINK_SCALE="0",
-            DURATION_SCALE="0.05", SUMMARY_PATH=str(tmp_path / "summary.json"),
+            SESSIONS="300", SUMMARY_PATH=str(tmp_path / "summary.json"),
         )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
     sent = {unquote(path) for _, path in server.requests}

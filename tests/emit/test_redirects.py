@@ -84,7 +84,9 @@ def test_redirects_are_followed_on_the_target_and_nowhere_else(
     engine: str, generated: Path, servers: tuple[RecordingServer, RecordingServer]
 ) -> None:
     target, elsewhere = servers
-    completed = run_sessions(engine, generated, 40, BASE_URL=target.base_url, THINK_SCALE="0")
+    # 200 sessions: POST /orders, reached by one session in nine, is missed by 40 about
+    # one run in a hundred
+    completed = run_sessions(engine, generated, 200, BASE_URL=target.base_url, THINK_SCALE="0")
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     sent = [(request.method, request.path) for request in target.received]
     assert ("GET", "/files/f1/download") in sent

@@ -34,12 +34,7 @@ from inferload.emit.plan_doc import credential_variables, render_plan
 from inferload.emit.pools import POOL_FOLDER
 from inferload.errors import refuse_overwrite
 from inferload.logs import IngestOptions, LogIngest
-from inferload.model import (
-    dump_workload,
-    infer_from_spec,
-    json_schema,
-    load_workload,
-)
+from inferload.model import infer_from_spec, json_schema, load_workload, write_workload
 from inferload.render import (
     print_ingest_report,
     print_matches,
@@ -184,8 +179,7 @@ def infer_command(
     else:
         assert catalog is not None and spec_path is not None
         workload = infer_from_spec(catalog, str(spec_path))
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(dump_workload(workload))
+    write_workload(workload, output)
     if as_json:
         click.echo(
             json.dumps(

@@ -21,7 +21,7 @@ from inferload.cli_common import (
 )
 from inferload.errors import refuse_overwrite
 from inferload.logs import IngestOptions, LogIngest
-from inferload.model import dump_workload, load_workload
+from inferload.model import load_workload, write_workload
 from inferload.model.workload import recorded_spec
 from inferload.refresh.drift import Tolerance, diff_workloads
 from inferload.refresh.fidelity import (
@@ -79,8 +79,7 @@ def refresh_command(workload_path: Path, log_paths: tuple[str, ...], spec_path: 
         catalog, spec, log_paths, options, old.source.burst_window_s, as_json
     )
     refreshed = merge_refresh(old, fresh)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(dump_workload(refreshed.workload))
+    write_workload(refreshed.workload, output)
     drift = diff_workloads(old, refreshed.workload)
     if as_json:
         click.echo(

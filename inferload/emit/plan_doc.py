@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import PurePath
 from typing import Any
 
 from inferload.design.profiles import kill_switch_rate
@@ -219,7 +220,11 @@ def _duration(seconds: float) -> str:
 
 
 def _source(workload: Workload) -> str:
-    logs = ", ".join(f"`{_cell(log.path)}` ({log.lines:,} lines)" for log in workload.source.logs)
+    """The spec and logs by file name: workload.yaml records the spec's path from its own
+    folder and the logs' as given, neither of which reads right from the plan's folder."""
+    logs = ", ".join(
+        f"`{_cell(PurePath(log.path).name)}` ({log.lines:,} lines)" for log in workload.source.logs
+    )
     window = (
         f" from {workload.source.window_start} to {workload.source.window_end}"
         if workload.source.window_start
@@ -227,7 +232,7 @@ def _source(workload: Workload) -> str:
     )
     if workload.source.spec_path is None:
         return f"{logs}{window}, without a spec (URL templates inferred from the paths logged)"
-    spec = f"`{_cell(workload.source.spec_path)}`"
+    spec = f"`{_cell(PurePath(workload.source.spec_path).name)}`"
     return f"{spec} and {logs}{window}" if logs else f"{spec} alone (no production logs)"
 
 

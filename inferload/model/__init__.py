@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from inferload.model.infer import infer_from_logs
 from inferload.model.spec_only import infer_from_spec
-from inferload.model.workload import Workload, dump_workload, json_schema, load_workload
+from inferload.model.workload import (
+    Workload,
+    dump_workload,
+    json_schema,
+    load_workload,
+    write_workload,
+)
 
 __all__ = [
     "Workload",
@@ -13,4 +19,5 @@ __all__ = [
     "infer_from_spec",
     "json_schema",
     "load_workload",
+    "write_workload",
 ]

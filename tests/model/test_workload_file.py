@@ -364,3 +364,39 @@ def test_a_recorded_spec_that_is_gone_names_the_field_and_the_way_out(
     assert "'gone/openapi.yaml'" in result.stderr and "Traceback" not in result.output
     with_spec = CliRunner().invoke(main, [*arguments, "--spec", str(LMS / "openapi.yaml")])
     assert with_spec.exit_code == 0, with_spec.output + with_spec.stderr
+
+
+def test_the_recorded_spec_is_found_from_any_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The spec is recorded from workload.yaml's folder: the pair can be run from anywhere, and
+    moved together (a repository checked out elsewhere)."""
+    project = tmp_path / "project"
+    (project / "api").mkdir(parents=True)
+    (project / "api" / "openapi.yaml").write_bytes((LMS / "openapi.yaml").read_bytes())
+    monkeypatch.chdir(project)
+    runner = CliRunner()
+    inferred = runner.invoke(
+        main, ["infer", "--spec", "api/openapi.yaml", "-o", "perf/workload.yaml"]
+    )
+    assert inferred.exit_code == 0, inferred.output
+    workload = project / "perf" / "workload.yaml"
+    assert yaml.safe_load(workload.read_text())["source"]["spec_path"] == "../api/openapi.yaml"
+    moved = tmp_path / "moved"
+    project.rename(moved)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    generated = runner.invoke(main, ["generate", "../moved/perf/workload.yaml", "-o", "out"])
+    assert generated.exit_code == 0, generated.output + generated.stderr
+    plan = (elsewhere / "out" / "TEST-PLAN.md").read_text()
+    assert "Derived from `openapi.yaml` alone" in plan  # by name: paths read wrong from here
+    refreshed = runner.invoke(
+        main,
+        ["refresh", "../moved/perf/workload.yaml", "--logs", str(LMS / "access.log.gz"),
+         "-o", "new/workload.yaml"],
+    )  # fmt: skip
+    assert refreshed.exit_code == 0, refreshed.output + refreshed.stderr
+    recorded = yaml.safe_load((elsewhere / "new" / "workload.yaml").read_text())["source"]
+    assert recorded["spec_path"] == "../../moved/api/openapi.yaml"
+    assert (elsewhere / "new" / recorded["spec_path"]).resolve() == moved / "api" / "openapi.yaml"

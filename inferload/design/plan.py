@@ -270,7 +270,7 @@ def _persona(persona: Any, transitions: list[dict[str, list[Any]]]) -> dict[str,
     414 operations to most others (59,000 edges, two distinct laws): spelled out per edge, the
     plan was 9 MB, and every k6 VU parsed it and built an object per edge (3 s of CPU and 280 MB
     per VU). The k6 script now parses a state's edges when a session first reaches it."""
-    default = (persona.default_think.mu, persona.default_think.sigma)
+    default = persona.default_think.law
     laws: dict[tuple[float, float], int] = {default: 0}
     targets: dict[str, int] = {}
     slots: dict[str, int] = {}
@@ -278,7 +278,7 @@ def _persona(persona: Any, transitions: list[dict[str, list[Any]]]) -> dict[str,
         to, chance, law = [], [], []
         for target, p in edges.items():
             think = persona.think_times.get(f"{source}->{target}")
-            key = (think.mu, think.sigma) if think is not None else default
+            key = think.law if think is not None else default
             to.append(targets.setdefault(target, len(targets)))
             chance.append(p)
             law.append(laws.setdefault(key, len(laws)))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import math
 import random
 
 import numpy as np
@@ -72,9 +71,7 @@ def expected_think_s(persona: Persona) -> float:
     return sum(
         visits.get(source, 0.0)
         * probability
-        * math.exp(
-            (law := laws.get(f"{source}->{target}", persona.default_think)).mu + law.sigma**2 / 2
-        )
+        * laws.get(f"{source}->{target}", persona.default_think).mean_s
         for source, targets in persona.transitions.items()
         if source != START
         for target, probability in targets.items()
@@ -102,7 +99,7 @@ def think_quantile_s(persona: Persona, quantile: float, walks: int = 2000) -> fl
                 break
             if state != START:
                 law = persona.think_times.get(f"{state}->{target}", persona.default_think)
-                total += rng.lognormvariate(law.mu, law.sigma)
+                total += rng.lognormvariate(*law.law)
             state = target
         totals.append(total)
     totals.sort()

@@ -7,12 +7,11 @@ by maximum likelihood (mean and standard deviation of ln gap); quantiles are emp
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
-from inferload.model.workload import Provenance, ThinkTime
+from inferload.model.workload import Provenance, ThinkTime, lognormal_through
 
 MIN_SAMPLES = (
     20  # below this a transition gets no fit of its own: the persona's overall one applies
@@ -36,8 +35,7 @@ def fit_think_time(gaps_s: Sequence[float]) -> ThinkTime:
 
 def default_think_time(median_s: float, p90_s: float) -> ThinkTime:
     """A documented rule of thumb as a lognormal with that median and 90th percentile."""
-    mu = math.log(median_s)
-    sigma = (math.log(p90_s) - mu) / 1.2816  # z of the 90th percentile
+    mu, sigma = lognormal_through(median_s, p90_s)
     return ThinkTime(
         median_s=median_s, p90_s=p90_s, mu=mu, sigma=sigma, samples=0, provenance=Provenance.DEFAULT
     )

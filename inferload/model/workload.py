@@ -9,6 +9,7 @@ and rounded floats so they diff cleanly in git, and re-read with errors that nam
 from __future__ import annotations
 
 import enum
+import math
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -34,8 +35,23 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+Z_90 = 1.2816  # the standard normal's 90th percentile
+_SHORTEST_USER_THINK_S = 0.001  # a median of 0 set by hand: a lognormal needs a positive one
+
+
+def lognormal_through(median_s: float, p90_s: float) -> tuple[float, float]:
+    """(mu, sigma) of the lognormal with this median and 90th percentile."""
+    mu = math.log(max(median_s, _SHORTEST_USER_THINK_S))
+    return mu, max(0.0, (math.log(max(p90_s, _SHORTEST_USER_THINK_S)) - mu) / Z_90)
+
+
 class ThinkTime(_Frozen):
-    """Seconds between one step and the next, as a fitted lognormal plus its quantiles."""
+    """Seconds between one step and the next, as a fitted lognormal plus its quantiles.
+
+    A fit's median and 90th percentile are the sample's own, not the law's, so editing them
+    would change nothing the scripts draw: a think time set by hand (`provenance: user`) is
+    drawn from the lognormal through its `median_s` and `p90_s` instead, the numbers a
+    performance engineer reads and writes in seconds."""
 
     median_s: float = Field(ge=0)
     p90_s: float = Field(ge=0)
@@ -43,6 +59,28 @@ class ThinkTime(_Frozen):
     sigma: float = Field(ge=0, description="lognormal: standard deviation of ln(seconds)")
     samples: int = Field(ge=0)
     provenance: Provenance
+
+    @model_validator(mode="after")
+    def _quantiles_in_order(self) -> ThinkTime:
+        if self.provenance is Provenance.USER and self.p90_s < self.median_s:
+            raise ValueError(
+                f"p90_s ({self.p90_s:g}) is below median_s ({self.median_s:g}): "
+                "a think time set by hand is drawn from these two"
+            )
+        return self
+
+    @property
+    def law(self) -> tuple[float, float]:
+        """The (mu, sigma) the scripts draw from."""
+        if self.provenance is Provenance.USER:
+            return lognormal_through(self.median_s, self.p90_s)
+        return self.mu, self.sigma
+
+    @property
+    def mean_s(self) -> float:
+        """The law's mean: what a transition adds to a session's length, on average."""
+        mu, sigma = self.law
+        return math.exp(mu + sigma**2 / 2)
 
 
 class Guard(_Frozen):

@@ -3,12 +3,15 @@ laws by index) and loses nothing: decoded, it is the workload's chain edge for e
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from inferload.design.plan import design
 from inferload.design.targets import Targets
-from inferload.model.workload import Workload, load_workload
+from inferload.model.workload import Provenance, Workload, load_workload
 from inferload.spec import load_catalog
 from tests.conftest import FIXTURES
 
@@ -51,3 +54,30 @@ def test_the_plan_decodes_to_the_workloads_chains(lms_workload_file: Path) -> No
         default = workload.personas[index].default_think
         assert laws[0] == (default.mu, default.sigma)
     assert max(len(persona["laws"]) for persona in plan["personas"]) > 1  # laws per edge, too
+
+
+def test_a_think_time_set_by_hand_is_drawn_from_its_median_and_p90(
+    lms_workload_file: Path,
+) -> None:
+    """A fit's `median_s` and `p90_s` are the sample's, not the law's: editing them alone
+    would change nothing the scripts draw. Set by hand (`provenance: user`), they define it."""
+    workload = load_workload(lms_workload_file)
+    persona = workload.personas[0]
+    edge, fitted = next(iter(persona.think_times.items()))
+    by_hand = fitted.model_copy(
+        update={"median_s": 20.0, "p90_s": 60.0, "provenance": Provenance.USER}
+    )
+    default = persona.default_think.model_copy(
+        update={"median_s": 4.0, "p90_s": 4.0, "provenance": Provenance.USER}
+    )
+    edited = persona.model_copy(
+        update={"think_times": {**persona.think_times, edge: by_hand}, "default_think": default}
+    )
+    workload = workload.model_copy(update={"personas": [edited, *workload.personas[1:]]})
+    plan = design(workload, load_catalog(FIXTURES / "lms/openapi.yaml"), Targets())
+    source, target = edge.split("->")
+    mu, sigma = decoded(plan, 0)[source][target][1]
+    assert math.exp(mu) == pytest.approx(20.0)  # the median
+    assert math.exp(mu + 1.2816 * sigma) == pytest.approx(60.0, rel=1e-4)  # the 90th percentile
+    assert plan["personas"][0]["laws"][0] == [pytest.approx(math.log(4.0)), 0.0]  # a constant 4 s
+    assert (mu, sigma) != (fitted.mu, fitted.sigma)

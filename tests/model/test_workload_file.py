@@ -115,6 +115,13 @@ def test_published_schema_is_current() -> None:
             "data_pools.GET /a/{x}/b/{y}",
             "values[1]: a joint pool's row needs 2 values (x, y)",
         ),  # fmt: skip
+        (
+            lambda d: d["personas"][0]["default_think"].update(
+                {"median_s": 8, "p90_s": 2, "provenance": "user"}
+            ),
+            "personas.0.default_think",
+            "p90_s (2) is below median_s (8)",
+        ),
     ],
 )
 def test_edited_files_are_checked_with_the_field_named(

@@ -139,6 +139,11 @@ class Persona(_Frozen):
                     raise ValueError(
                         f"persona {self.id!r}: negative probability {source!r} -> {target!r}"
                     )
+        if not any(p > 0 for target, p in self.transitions[START].items() if target != END):
+            raise ValueError(
+                f"persona {self.id!r}: its sessions would send nothing "
+                f"(the transitions from {START!r} lead to no step)"
+            )
         return self
 
 
@@ -291,8 +296,10 @@ class Workload(_Frozen):
 
     @model_validator(mode="after")
     def _references_exist(self) -> Workload:
+        if not self.personas:
+            raise ValueError("no personas: the scripts would send nothing")
         weights = sum(p.weight for p in self.personas)
-        if self.personas and abs(weights - 1.0) > 1e-3:
+        if abs(weights - 1.0) > 1e-3:
             raise ValueError(f"persona weights sum to {weights:.4f}, not 1")
         ids = [p.id for p in self.personas]
         if len(set(ids)) != len(ids):

@@ -122,6 +122,12 @@ def test_published_schema_is_current() -> None:
             "personas.0.default_think",
             "p90_s (2) is below median_s (8)",
         ),
+        (lambda d: d.update({"personas": []}), None, "no personas: the scripts would send nothing"),
+        (
+            lambda d: d["personas"][0]["transitions"].update({"$start": {"$end": 1.0}}),
+            "personas.0",
+            "its sessions would send nothing",
+        ),
     ],
 )
 def test_edited_files_are_checked_with_the_field_named(

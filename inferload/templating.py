@@ -14,8 +14,12 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 
 def figure(value: float) -> str:
-    """One decimal, or two significant digits below 1: a quiet site's 0.007 requests/s is not 0."""
-    return f"{value:.1f}" if abs(value) >= 1 or value == 0 else f"{value:.2g}"
+    """A rate or count as a person writes it: whole and grouped from 100 (1,200 sessions/min,
+    not 1200.00), one decimal from 1, two significant digits below 1 (a quiet site's 0.007
+    requests/s is not 0)."""
+    if abs(value) >= 100 or value == 0:
+        return f"{value:,.0f}"
+    return f"{value:.1f}" if abs(value) >= 1 else f"{value:.2g}"
 
 
 def environment() -> jinja2.Environment:

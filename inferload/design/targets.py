@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from inferload.errors import ErrorKind, InferloadError, Location
 from inferload.model.workload import Measured, Provenance, Workload
+from inferload.templating import figure
 from inferload.yamlfile import read_mapping, validate
 
 _HOST_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?")  # `_`: compose services
@@ -138,7 +139,7 @@ def resolve(workload: Workload, targets: Targets) -> Resolved:
         max(measured_peak.value, normal),
         _origin(measured_peak)
         if measured_peak.value >= normal
-        else f"normal load (above the {60 * measured_peak.value:.2f} sessions/min peak "
+        else f"normal load (above the {figure(60 * measured_peak.value)} sessions/min peak "
         f"from {measured_peak.provenance.value})",
     )
     # what the system must survive: 3x normal, unless production already sent more (the peak
@@ -147,7 +148,7 @@ def resolve(workload: Workload, targets: Targets) -> Resolved:
     candidates = [(3 * normal, "default: 3x normal"), (peak, "the peak load")]
     if burst.provenance is Provenance.LOGS:
         candidates.append(
-            (burst.value, f"logs: the busiest minute ({60 * burst.value:.2f} sessions/min)")
+            (burst.value, f"logs: the busiest minute ({figure(60 * burst.value)} sessions/min)")
         )
     survive, why = max(candidates, key=lambda candidate: candidate[0])
     maximum = pick("max_arrival_rate_per_s", targets.max_arrival_rate_per_s, survive, why)

@@ -13,7 +13,7 @@ from inferload.emit.pools import pool_paths
 from inferload.model.chains import expected_visits
 from inferload.model.journeys import typical_journey
 from inferload.model.workload import END, START, DataPool, Workload
-from inferload.templating import environment
+from inferload.templating import environment, figure
 
 # a pool whose values were asked for in fewer of production's requests than this is flagged
 HOT_DATA_COVERAGE = 0.8
@@ -52,7 +52,7 @@ def render_plan(workload: Workload, plan: dict[str, Any], tools: tuple[str, ...]
         assumptions=_assumptions(workload, goals) + _fixed_queries(plan),
         lint=_lint(workload, plan),
         has_login=bool(plan["auth"]["login"]),
-        accounts={name: math.ceil(plan["profiles"][name]["in_flight"]) for name in ("load", "stress")},
+        accounts={name: f"{math.ceil(plan['profiles'][name]['in_flight']):,}" for name in ("load", "stress")},
         credentials=credentials,
         kill_percent=kill_percent,
         staging=staging,
@@ -203,7 +203,7 @@ def _label(state: str) -> str:
 
 def _profile(name: str, profile: dict[str, Any]) -> dict[str, Any]:
     total = sum(duration for duration, _ in profile["stages"])
-    stages = ", ".join(f"{_duration(d)} -> {rate * 60:.2f}" for d, rate in profile["stages"])
+    stages = ", ".join(f"{_duration(d)} -> {figure(rate * 60)}" for d, rate in profile["stages"])
     peak = max([profile["start"], *(rate for _, rate in profile["stages"])])
     return {"name": name, "description": profile["description"], "duration": _duration(total), "peak": peak,
             "pre": profile["pre_allocated_vus"], "max": profile["max_vus"], "stages": stages}  # fmt: skip
@@ -236,11 +236,16 @@ def _source(workload: Workload) -> str:
     return f"{spec} and {logs}{window}" if logs else f"{spec} alone (no production logs)"
 
 
+def _exact(value: float) -> str:
+    """A target as set (107.25 sessions/min stays that), grouped and without trailing zeros."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
 def _goals(targets: dict[str, Any]) -> list[tuple[str, str, str]]:
     """The goals table's rows: (target, value, where it came from: `Resolved.origin`)."""
     origin, sla = targets["origin"], targets["sla"]
     rows = [
-        (label, f"{targets[key] * 60:.2f} sessions/min", origin[key])
+        (label, f"{_exact(targets[key] * 60)} sessions/min", origin[key])
         for key, label in (("normal_arrival_rate_per_s", "normal load"),
                            ("peak_arrival_rate_per_s", "peak load"), ("max_arrival_rate_per_s", "survive"))
     ]  # fmt: skip

@@ -14,6 +14,7 @@ from inferload.errors import InferloadError
 from inferload.model import infer_from_spec
 from inferload.model.workload import Workload
 from inferload.spec import load_catalog
+from inferload.templating import figure
 from tests.conftest import FIXTURES
 
 
@@ -75,7 +76,9 @@ def test_a_normal_load_above_the_measured_peak_is_the_peak_and_says_so(
     resolved = resolve(workload, Targets(normal_arrival_rate_per_s=measured.value * 10 + 1))
     assert resolved.peak_arrival_rate_per_s == resolved.normal_arrival_rate_per_s
     assert resolved.origin["peak_arrival_rate_per_s"].startswith("normal load")
-    assert f"{60 * measured.value:.2f} sessions/min" in resolved.origin["peak_arrival_rate_per_s"]
+    assert (
+        f"{figure(60 * measured.value)} sessions/min" in resolved.origin["peak_arrival_rate_per_s"]
+    )
     below = resolve(workload, Targets(normal_arrival_rate_per_s=measured.value / 2))
     assert below.peak_arrival_rate_per_s == measured.value
     assert below.origin["peak_arrival_rate_per_s"] == f"default: {measured.note}"

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from inferload.cli import main
 from inferload.model.workload import Workload, dump_workload, load_workload
+from inferload.templating import figure
 
 
 def generate_plan(workload_file: Path, out: Path, targets: str | None = None) -> str:
@@ -79,14 +80,15 @@ def test_what_the_targets_file_sets_is_credited_to_it(
     lms_workload_file: Path, workload: Workload, tmp_path: Path
 ) -> None:
     peak = workload.load.peak_arrival_rate_per_s.value
-    targets = f"normal_arrival_rate_per_s: {peak * 5}\nsla: {{p95_ms: 300, p99_ms: 900}}\n"
+    assert peak < 1.7875  # the rate set below is above the measured peak
+    targets = "normal_arrival_rate_per_s: 1.7875\nsla: {p95_ms: 300, p99_ms: 900}\n"
     plan = generate_plan(lms_workload_file, tmp_path / "out", targets)
     table = goals(plan)
-    assert table["normal load"] == (f"{peak * 5 * 60:.2f} sessions/min", "targets")
+    assert table["normal load"] == ("107.25 sessions/min", "targets")  # as set, not rounded
     assert table["peak load"][0] == table["normal load"][0]
     assert (
         table["peak load"][1]
-        == f"normal load (above the {peak * 60:.2f} sessions/min peak from logs)"
+        == f"normal load (above the {figure(peak * 60)} sessions/min peak from logs)"
     )
     assert table["p95 latency"] == ("< 300 ms", "targets")
     assert table["error rate"][1] == "default: the usual SaaS target"  # not in the file
@@ -282,3 +284,25 @@ def test_query_values_taken_from_the_spec_are_listed_as_assumptions(tmp_path: Pa
     workload_file.write_text(dump_workload(pooled))
     listed = [a for a in assumptions(generate_plan(workload_file, tmp_path / "b")) if "query" in a]
     assert listed and not any("`page`" in item for item in listed), listed
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [(1200.0, "1,200"), (6049.1, "6,049"), (21.45, "21.4"), (0.4, "0.4"), (0.007, "0.007"),
+     (0.0, "0")],
+)  # fmt: skip
+def test_rates_and_counts_read_as_a_person_writes_them(value: float, written: str) -> None:
+    assert figure(value) == written
+
+
+def test_the_plan_states_sessions_in_flight_by_littles_law_in_whole_numbers(
+    lms_workload_file: Path, tmp_path: Path
+) -> None:
+    plan = generate_plan(lms_workload_file, tmp_path / "out", "normal_arrival_rate_per_s: 20\n")
+    flat = " ".join(plan.split())
+    match = re.search(
+        r"A session lasts (\d+) s on average, .* keeps about ([\d,]+) sessions in flight\.", flat
+    )
+    assert match, flat[:600]
+    assert int(match[2].replace(",", "")) == pytest.approx(20 * int(match[1]), rel=0.01)
+    assert "1,200 sessions/min" in plan and ".00 sessions/min" not in plan

@@ -190,7 +190,7 @@ def test_a_spec_only_session_lasts_what_its_journeys_take(tmp_path: Path) -> Non
     (tmp_path / "w.yaml").write_text(dump_workload(workload))
     assert runner.invoke(main, ["generate", str(tmp_path / "w.yaml"), "-o", str(plan)]).exit_code == 0  # fmt: skip
     text = (plan / "TEST-PLAN.md").read_text()
-    assert f"Mean session duration {load.session_duration_s.value:.0f} s" in text
+    assert f"A session lasts {load.session_duration_s.value:.0f} s on average" in text
 
 
 def test_a_spec_only_persona_is_named_after_what_its_journeys_do(tmp_path: Path) -> None:

@@ -84,6 +84,15 @@ def _used_operations(workload: Workload) -> set[str]:
     return used & set(workload.operations)
 
 
+def _query_share(shares: dict[str, float] | None, parameter: Parameter) -> float:
+    """How often a request sends the parameter: always when the spec requires it or nothing
+    measured how often (a model from the spec alone), else as often as production did (never,
+    for one production never sent)."""
+    if parameter.required or shares is None:
+        return 1.0
+    return shares.get(parameter.name, 0.0)
+
+
 def _operation(
     catalog: Catalog, workload: Workload, pools: dict[str, DataPool], operation_id: str
 ) -> dict[str, Any]:
@@ -100,7 +109,8 @@ def _operation(
                 continue
             pool = f"query.{parameter.name}"
             example = _first_example(parameter)
-            if pool in pools or parameter.required or example is not None:
+            share = _query_share(info.query_shares, parameter)
+            if share > 0 and (pool in pools or parameter.required or example is not None):
                 if example is None:
                     example = scalar_sample(catalog, parameter.schema, parameter.name, fallback="a")
                 example = to_sink(example, f"query.{parameter.name}", urls)
@@ -114,6 +124,7 @@ def _operation(
                     )
                     or None,
                     "required": parameter.required,
+                    "share": share,  # of the requests that send it, as production's did
                 }
     headers, fresh = _header_parameters(catalog, spec_op, urls) if spec_op else ({}, [])
     return {

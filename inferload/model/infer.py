@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -12,7 +12,7 @@ from pathlib import Path
 from inferload import __version__
 from inferload.errors import ErrorKind, InferloadError
 from inferload.gcpause import paused_gc
-from inferload.logs.aggregates import OperationAggregates
+from inferload.logs.aggregates import OperationAggregates, ParameterKey
 from inferload.logs.ingest import LogIngest
 from inferload.logs.model import IngestReport, Session
 from inferload.model.collect import Collected, SessionRecord
@@ -185,6 +185,7 @@ def _operations(
             entries.update(collected.step_operations[session.states[0]])
     sampled = max(len(collected.sessions), 1)
     api_p95 = aggregates.overall_percentile_ms(0.95)
+    queries = _query_keys(aggregates)
     operations = {}
     for operation_id, count in sorted(report.operations.items()):
         spec_op = catalog.operation(operation_id) if catalog.has_operation(operation_id) else None
@@ -206,8 +207,24 @@ def _operations(
             p95_ms=p95,
             error_rate=aggregates.errors[operation_id] / count,
             success_statuses=list(spec_op.success_statuses) if spec_op else [],
+            query_shares={
+                name: round(min(1.0, aggregates.parameters.requests([key]) / count), 4)
+                for name, key in sorted(queries.get(operation_id, {}).items())
+            },
         )
     return operations
+
+
+def _query_keys(aggregates: OperationAggregates) -> dict[str, dict[str, ParameterKey]]:
+    """Operation -> query parameter name -> the key of its counts. How often a parameter came
+    with its operation is how often the scripts send it: a search box used by one request in
+    ten is not sent with every request, nor a filter production never used."""
+    keys: dict[str, dict[str, ParameterKey]] = defaultdict(dict)
+    for key in aggregates.parameters:
+        operation, location, name = key
+        if location == "query":
+            keys[operation][name] = key
+    return keys
 
 
 def _auth(catalog: Catalog, operations: dict[str, Operation]) -> Auth:

@@ -158,6 +158,19 @@ class Operation(_Frozen):
     p95_ms: float | None = None
     error_rate: float | None = Field(default=None, ge=0, le=1)
     success_statuses: list[str] = []
+    query_shares: dict[str, float] | None = Field(
+        default=None,
+        description="query parameter -> the share of this operation's requests that carried it "
+        "(from logs; a parameter not listed was never sent, unless the spec requires it). "
+        "null: not measured (from the spec alone), and every parameter with a value is sent",
+    )
+
+    @model_validator(mode="after")
+    def _shares_are_shares(self) -> Operation:
+        for name, share in (self.query_shares or {}).items():
+            if not 0 <= share <= 1:
+                raise ValueError(f"query_shares.{name}: {share:g} is not a share between 0 and 1")
+        return self
 
 
 class Measured(_Frozen):

@@ -152,4 +152,5 @@ def workload_catalog(workload: Workload, workload_path: Path, spec_path: Path | 
 def templates_catalog(workload: Workload) -> Catalog:
     """A spec-less workload's operations (URL templates) as a catalog."""
     templates = [(op.method, op.path, op.requests) for op in workload.operations.values()]
-    return catalog_from_templates(templates, title=workload.api.title)
+    queries = {op_id: list(op.query_shares or ()) for op_id, op in workload.operations.items()}
+    return catalog_from_templates(templates, title=workload.api.title, queries=queries)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -159,20 +159,31 @@ def _singular(word: str) -> str:
     return word
 
 
-def catalog_from_templates(templates: list[tuple[str, str, int]], title: str) -> Catalog:
-    """A synthetic catalog (ids `METHOD /template`) so spec-less logs flow like spec'd ones."""
+def catalog_from_templates(
+    templates: list[tuple[str, str, int]],
+    title: str,
+    queries: Mapping[str, Iterable[str]] | None = None,
+) -> Catalog:
+    """A synthetic catalog (ids `METHOD /template`) so spec-less logs flow like spec'd ones.
+    `queries`: operation id -> the query parameters production sent it with (optional ones,
+    of no declared type: the values replayed are production's)."""
     operations = []
     for method, template, _count in templates:
         names = re.findall(r"\{([^{}]+)\}", template)
+        operation_id = f"{method} {template}"
         operations.append(
             Operation(
-                operation_id=f"{method} {template}",
+                operation_id=operation_id,
                 method=method,
                 path=template,
                 base_paths=("",),
                 parameters=tuple(
                     Parameter(name=n, location="path", required=True, schema={"type": "string"})
                     for n in names
+                )
+                + tuple(
+                    Parameter(name=n, location="query", required=False, schema={"type": "string"})
+                    for n in (queries or {}).get(operation_id, ())
                 ),
                 # the logs show the statuses served, not the ones meant: any 2xx is a success
                 responses=(Response(status="2XX", description="observed in logs"),),

@@ -42,9 +42,7 @@ def listing(n: int) -> str:
     return "GET /products?" + "&".join(query)
 
 
-@pytest.fixture(scope="module")
-def inferred(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("shares")
+def inferred_from(folder: Path, with_spec: bool) -> Path:
     (folder / "openapi.yaml").write_text(SPEC)
     lines = [
         combined(T0 + 4000 * n, listing(n), ip=f"198.51.{n // 250}.{n % 250}")
@@ -52,15 +50,22 @@ def inferred(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ]
     log = write_log(folder / "access.log", lines)
     runner = CliRunner()
-    result = runner.invoke(
-        main,
-        ["infer", "--spec", str(folder / "openapi.yaml"), "--logs", str(log),
-         "-o", str(folder / "w.yaml")],
-    )  # fmt: skip
+    spec = ["--spec", str(folder / "openapi.yaml")] if with_spec else []
+    result = runner.invoke(main, ["infer", *spec, "--logs", str(log), "-o", str(folder / "w.yaml")])
     assert result.exit_code == 0, result.output
     result = runner.invoke(main, ["generate", str(folder / "w.yaml"), "-o", str(folder / "out")])
     assert result.exit_code == 0, result.output
     return folder
+
+
+@pytest.fixture(scope="module")
+def inferred(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return inferred_from(tmp_path_factory.mktemp("shares"), with_spec=True)
+
+
+@pytest.fixture(scope="module")
+def inferred_from_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return inferred_from(tmp_path_factory.mktemp("shares-logs"), with_spec=False)
 
 
 def test_the_model_counts_how_often_each_query_parameter_came(inferred: Path) -> None:
@@ -73,6 +78,22 @@ def test_the_model_counts_how_often_each_query_parameter_came(inferred: Path) ->
         "currency": 1.0, "search": 0.25, "page": 0.5,
     }  # fmt: skip
     assert "sort" not in planned["query"]  # production never sorted: the spec's example is unused
+
+
+def test_a_model_from_logs_alone_sends_the_query_parameters_production_sent(
+    inferred_from_logs: Path,
+) -> None:
+    """Without a spec, the query's names come from the logs; production's values are replayed."""
+    workload = yaml.safe_load((inferred_from_logs / "w.yaml").read_text())
+    assert workload["source"]["spec_path"] is None
+    operation = workload["operations"]["GET /products"]
+    assert operation["query_shares"] == {"currency": 1.0, "search": 0.25, "page": 0.5}
+    plan = json.loads((inferred_from_logs / "out" / "k6" / "plan.json").read_text())
+    query = plan["operations"]["GET /products"]["query"]
+    assert {name: (q["share"], q["pool"]) for name, q in query.items()} == {
+        "currency": (1.0, "query.currency"), "search": (0.25, "query.search"),
+        "page": (0.5, "query.page"),
+    }  # fmt: skip
 
 
 def test_a_model_from_the_spec_alone_sends_every_parameter_it_has_a_value_for(
@@ -106,12 +127,14 @@ def test_a_share_outside_zero_to_one_is_refused(inferred: Path, tmp_path: Path) 
 
 @pytest.mark.engines
 @pytest.mark.parametrize("engine", ["k6", "artillery"])
+@pytest.mark.parametrize("model", ["inferred", "inferred_from_logs"])
 def test_the_engines_send_each_query_parameter_as_often_as_production(
-    engine: str, inferred: Path
+    engine: str, model: str, request: pytest.FixtureRequest
 ) -> None:
+    folder: Path = request.getfixturevalue(model)
     with FastRecordingServer() as server:
         completed = run_sessions(
-            engine, inferred / "out", 600, BASE_URL=server.base_url, THINK_SCALE="0"
+            engine, folder / "out", 600, BASE_URL=server.base_url, THINK_SCALE="0"
         )
         sent = [parse_qs(urlsplit(path).query) for _, path in server.requests]
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]

@@ -10,6 +10,7 @@ from inferload.analyse.levels import Level
 from inferload.analyse.scalability import Knee
 from inferload.analyse.verdicts import max_sustained
 from inferload.run.manifest import Sla
+from inferload.templating import figure
 
 _STATUS_MEANING = {
     "503": "the service shed load (overload or an exhausted pool): find what it was waiting on",
@@ -81,9 +82,9 @@ def recommend(
             else "production's busiest hour is already past the knee"
         )
         found.append(Recommendation(
-            f"Treat {knee.throughput_rps:.0f} req/s ({knee.offered_per_s:.2f} sessions/s) as this deployment's capacity: {verdict}.",
-            f"the {knee.by} knee is at {knee.offered_per_s:.2f} sessions/s, {ratio:.1f}x the peak arrival rate "
-            f"the test was designed for ({peak_arrival_rate_per_s:.2f} sessions/s); p95 there was {knee.p95_ms:.0f} ms.",
+            f"Treat {knee.throughput_rps:.0f} req/s ({figure(knee.offered_per_s)} sessions/s) as this deployment's capacity: {verdict}.",
+            f"the {knee.by} knee is at {figure(knee.offered_per_s)} sessions/s, {ratio:.1f}x the peak arrival rate "
+            f"the test was designed for ({figure(peak_arrival_rate_per_s)} sessions/s); p95 there was {knee.p95_ms:.0f} ms.",
         ))  # fmt: skip
     elif rising := [level for level in levels if not level.recovery]:
         # a level held long: what grew over it is the finding; for a soak that met the SLA,
@@ -104,7 +105,7 @@ def recommend(
         found.append(Recommendation(
             "Find what stays saturated after the peak (a backlog, a leaked connection, a cache that never warmed back):"
             " a system that does not recover turns a short spike into an outage.",
-            f"back at {recovery[-1].offered_per_s:.2f} sessions/s the p95 was {recovery[-1].overall.p95_ms:.0f} ms, "
+            f"back at {figure(recovery[-1].offered_per_s)} sessions/s the p95 was {recovery[-1].overall.p95_ms:.0f} ms, "
             f"against {levels[0].overall.p95_ms:.0f} ms at the same load before the peak.",
         ))  # fmt: skip
     total_errors = sum(count for _, _, count in errors)
@@ -154,19 +155,19 @@ def _without_a_knee(rising: list[Level], sla: Sla, profile: str) -> list[Recomme
     if sustained is top:
         return [Recommendation(
             "Run the breakpoint profile to find the limit: this run never reached it.",
-            f"no knee up to {top.offered_per_s:.2f} sessions/s ({top.overall.rps:.1f} req/s, p95 {top.overall.p95_ms:.0f} ms).",
+            f"no knee up to {figure(top.offered_per_s)} sessions/s ({top.overall.rps:.1f} req/s, p95 {top.overall.p95_ms:.0f} ms).",
         )]  # fmt: skip
     if sustained is None:
         return [Recommendation(
             "Make the service meet its SLA at low load before reading capacity: this run missed it from its first level.",
-            f"at {first.offered_per_s:.2f} sessions/s: p95 {first.overall.p95_ms:.0f} ms, p99 {first.overall.p99_ms:.0f} ms, "
+            f"at {figure(first.offered_per_s)} sessions/s: p95 {first.overall.p95_ms:.0f} ms, p99 {first.overall.p99_ms:.0f} ms, "
             f"errors {100 * first.overall.error_rate:.2f}% (SLA: p95 < {sla.p95_ms:g} ms, p99 < {sla.p99_ms:g} ms, "
             f"errors < {100 * sla.error_rate:g}%, and each key endpoint's own p95 limit).",
         )]  # fmt: skip
     return [Recommendation(
-        f"Treat {sustained.overall.rps:.0f} req/s ({sustained.offered_per_s:.2f} sessions/s) as this deployment's capacity: "
+        f"Treat {sustained.overall.rps:.0f} req/s ({figure(sustained.offered_per_s)} sessions/s) as this deployment's capacity: "
         "above it the SLA broke or throughput stopped following the load, without a sharp knee.",
-        f"p95 {sustained.overall.p95_ms:.0f} ms there; at {top.offered_per_s:.2f} sessions/s {top.overall.rps:.1f} req/s, "
+        f"p95 {sustained.overall.p95_ms:.0f} ms there; at {figure(top.offered_per_s)} sessions/s {top.overall.rps:.1f} req/s, "
         f"p95 {top.overall.p95_ms:.0f} ms and errors {100 * top.overall.error_rate:.2f}%.",
     )]  # fmt: skip
 
@@ -177,7 +178,7 @@ def _over_time(drift: Drift) -> Recommendation:
     first, last = drift.first, drift.last
     held = drift.level.end_s - drift.level.start_s
     evidence = [
-        f"at {drift.level.offered_per_s:.2f} sessions/s for {held / 60:.0f} min, first third against last: "
+        f"at {figure(drift.level.offered_per_s)} sessions/s for {held / 60:.0f} min, first third against last: "
         f"p95 {first.p95_ms:.0f} -> {last.p95_ms:.0f} ms, errors {100 * first.error_rate:.2f}% -> "
         f"{100 * last.error_rate:.2f}%"
     ]
@@ -229,4 +230,4 @@ def _level(levels: list[Level], index: int | None) -> Level | None:
 
 
 def _offered(level: Level | None) -> str:
-    return f"{level.offered_per_s:.2f} sessions/s" if level else "an unknown level"
+    return f"{figure(level.offered_per_s)} sessions/s" if level else "an unknown level"

@@ -19,7 +19,7 @@ from inferload.analyse.compare import Comparison
 from inferload.analyse.generator import past_knee
 from inferload.analyse.readers import RunData
 from inferload.analyse.report import Report
-from inferload.templating import environment
+from inferload.templating import environment, figure
 
 
 def render_documents(report: Report, run: RunData, comparison: Comparison | None) -> dict[str, str]:
@@ -43,7 +43,7 @@ def headline(report: Report) -> str:
         parts.append(f"({', '.join(failed)} over the limit)")
     if report.knee:
         parts.append(
-            f"Knee at {report.knee.throughput_rps:.0f} req/s ({report.knee.offered_per_s:.2f} sessions/s)."
+            f"Knee at {report.knee.throughput_rps:.0f} req/s ({figure(report.knee.offered_per_s)} sessions/s)."
         )
     short = report.generator_short_from_level
     if short is not None:

@@ -21,6 +21,7 @@ from inferload.analyse.advice import Recommendation
 from inferload.analyse.levels import Level
 from inferload.analyse.scalability import Knee
 from inferload.run.manifest import RunManifest
+from inferload.templating import figure
 
 SATURATED_PERCENT = 90.0
 ENGINE_SHARE = 0.25  # of the machine's CPU in use: the engine competes with the target for it
@@ -50,7 +51,7 @@ def past_knee(short_from_level: int, knee_level: int | None) -> bool:
 
 def generator_advice(saturation: Saturation, knee: Knee | None, run: RunManifest) -> Recommendation:
     level = saturation.level
-    at = f"level {level.index + 1} ({level.offered_per_s:.2f} sessions/s)"
+    at = f"level {level.index + 1} ({figure(level.offered_per_s)} sessions/s)"
     engine = (
         f"{level.engine_cpu_percent:.0f}% of one core"
         if level.engine_cpu_percent is not None
@@ -58,7 +59,7 @@ def generator_advice(saturation: Saturation, knee: Knee | None, run: RunManifest
     )
     cores = f" of its {run.host_cpus} cores" if run.host_cpus else ""
     knee_note = (
-        f"; the knee at {knee.offered_per_s:.2f} sessions/s lies in that range, so it may be this "
+        f"; the knee at {figure(knee.offered_per_s)} sessions/s lies in that range, so it may be this "
         "machine's limit rather than the target's"
         if knee is not None and not past_knee(level.index, knee.level)
         else ""

@@ -101,7 +101,7 @@ def test_a_machine_out_of_cpu_is_reported_before_the_knee_it_may_have_made(tmp_p
     document = json.loads((out / "report.json").read_text())
     assert document["generator_short_from_level"] == 1
     first = document["recommendations"][0]
-    assert "CPU of its own" in first["action"] and "level 2 (2.00 sessions/s)" in first["action"]
+    assert "CPU of its own" in first["action"] and "level 2 (2.0 sessions/s)" in first["action"]
     assert "machine's CPU was 97% of its 2 cores" in first["evidence"]
     assert "k6's 120% of one core" in first["evidence"]
     markdown = (out / "REPORT.md").read_text()

@@ -124,7 +124,7 @@ def test_without_a_knee_the_advice_follows_what_the_levels_show() -> None:
 
     assert advice(healthy).startswith("Run the breakpoint profile")
     slow = _level(2, 60, 300, 800, {})
-    assert advice([*healthy, slow]).startswith("Treat 200 req/s (40.00 sessions/s) as")
+    assert advice([*healthy, slow]).startswith("Treat 200 req/s (40.0 sessions/s) as")
     failing = [
         dataclasses.replace(
             level, overall=dataclasses.replace(level.overall, errors=level.overall.requests)

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from inferload.cli import main
@@ -306,3 +307,16 @@ def test_the_plan_states_sessions_in_flight_by_littles_law_in_whole_numbers(
     assert match, flat[:600]
     assert int(match[2].replace(",", "")) == pytest.approx(20 * int(match[1]), rel=0.01)
     assert "1,200 sessions/min" in plan and ".00 sessions/min" not in plan
+
+
+def test_the_plan_says_what_artillerys_smoke_runs(lms_workload_file: Path, tmp_path: Path) -> None:
+    """The plan's word for Artillery's smoke is the script's: its table's smoke rate is k6's
+    (two looping users), which Artillery, without a closed model, cannot run."""
+    plan = " ".join(generate_plan(lms_workload_file, tmp_path / "out").split())
+    script = yaml.safe_load((tmp_path / "out" / "artillery" / "script.yml").read_text())
+    (phase,) = script["config"]["environments"]["smoke"]["phases"]
+    assert (phase["arrivalRate"], phase["maxVusers"]) == (1, 5)
+    assert (
+        "Artillery's smoke, which has no closed model, starts a session each second, never more than five in flight"
+        in plan
+    )

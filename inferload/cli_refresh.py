@@ -138,6 +138,13 @@ def refresh_command(workload_path: Path, log_paths: tuple[str, ...], spec_path: 
     help="Drift when a load level moves by this fraction.",
 )
 @click.option(
+    "--query-points",
+    type=float,
+    default=Tolerance.query_points,
+    show_default=True,
+    help="... a query parameter's share of its operation's requests.",
+)
+@click.option(
     "--alpha",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
     default=Tolerance.alpha,
@@ -147,11 +154,13 @@ def refresh_command(workload_path: Path, log_paths: tuple[str, ...], spec_path: 
 @click.option("--json", "as_json", is_flag=True, help="Print the drift as JSON.")
 @reports_errors
 def diff_command(old_path: Path, new_path: Path, share_points: float, weight_points: float, transition_points: float,
-                 think_relative: float, load_relative: float, alpha: float, as_json: bool) -> None:  # fmt: skip
+                 think_relative: float, load_relative: float, query_points: float, alpha: float,
+                 as_json: bool) -> None:  # fmt: skip
     """What changed between two workload models; exit 1 when the drift exceeds the tolerance."""
     tolerance = Tolerance(
-        share_points, weight_points, transition_points, think_relative, load_relative, alpha
-    )
+        share_points, weight_points, transition_points, think_relative, load_relative, alpha,
+        query_points,
+    )  # fmt: skip
     drift = diff_workloads(load_workload(old_path), load_workload(new_path), tolerance)
     if as_json:
         click.echo(

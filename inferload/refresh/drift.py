@@ -19,11 +19,11 @@ from pydantic import BaseModel, ConfigDict
 from scipy.stats import norm
 
 from inferload.model.chains import expected_visits
-from inferload.model.workload import START, Persona, Provenance, Workload
+from inferload.model.workload import START, Operation, Persona, Provenance, Workload
 from inferload.refresh.identity import match_personas
 
-Kind = Literal["operation-new", "operation-gone", "operation-share", "persona-new", "persona-gone",
-               "persona-weight", "transition", "think-time", "load"]  # fmt: skip
+Kind = Literal["operation-new", "operation-gone", "operation-share", "query-share", "persona-new",
+               "persona-gone", "persona-weight", "transition", "think-time", "load"]  # fmt: skip
 
 
 @dataclass(frozen=True)  # no slots: the CLI reads the defaults off the class
@@ -34,6 +34,7 @@ class Tolerance:
     think_relative: float = 0.20  # think-time median
     load_relative: float = 0.25  # load levels
     alpha: float = 0.01  # family-wise significance level
+    query_points: float = 10.0  # a query parameter's share of its operation's requests
 
 
 class Change(BaseModel):
@@ -140,6 +141,25 @@ def _operations(old: Workload, new: Workload, tolerance: Tolerance) -> list[_Can
         else:
             found.append(_Candidate("operation-share", name, p1, p2, z, 100 * abs(p2 - p1) >= tolerance.share_points,
                                     f"{name}: {p1:.1%} -> {p2:.1%} of requests"))  # fmt: skip
+        if before and after and before.query_shares is not None and after.query_shares is not None:
+            found += _query_shares(
+                name, before, after, min(n1, before.requests), min(n2, after.requests), tolerance
+            )
+    return found
+
+
+def _query_shares(name: str, before: Operation, after: Operation, n1: int, n2: int,
+                  tolerance: Tolerance) -> list[_Candidate]:  # fmt: skip
+    """How often each query parameter came with the operation (a search box taken up, a filter
+    dropped: what the scripts send changes with it). The sample is the operation's requests, at
+    most the sessions (a session repeats its own query)."""
+    found = []
+    old, new = before.query_shares or {}, after.query_shares or {}
+    for parameter in sorted(old.keys() | new.keys()):
+        p1, p2 = old.get(parameter, 0.0), new.get(parameter, 0.0)
+        found.append(_Candidate("query-share", f"{name} ?{parameter}", p1, p2, _proportions(p1, n1, p2, n2),
+                                100 * abs(p2 - p1) >= tolerance.query_points,
+                                f"{name}: query `{parameter}` in {p1:.0%} -> {p2:.0%} of its requests"))  # fmt: skip
     return found
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from inferload.logs import IngestOptions, LogIngest
 from inferload.model import Workload, infer_from_logs
-from inferload.refresh.drift import Drift, diff_workloads
+from inferload.refresh.drift import Drift, Tolerance, diff_workloads
 from inferload.spec import load_catalog
 from tests.model.simulator import PERSONAS, REPORTER, SHOPPER, SPEC, TRACKER, TruePersona, simulate
 
@@ -164,3 +164,24 @@ def test_a_spec_only_model_refreshed_from_logs(lms_workload_file: Path) -> None:
     numbers = [persona.id.split("-", 1)[0] for persona in merged.personas]
     assert len(numbers) == len(set(numbers)) == len(merged.personas), numbers
     assert any(persona.id == "p1-spec-explorer" for persona in merged.personas)
+
+
+def test_a_query_parameter_taken_up_or_dropped_is_reported(infer: Callable[..., Workload]) -> None:
+    """Production's pages stop being asked for by page number in most listings: the scripts'
+    `page` would now be sent far more often than production sends it."""
+    base = infer("base", 1)
+    listing = next(op_id for op_id, op in base.operations.items() if op.path == "/products")
+    assert base.operations[listing].query_shares == {"page": 1.0}
+    operation = base.operations[listing].model_copy(
+        update={"query_shares": {"page": 0.4, "sort": 0.3}}
+    )
+    changed = base.model_copy(update={"operations": {**base.operations, listing: operation}})
+    drift = diff_workloads(base, changed)
+    queries = {c.subject: c for c in drift.changes if c.kind == "query-share"}
+    assert set(queries) == {"GET /api/products ?page", "GET /api/products ?sort"}
+    assert all(change.drift for change in queries.values())
+    assert (
+        "query `page` in 100% -> 40% of its requests" in queries["GET /api/products ?page"].detail
+    )
+    tolerant = diff_workloads(base, changed, dataclasses.replace(Tolerance(), query_points=80))
+    assert not [c for c in tolerant.changes if c.kind == "query-share" and c.drift]

@@ -142,9 +142,10 @@ def _operations(old: Workload, new: Workload, tolerance: Tolerance) -> list[_Can
             found.append(_Candidate("operation-share", name, p1, p2, z, 100 * abs(p2 - p1) >= tolerance.share_points,
                                     f"{name}: {p1:.1%} -> {p2:.1%} of requests"))  # fmt: skip
         if before and after and before.query_shares is not None and after.query_shares is not None:
-            found += _query_shares(
-                name, before, after, min(n1, before.requests), min(n2, after.requests), tolerance
-            )
+            # a share set by hand has no sample behind it: compared, not tested
+            sampled = Provenance.USER not in (before.provenance, after.provenance)
+            sizes = (min(n1, before.requests), min(n2, after.requests)) if sampled else (0, 0)
+            found += _query_shares(name, before, after, *sizes, tolerance)
     return found
 
 

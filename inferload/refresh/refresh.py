@@ -71,6 +71,13 @@ def merge_refresh(old: Workload, fresh: Workload) -> Refreshed:
             for operation in step:
                 if operation not in operations and operation in old.operations:
                     operations[operation] = old.operations[operation]
+    for operation_id, before in old.operations.items():
+        # how often its query parameters are sent, set by hand: the rest is the new sample's
+        if before.provenance == Provenance.USER and operation_id in operations:
+            operations[operation_id] = operations[operation_id].model_copy(
+                update={"query_shares": before.query_shares, "provenance": Provenance.USER}
+            )
+            notes.append(f"operation {operation_id}: query_shares kept (provenance: user)")
     data_pools = dict(fresh.data_pools)
     for name, pool in old.data_pools.items():
         if pool.provenance == Provenance.USER:

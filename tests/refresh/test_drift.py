@@ -11,6 +11,7 @@ import pytest
 
 from inferload.logs import IngestOptions, LogIngest
 from inferload.model import Workload, infer_from_logs
+from inferload.model.workload import Provenance
 from inferload.refresh.drift import Drift, Tolerance, diff_workloads
 from inferload.spec import load_catalog
 from tests.model.simulator import PERSONAS, REPORTER, SHOPPER, SPEC, TRACKER, TruePersona, simulate
@@ -185,3 +186,7 @@ def test_a_query_parameter_taken_up_or_dropped_is_reported(infer: Callable[..., 
     )
     tolerant = diff_workloads(base, changed, dataclasses.replace(Tolerance(), query_points=80))
     assert not [c for c in tolerant.changes if c.kind == "query-share" and c.drift]
+    by_hand = operation.model_copy(update={"provenance": Provenance.USER})
+    edited = base.model_copy(update={"operations": {**base.operations, listing: by_hand}})
+    compared = [c for c in diff_workloads(base, edited).changes if c.kind == "query-share"]
+    assert compared and all(c.z is None and c.drift for c in compared)  # no sample: not tested

@@ -60,6 +60,8 @@ def team_workload(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
         "provenance": "user",
         "note": "the plan for next term",
     }
+    listing = data["operations"]["listProducts"]
+    listing.update({"query_shares": {"page": 0.3}, "provenance": "user"})  # pages: the team's say
     out.write_text(yaml.safe_dump(data))
     assert CliRunner().invoke(main, ["validate", str(out)]).exit_code == 0
     return out, folder
@@ -89,6 +91,14 @@ def test_refresh_keeps_ids_pins_and_user_values(team_workload: tuple[Path, Path]
     assert new["source"]["logs"][0]["path"].endswith("february.log")
     assert any("reporters kept as pinned" in note for note in printed["notes"])
     assert "load.normal_arrival_rate_per_s kept (provenance: user)" in printed["notes"]
+    assert new["operations"]["listProducts"]["query_shares"] == {"page": 0.3}
+    assert new["operations"]["listProducts"]["provenance"] == "user"
+    assert (
+        new["operations"]["listProducts"]["requests"]
+        != old["operations"]["listProducts"]["requests"]
+    )
+    assert new["operations"]["search"]["query_shares"] == {"q": 1.0}  # the new sample's
+    assert "operation listProducts: query_shares kept (provenance: user)" in printed["notes"]
     again = CliRunner().invoke(
         main,
         [
@@ -155,8 +165,10 @@ def test_diff_exit_codes_and_json(team_workload: tuple[Path, Path], tmp_path: Pa
         c["subject"] == "peak_arrival_rate_per_s" for c in document["changes"]
     )
     lenient = CliRunner().invoke(
-        main, ["diff", str(workload), str(busy), "--load-relative", "5", "--weight-points", "50"]
-    )
+        main,
+        ["diff", str(workload), str(busy), "--load-relative", "5", "--weight-points", "50",
+         "--query-points", "80"],  # the team set `page` to 30% of listings; production: all
+    )  # fmt: skip
     assert lenient.exit_code == 0, (
         lenient.stdout
     )  # doubled load (and the team's weights) within tolerance

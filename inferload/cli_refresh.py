@@ -158,8 +158,9 @@ def diff_command(old_path: Path, new_path: Path, share_points: float, weight_poi
                  as_json: bool) -> None:  # fmt: skip
     """What changed between two workload models; exit 1 when the drift exceeds the tolerance."""
     tolerance = Tolerance(
-        share_points, weight_points, transition_points, think_relative, load_relative, alpha,
-        query_points,
+        share_points=share_points, weight_points=weight_points,
+        transition_points=transition_points, think_relative=think_relative,
+        load_relative=load_relative, alpha=alpha, query_points=query_points,
     )  # fmt: skip
     drift = diff_workloads(load_workload(old_path), load_workload(new_path), tolerance)
     if as_json:

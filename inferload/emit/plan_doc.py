@@ -237,8 +237,9 @@ def _source(workload: Workload) -> str:
 
 
 def _exact(value: float) -> str:
-    """A target as set (107.25 sessions/min stays that), grouped and without trailing zeros."""
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+    """A target as set (107.25 sessions/min stays that), grouped and without trailing zeros;
+    below 1, two significant digits (a quiet site's 0.006 sessions/min is not 0.01)."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) >= 1 else figure(value)
 
 
 def _goals(targets: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -290,11 +291,15 @@ def _fixed_queries(plan: dict[str, Any]) -> list[str]:
     which a cache or an index may serve far better than production's spread of values."""
     return [
         f"query of {_endpoint(op)}: "
-        + ", ".join(f"`{_cell(name)}`" for name in fixed)
+        + ", ".join(
+            f"`{_cell(name)}`"
+            + (f" (in {q['share']:.0%} of its requests)" if q["share"] < 1 else "")
+            for name, q in fixed
+        )
         + " always the spec's example (or a value of its type): a pool `query.<name>` under"
         " `data_pools` in workload.yaml varies it"
         for op in plan["operations"].values()
-        if (fixed := [name for name, q in op["query"].items() if q["pool"] is None])
+        if (fixed := [(name, q) for name, q in op["query"].items() if q["pool"] is None])
     ]
 
 

@@ -214,9 +214,14 @@ def _think_times(before: Persona, after: Persona, tolerance: Tolerance) -> list[
     ]
     pairs.append(("default", before.default_think, after.default_think))
     for key, old, new in pairs:
-        spread = math.sqrt(old.sigma**2 / max(old.samples, 1) + new.sigma**2 / max(new.samples, 1))
-        z = (new.mu - old.mu) / spread if old.samples and new.samples and spread > 0 else None
-        ratio = math.exp(new.mu - old.mu)
+        (mu1, sigma1), (mu2, sigma2) = old.law, new.law
+        # a law set by hand (its median and p90) has no sample behind it: compared, not tested
+        sampled = (
+            old.samples and new.samples and Provenance.USER not in (old.provenance, new.provenance)
+        )
+        spread = math.sqrt(sigma1**2 / max(old.samples, 1) + sigma2**2 / max(new.samples, 1))
+        z = (mu2 - mu1) / spread if sampled and spread > 0 else None
+        ratio = math.exp(mu2 - mu1)
         found.append(_Candidate("think-time", f"{before.id}: {key}", old.median_s, new.median_s, z,
                                 abs(ratio - 1) >= tolerance.think_relative,
                                 f"{before.id}: think time {key} median {old.median_s:.1f} s -> {new.median_s:.1f} s ({ratio - 1:+.0%})"))  # fmt: skip

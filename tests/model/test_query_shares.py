@@ -28,6 +28,7 @@ paths:
         - {name: page, in: query, schema: {type: integer, minimum: 1}, example: 1}
         - {name: sort, in: query, schema: {type: string}, example: price}
         - {name: currency, in: query, required: true, schema: {type: string}, example: EUR}
+        - {name: ref, in: query, schema: {type: string}, example: newsletter}
       responses: {"200": {description: ok}}
 """
 LISTINGS = 800  # one per session: a quarter with a search, half with a page, none sorted
@@ -39,6 +40,8 @@ def listing(n: int) -> str:
         query.append(f"search=term{n % 7}")
     if n % 2 == 1:
         query.append(f"page={n % 5 + 1}")
+    if n % 10 == 2:  # a campaign's tracking reference: too long to replay, so the spec's example
+        query.append(f"ref={'campaign-' * 5}{n}")
     return "GET /products?" + "&".join(query)
 
 
@@ -71,13 +74,15 @@ def inferred_from_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_model_counts_how_often_each_query_parameter_came(inferred: Path) -> None:
     workload = yaml.safe_load((inferred / "w.yaml").read_text())
     (operation,) = workload["operations"].values()
-    assert operation["query_shares"] == {"currency": 1.0, "search": 0.25, "page": 0.5}
+    assert operation["query_shares"] == {"currency": 1.0, "search": 0.25, "page": 0.5, "ref": 0.1}
     plan = json.loads((inferred / "out" / "k6" / "plan.json").read_text())
     (planned,) = plan["operations"].values()
     assert {name: q["share"] for name, q in planned["query"].items()} == {
-        "currency": 1.0, "search": 0.25, "page": 0.5,
+        "currency": 1.0, "search": 0.25, "page": 0.5, "ref": 0.1,
     }  # fmt: skip
     assert "sort" not in planned["query"]  # production never sorted: the spec's example is unused
+    assumptions = " ".join((inferred / "out" / "TEST-PLAN.md").read_text().split())
+    assert "`ref` (in 10% of its requests) always the spec's example" in assumptions
 
 
 def test_a_model_from_logs_alone_sends_the_query_parameters_production_sent(
@@ -87,7 +92,7 @@ def test_a_model_from_logs_alone_sends_the_query_parameters_production_sent(
     workload = yaml.safe_load((inferred_from_logs / "w.yaml").read_text())
     assert workload["source"]["spec_path"] is None
     operation = workload["operations"]["GET /products"]
-    assert operation["query_shares"] == {"currency": 1.0, "search": 0.25, "page": 0.5}
+    assert operation["query_shares"] == {"currency": 1.0, "search": 0.25, "page": 0.5, "ref": 0.1}
     plan = json.loads((inferred_from_logs / "out" / "k6" / "plan.json").read_text())
     query = plan["operations"]["GET /products"]["query"]
     assert {name: (q["share"], q["pool"]) for name, q in query.items()} == {
@@ -111,7 +116,7 @@ def test_a_model_from_the_spec_alone_sends_every_parameter_it_has_a_value_for(
         "operations"
     ].values()
     assert {name: q["share"] for name, q in planned["query"].items()} == dict.fromkeys(
-        ("search", "page", "sort", "currency"), 1.0
+        ("search", "page", "sort", "currency", "ref"), 1.0
     )
 
 

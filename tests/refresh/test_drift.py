@@ -190,3 +190,22 @@ def test_a_query_parameter_taken_up_or_dropped_is_reported(infer: Callable[..., 
     edited = base.model_copy(update={"operations": {**base.operations, listing: by_hand}})
     compared = [c for c in diff_workloads(base, edited).changes if c.kind == "query-share"]
     assert compared and all(c.z is None and c.drift for c in compared)  # no sample: not tested
+
+
+def test_a_think_time_set_by_hand_is_compared_by_its_law(infer: Callable[..., Workload]) -> None:
+    """Set by hand, a think time is its median and p90 (see `ThinkTime.law`): the drift reads
+    those, without a z-test (no sample stands behind them)."""
+    base = infer("base", 1)
+    persona = base.personas[0]
+    slower = persona.default_think.model_copy(
+        update={"median_s": 3 * persona.default_think.median_s,
+                "p90_s": 3 * persona.default_think.p90_s, "provenance": Provenance.USER}
+    )  # fmt: skip
+    edited = base.model_copy(
+        update={
+            "personas": [persona.model_copy(update={"default_think": slower}), *base.personas[1:]]
+        }
+    )
+    (change,) = [c for c in diff_workloads(base, edited).changes if c.kind == "think-time"]
+    assert change.z is None and change.drift
+    assert "(+" in change.detail and change.new == pytest.approx(3 * change.old)

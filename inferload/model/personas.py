@@ -196,13 +196,18 @@ def persona_names(
 
 
 def _words(operation_id: str) -> str:
-    """`createEnrollment` -> `create enrollment`; `GET /a/{id}` -> `get /a/{id}`."""
+    """`createEnrollment` -> `create enrollment`; an id made of method and template (logs
+    without a spec, an operation without an id) stays as requests are written: `GET /a/{id}`."""
+    if re.match(r"[A-Z]+ /", operation_id):
+        return operation_id
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", operation_id).replace("_", " ")
     return spaced.lower()
 
 
 def persona_id(index: int, name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
+    """`p2-` and the name as a slug; of `GET /ksc.html` only the path (`p2-ksc-html`)."""
+    paths = re.sub(r"\b[A-Z]+ (?=/)", "", name)
+    slug = re.sub(r"[^a-z0-9]+", "-", paths.lower()).strip("-")[:40]
     return f"p{index + 1}-{slug}" if slug else f"p{index + 1}"
 
 

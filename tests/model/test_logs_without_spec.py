@@ -157,3 +157,17 @@ def test_logs_of_separate_periods_are_measured_while_users_were_there(tmp_path: 
     assert "30 days window" in load["normal_arrival_rate_per_s"]["note"]
     # 240 requests in about 10 + 10 minutes of clock hours touched (2 or 3 hours), not a month
     assert load["requests_per_s_mean"]["value"] > 240 / (4 * 3600)
+
+
+def test_personas_of_logs_alone_are_named_by_their_requests(tmp_path: Path) -> None:
+    """Operations named `GET /products/{id}` keep that spelling in a persona's name, and its id
+    is the paths' slug, not `get-...-get-...`."""
+    workload = infer(tmp_path, "--logs", str(shop_log(tmp_path / "access.log")))
+    (persona,) = workload["personas"]
+    assert "GET /" in persona["name"] or "POST /" in persona["name"], persona["name"]
+    assert "get /" not in persona["name"] and "post /" not in persona["name"]
+    assert (
+        persona["id"].startswith("p1-")
+        and "get-" not in persona["id"]
+        and "post-" not in persona["id"]
+    )

@@ -58,7 +58,8 @@ def _keep_api_host(
     called = Counter(host for _, host in readable)
     if len(called) <= 1 and not api_hosts:
         return []
-    kept = api_hosts or {max(sorted(called), key=lambda host: called[host])}
+    named_hosts = sorted(host for host in called if host) or [""]  # an entry naming none: last
+    kept = api_hosts or {max(named_hosts, key=lambda host: called[host])}
     others = {host: count for host, count in called.items() if host not in kept}
     for row, host in readable:
         if host not in kept:
@@ -67,7 +68,8 @@ def _keep_api_host(
         return []
     named = ", ".join(f"{host or '(none)'} {count}" for host, count in sorted(others.items()))
     why = "the spec's servers" if api_hosts else "the busiest"
-    return [f"{name}: kept the calls to {', '.join(sorted(kept))} ({why}); dropped {named}"]
+    hosts_kept = ", ".join(host or "(none)" for host in sorted(kept))
+    return [f"{name}: kept the calls to {hosts_kept} ({why}); dropped {named}"]
 
 
 def _place_untimed(rows: list[dict[str, Any]], name: str) -> list[str]:

@@ -360,6 +360,18 @@ def test_without_a_spec_a_har_keeps_its_busiest_host(tmp_path: Path) -> None:
     assert report.malformed == 0
 
 
+def test_a_har_entry_without_a_host_is_never_the_api(tmp_path: Path) -> None:
+    """har-to-k6's `${proto}://...` entry names no host: tied with the real host's one call,
+    it was kept as "the busiest", and the note read "kept the calls to  (the busiest)"."""
+    _, report = ingest(
+        FIXTURES / "har/grafana-har-to-k6/test/e2e/pass/variable-instead-of-protocol.har"
+    )
+    assert set(report.operations) == {"GET /"}
+    assert any(
+        "kept the calls to test.k6.io (the busiest); dropped (none) 1" in n for n in report.notes
+    )
+
+
 JSON_ACCESS_LOGS = {
     "traefik": '{"ClientAddr":"203.0.113.9:51234","ClientHost":"203.0.113.9",'
     '"DownstreamStatus":201,"Duration":{ms}000000,"RequestMethod":"POST",'

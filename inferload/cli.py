@@ -17,6 +17,7 @@ from inferload.cli_common import (
     EXIT_FAILED_CHECK,
     infer_with_progress,
     ingest_options,
+    log_sample,
     parse_duration,
     progress_bar,
     reports_errors,
@@ -127,12 +128,10 @@ def logs_command(
     type=click.Path(path_type=Path),
     help="The API's OpenAPI document. Without: URL templates inferred from the logs.",
 )
-@click.option(
-    "--logs",
-    "log_paths",
-    multiple=True,
-    metavar="LOG",
-    help="Access log(s) to learn from (repeatable; - for stdin). Without: journeys from the spec alone.",
+@log_sample(
+    "Access log(s) to learn from (several: all of them, merged by time; - for stdin). "
+    "Without: journeys from the spec alone.",
+    required=False,
 )
 @ingest_options
 @click.option(

@@ -68,6 +68,30 @@ def parse_duration(text: str, option: str) -> float:
     return seconds
 
 
+def log_sample(help_text: str, required: bool) -> Callable[[F], F]:
+    """`--logs LOG` for a command that reads a log sample, repeatable, and the logs after it as
+    well: `--logs access-*.log.gz` (a shell's glob gives several) reads them all, as `inferload
+    logs` does, where a repeatable option alone took the first and refused the others as
+    unexpected arguments. Handed on as one `log_paths` tuple."""
+
+    def decorate(command: F) -> F:
+        @wraps(command)
+        def wrapper(*args: Any, log_paths: tuple[str, ...], more_logs: tuple[str, ...],
+                    **kwargs: Any) -> Any:  # fmt: skip
+            logs = log_paths + more_logs
+            if required and not logs:
+                raise click.UsageError("give the log sample: --logs LOG... (- for stdin)")
+            return command(*args, log_paths=logs, **kwargs)
+
+        option = click.option(
+            "--logs", "log_paths", multiple=True, metavar="LOG...", help=help_text
+        )
+        argument = click.argument("more_logs", nargs=-1, metavar="[LOG...]")
+        return option(argument(wrapper))  # type: ignore[return-value]
+
+    return decorate
+
+
 def ingest_options(command: F) -> F:
     """The log-reading options `logs` and `infer` share, handed on as one `IngestOptions`."""
 

@@ -13,6 +13,7 @@ from inferload.cli_common import (
     EXIT_FAILED_CHECK,
     infer_with_progress,
     ingest_options,
+    log_sample,
     reports_errors,
     stderr,
     stdout,
@@ -38,14 +39,7 @@ from inferload.spec import Router, load_catalog
 
 @click.command("refresh")
 @click.argument("workload_path", metavar="WORKLOAD.yaml", type=click.Path(path_type=Path))
-@click.option(
-    "--logs",
-    "log_paths",
-    multiple=True,
-    required=True,
-    metavar="LOG",
-    help="The new log sample (repeatable).",
-)
+@log_sample("The new log sample (several files: all of them, merged by time).", required=True)
 @click.option(
     "--spec",
     "spec_path",
@@ -175,14 +169,7 @@ def diff_command(old_path: Path, new_path: Path, share_points: float, weight_poi
 
 @click.command("compare")
 @click.argument("results", metavar="RESULTS", type=click.Path(path_type=Path))
-@click.option(
-    "--logs",
-    "log_paths",
-    multiple=True,
-    required=True,
-    metavar="LOG",
-    help="The production log sample (repeatable).",
-)
+@log_sample("The production log sample (several files: all of them).", required=True)
 @click.option(
     "--spec",
     "spec_path",

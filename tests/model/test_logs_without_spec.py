@@ -171,3 +171,25 @@ def test_personas_of_logs_alone_are_named_by_their_requests(tmp_path: Path) -> N
         and "get-" not in persona["id"]
         and "post-" not in persona["id"]
     )
+
+
+def test_several_logs_after_one_logs_option_are_all_read(tmp_path: Path) -> None:
+    """`--logs access-*.log` (a shell's glob) reads every file, as `inferload logs` does; a
+    repeatable option alone took the first and refused the rest as unexpected arguments."""
+    first = shop_log(tmp_path / "a.log", sessions=30)
+    second = shop_log(tmp_path / "b.log", sessions=30, first_product=500)
+    workload = infer(tmp_path, "--logs", str(first), str(second))
+    assert [log["path"] for log in workload["source"]["logs"]] == [str(first), str(second)]
+    assert workload["source"]["requests"] == 2 * 30 * 3  # both files: three requests a visit
+    again = CliRunner().invoke(
+        main,
+        ["infer", "--logs", str(first), "--logs", str(second), "-o", str(tmp_path / "w2.yaml")],
+    )
+    assert (
+        again.exit_code == 0
+        and (tmp_path / "w2.yaml").read_text() == (tmp_path / "w.yaml").read_text()
+    )
+    for command in (["refresh", str(tmp_path / "w.yaml"), "-o", str(tmp_path / "r.yaml")],
+                    ["compare", str(tmp_path)]):  # fmt: skip
+        missing = CliRunner().invoke(main, command)
+        assert missing.exit_code == 2 and "give the log sample: --logs LOG..." in missing.output

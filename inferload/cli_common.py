@@ -29,7 +29,8 @@ from inferload.logs import FORMATS, IngestOptions, LogIngest
 from inferload.logs.model import IngestReport, Session
 from inferload.logs.templates import catalog_from_templates
 from inferload.model import infer_from_logs
-from inferload.model.workload import Workload, recorded_spec
+from inferload.model.spec_path import recorded_spec
+from inferload.model.workload import Workload
 from inferload.spec import Catalog, load_catalog
 
 EXIT_OK, EXIT_FAILED_CHECK, EXIT_BAD_INPUT = 0, 1, 2

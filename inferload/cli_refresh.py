@@ -23,7 +23,7 @@ from inferload.cli_common import (
 from inferload.errors import refuse_overwrite
 from inferload.logs import IngestOptions, LogIngest
 from inferload.model import load_workload, write_workload
-from inferload.model.workload import recorded_spec
+from inferload.model.spec_path import recorded_spec
 from inferload.refresh.drift import Tolerance, diff_workloads
 from inferload.refresh.fidelity import (
     Traffic,

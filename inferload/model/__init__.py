@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from inferload.model.infer import infer_from_logs
 from inferload.model.spec_only import infer_from_spec
-from inferload.model.workload import (
-    Workload,
-    dump_workload,
-    json_schema,
-    load_workload,
-    write_workload,
-)
+from inferload.model.spec_path import write_workload
+from inferload.model.workload import Workload, dump_workload, json_schema, load_workload
 
 __all__ = [
     "Workload",

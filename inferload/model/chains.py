@@ -88,6 +88,11 @@ def think_quantile_s(persona: Persona, quantile: float, walks: int = 2000) -> fl
         source: (list(targets), list(itertools.accumulate(targets.values())))
         for source, targets in persona.transitions.items()
     }
+    laws = {  # each edge's (mu, sigma) once, not per step of every walk
+        (source, target): persona.think_times.get(f"{source}->{target}", persona.default_think).law
+        for source, targets in persona.transitions.items()
+        for target in targets
+    }
     totals = []
     for _ in range(walks):
         state, total = START, 0.0
@@ -98,8 +103,7 @@ def think_quantile_s(persona: Persona, quantile: float, walks: int = 2000) -> fl
             if target == END:
                 break
             if state != START:
-                law = persona.think_times.get(f"{state}->{target}", persona.default_think)
-                total += rng.lognormvariate(*law.law)
+                total += rng.lognormvariate(*laws[state, target])
             state = target
         totals.append(total)
     totals.sort()

@@ -142,23 +142,27 @@ def _operations(old: Workload, new: Workload, tolerance: Tolerance) -> list[_Can
             found.append(_Candidate("operation-share", name, p1, p2, z, 100 * abs(p2 - p1) >= tolerance.share_points,
                                     f"{name}: {p1:.1%} -> {p2:.1%} of requests"))  # fmt: skip
         if before and after and before.query_shares is not None and after.query_shares is not None:
-            # a share set by hand has no sample behind it: compared, not tested
-            sampled = Provenance.USER not in (before.provenance, after.provenance)
-            sizes = (min(n1, before.requests), min(n2, after.requests)) if sampled else (0, 0)
-            found += _query_shares(name, before, after, *sizes, tolerance)
+            sizes = (
+                (min(n1, before.requests), min(n2, after.requests))
+                if Provenance.USER not in (before.provenance, after.provenance)
+                else None
+            )
+            found += _query_shares(name, before, after, sizes, tolerance)
     return found
 
 
-def _query_shares(name: str, before: Operation, after: Operation, n1: int, n2: int,
+def _query_shares(name: str, before: Operation, after: Operation, sizes: tuple[int, int] | None,
                   tolerance: Tolerance) -> list[_Candidate]:  # fmt: skip
     """How often each query parameter came with the operation (a search box taken up, a filter
     dropped: what the scripts send changes with it). The sample is the operation's requests, at
-    most the sessions (a session repeats its own query)."""
+    most the sessions (a session repeats its own query); None for a share set by hand, which
+    is compared, not tested."""
     found = []
     old, new = before.query_shares or {}, after.query_shares or {}
     for parameter in sorted(old.keys() | new.keys()):
         p1, p2 = old.get(parameter, 0.0), new.get(parameter, 0.0)
-        found.append(_Candidate("query-share", f"{name} ?{parameter}", p1, p2, _proportions(p1, n1, p2, n2),
+        z = _proportions(p1, sizes[0], p2, sizes[1]) if sizes else None
+        found.append(_Candidate("query-share", f"{name} ?{parameter}", p1, p2, z,
                                 100 * abs(p2 - p1) >= tolerance.query_points,
                                 f"{name}: query `{parameter}` in {p1:.0%} -> {p2:.0%} of its requests"))  # fmt: skip
     return found
